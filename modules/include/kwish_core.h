@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kwish_core's interface to the feature modules (symbol namespace KWISH).
+ *
+ * A feature module registers one struct kw_feature per wish-list item it
+ * owns at load time and unregisters it at unload.  kwish_core owns
+ * /dev/kwish: it validates every ioctl argument (size, flags, copy) before
+ * a feature's handler runs, and holds a reference on the handler's module
+ * for the duration of the call.
+ */
+#ifndef _KWISH_CORE_H
+#define _KWISH_CORE_H
+
+#include <linux/types.h>
+#include <linux/module.h>
+#include <linux/ftrace.h>
+#include <linux/kwish.h>
+
+/* Passed to a command handler: the argument, already validated. */
+struct kw_ucmd {
+	void *cmd;		/* kernel copy, zero-extended to the kernel size */
+	void __user *ubuffer;	/* the caller's argument */
+	u32 user_size;		/* the caller's size word */
+};
+
+typedef long (*kw_cmd_handler_t)(struct kw_ucmd *ucmd);
+
+struct kw_cmd {
+	unsigned int nr;		/* enum kwish_cmd */
+	kw_cmd_handler_t handler;
+};
+
+struct kw_feature {
+	u32 id;				/* wish-list item number */
+	/* KWISH_STATE_PRESENT, _NATIVE or _UNAVAILABLE */
+	enum kwish_feature_state state;
+	/* shown by `kwishctl status`; required for native and unavailable */
+	char reason[KWISH_REASON_LEN];
+	const struct kw_cmd *cmds;	/* only dispatched while PRESENT/NATIVE */
+	unsigned int nr_cmds;
+	/* private to kwish_core */
+	struct module *owner;
+};
+
+int __kw_feature_register(struct kw_feature *feature, struct module *owner);
+#define kw_feature_register(f) __kw_feature_register(f, THIS_MODULE)
+void kw_feature_unregister(struct kw_feature *feature);
+
+/*
+ * Symbol resolution.  kallsyms_lookup_name() is not exported (since v5.7);
+ * kwish_core finds it through a kprobe and calls it through a call gate
+ * (see below), so this works on IBT kernels too.
+ * Returns 0 when the symbol does not exist.
+ */
+unsigned long kw_lookup_name(const char *name);
+
+/*
+ * Hooks.  A hook puts an ftrace callback (FTRACE_OPS_FL_IPMODIFY) on the
+ * entry of one function.  For each call, @filter decides; when it returns
+ * true (or is NULL) the call is diverted to @dest, which runs with the
+ * original arguments and returns to the original caller.  The hooked
+ * function itself is then not executed.
+ *
+ * Diversion leaves the function through the ftrace trampoline's RET, not
+ * through an indirect call, so @dest may be a kernel function whose ENDBR
+ * was sealed at boot (X86_KERNEL_IBT, Debian's 6.12): that is how kwish
+ * calls non-exported kernel functions safely ("call gates"): @target_fn is
+ * a function of the owning module with the same prototype as @dest_sym,
+ * marked KW_CALL_GATE, whose body only runs if the hook is not installed.
+ *
+ * Either @target_sym (a kernel function) or @target_fn is set; either
+ * @dest_sym or @dest_fn is set.  Hooks on a kernel function never divert
+ * calls that come from the owning module itself (recursion guard).
+ * A function has at most one IPMODIFY owner: installing a second hook on
+ * the same function fails with -EBUSY and names the owner.
+ */
+struct kw_hook {
+	const char *name;		/* for messages */
+	const char *target_sym;
+	void *target_fn;
+	const char *dest_sym;
+	void *dest_fn;
+	/*
+	 * Runs in the ftrace callback with preemption disabled: must not
+	 * sleep.  @args are the first six integer arguments of the call.
+	 */
+	bool (*filter)(const unsigned long *args);
+	/* private to kwish_core */
+	unsigned long target;
+	unsigned long dest;
+	struct module *owner;
+	struct ftrace_ops ops;
+	struct list_head node;
+};
+
+/*
+ * Install @n hooks all-or-nothing.  On failure nothing stays installed and
+ * @why (if not NULL, @why_len bytes) says which hook failed and why, in
+ * words fit for `kwishctl status`.
+ */
+int __kw_hooks_install(struct kw_hook *hooks, unsigned int n,
+		       struct module *owner, char *why, size_t why_len);
+#define kw_hooks_install(h, n, why, len) \
+	__kw_hooks_install(h, n, THIS_MODULE, why, len)
+void kw_hooks_remove(struct kw_hook *hooks, unsigned int n);
+
+/*
+ * A call gate (noipa: never inlined, cloned or analysed across calls, so its
+ * callers really call it, with the ABI of its prototype), and traceable,
+ * so that its ftrace hook can divert it to the real function.
+ */
+#define KW_CALL_GATE	__attribute__((__noipa__))
+
+#endif /* _KWISH_CORE_H */

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations shared by the files of kwish_core only. */
+#ifndef _KWISH_CORE_INTERNAL_H
+#define _KWISH_CORE_INTERNAL_H
+
+#include <kwish_core.h>
+
+#define KW_NR_CMDS	(KWISH_CMD_END - KWISH_CMD_BASE)
+
+/* dispatch.c */
+long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
+long kw_cmd_status(struct kw_ucmd *ucmd);
+
+/* registry.c */
+int kw_registry_init(void);
+void kw_registry_exit(void);
+/* Called by dispatch: the handler for @nr with a reference on its module. */
+kw_cmd_handler_t kw_registry_get_handler(unsigned int nr,
+					 struct module **owner);
+void kw_registry_fill(u32 id, struct kwish_feature *out);
+
+/* native.c: state of the items the running kernel may provide itself */
+void kw_native_probe_all(void);
+bool kw_native_state(u32 id, char *reason, size_t len);
+
+/* symbols.c */
+int kw_symbols_init(void);
+void kw_symbols_exit(void);
+
+/* hooks.c */
+void kw_hooks_exit(void);
+
+#endif

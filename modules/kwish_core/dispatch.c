@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_core: the /dev/kwish ioctl dispatcher (modelled on iommufd).
+ *
+ * Every command's argument begins with "__u32 size; __u32 flags;".  The
+ * dispatcher checks, in this order (the errno contract of uapi kwish.h):
+ * the command (ENOTTY), the feature (EOPNOTSUPP), the size word (EFAULT,
+ * EINVAL if below the first version, E2BIG above a page), the copy
+ * (copy_struct_from_user(): EFAULT, E2BIG for non-zero unknown tail),
+ * and the flags (EINVAL).  Handlers see a zero-extended kernel copy.
+ */
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "core.h"
+
+struct kw_cmd_desc {
+	u32 size;	/* the kernel's struct size */
+	u32 min_size;	/* the first version's size */
+	u32 valid_flags;
+};
+
+union kw_cmd_buffer {
+	struct {
+		u32 size;
+		u32 flags;
+	} hdr;
+	struct kwish_status status;
+	struct kwish_open_regular open_regular;
+};
+
+#define KW_CMD(_nr, _type, _min, _flags) \
+	[(_nr) - KWISH_CMD_BASE] = { \
+		.size = sizeof(_type), .min_size = (_min), \
+		.valid_flags = (_flags), \
+	}
+
+static const struct kw_cmd_desc kw_cmd_descs[KW_NR_CMDS] = {
+	KW_CMD(KWISH_CMD_STATUS, struct kwish_status,
+	       KWISH_STATUS_SIZE_VER0, 0),
+	KW_CMD(KWISH_CMD_OPEN_REGULAR, struct kwish_open_regular,
+	       KWISH_OPEN_REGULAR_SIZE_VER0, 0),
+};
+
+long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+	const struct kw_cmd_desc *desc;
+	union kw_cmd_buffer buf;
+	struct module *owner = NULL;
+	kw_cmd_handler_t handler;
+	struct kw_ucmd ucmd;
+	unsigned int nr;
+	u32 usize;
+	long ret;
+
+	BUILD_BUG_ON(sizeof(struct kwish_feature) != KWISH_FEATURE_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kwish_status) != KWISH_STATUS_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kwish_open_regular) !=
+		     KWISH_OPEN_REGULAR_SIZE_VER0);
+
+	if (_IOC_TYPE(cmd) != KWISH_TYPE || _IOC_DIR(cmd) != _IOC_NONE ||
+	    _IOC_SIZE(cmd) != 0)
+		return -ENOTTY;
+	nr = _IOC_NR(cmd);
+	if (nr < KWISH_CMD_BASE || nr >= KWISH_CMD_END)
+		return -ENOTTY;
+	desc = &kw_cmd_descs[nr - KWISH_CMD_BASE];
+
+	if (nr == KWISH_CMD_STATUS) {
+		handler = kw_cmd_status;
+	} else {
+		handler = kw_registry_get_handler(nr, &owner);
+		if (!handler)
+			return -EOPNOTSUPP;
+	}
+
+	ret = -EFAULT;
+	if (get_user(usize, (u32 __user *)uarg))
+		goto out;
+	ret = -EINVAL;
+	if (usize < desc->min_size)
+		goto out;
+	ret = -E2BIG;
+	if (usize > PAGE_SIZE)
+		goto out;
+	ret = copy_struct_from_user(&buf, desc->size, uarg, usize);
+	if (ret)
+		goto out;
+	ret = -EINVAL;
+	if (buf.hdr.flags & ~desc->valid_flags)
+		goto out;
+
+	ucmd.cmd = &buf;
+	ucmd.ubuffer = uarg;
+	ucmd.user_size = usize;
+	ret = handler(&ucmd);
+out:
+	if (owner)
+		module_put(owner);
+	return ret;
+}
+
+long kw_cmd_status(struct kw_ucmd *ucmd)
+{
+	struct kwish_status *st = ucmd->cmd;
+	struct kwish_feature entry;
+	u8 __user *dst = u64_to_user_ptr(st->features);
+	u32 n, id;
+
+	if (st->__reserved)
+		return -EINVAL;
+	if (st->feature_size < KWISH_FEATURE_SIZE_VER0 ||
+	    st->feature_size > PAGE_SIZE)
+		return -EINVAL;
+
+	n = min_t(u32, st->nr_features, KWISH_ITEM_MAX);
+	for (id = 1; id <= n; id++) {
+		kw_registry_fill(id, &entry);
+		if (copy_to_user(dst, &entry, sizeof(entry)))
+			return -EFAULT;
+		if (st->feature_size > sizeof(entry) &&
+		    clear_user(dst + sizeof(entry),
+			       st->feature_size - sizeof(entry)))
+			return -EFAULT;
+		dst += st->feature_size;
+	}
+
+	st->nr_features = KWISH_ITEM_MAX;
+	st->abi_version = KWISH_ABI_VERSION;
+	if (copy_to_user(ucmd->ubuffer, st,
+			 min_t(u32, ucmd->user_size, sizeof(*st))))
+		return -EFAULT;
+	return 0;
+}

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_core: the one ftrace hook registry.
+ *
+ * Every hook kwish installs goes through here (design.md section 4): a table
+ * of {function, destination, filter}, resolved at load, installed
+ * all-or-nothing, removed on unload, one IPMODIFY owner per function.
+ *
+ * Mechanism (x86_64, v6.1 and v6.12): an ftrace_ops with
+ * FTRACE_OPS_FL_IPMODIFY on the function's __fentry__ site.  The callback
+ * runs before the function's first instruction with the argument
+ * registers saved; to divert the call it sets the saved ip to the
+ * destination, and the ftrace trampoline "returns" there (RET, not an
+ * indirect CALL/JMP, so a destination without ENDBR is fine under IBT).
+ * This is the mechanism livepatch uses (kernel/livepatch/patch.c); like
+ * livepatch we do not ask for FTRACE_OPS_FL_SAVE_REGS, because x86 has
+ * DYNAMIC_FTRACE_WITH_ARGS, which saves the argument registers and honours
+ * a changed ip.
+ *
+ * FTRACE_OPS_FL_PERMANENT: a kwish hook may enforce a security rule (item
+ * 8 refuses to open non-regular files); with PERMANENT, writing 0 to
+ * kernel.ftrace_enabled fails while the hook is installed instead of
+ * silently switching the rule off.
+ *
+ * FTRACE_OPS_FL_RECURSION: ftrace itself keeps the callback from
+ * recursing; the callback calls nothing traceable anyway.
+ */
+#define pr_fmt(fmt) "kwish_core: " fmt
+
+#include <linux/ftrace.h>
+#include <linux/kallsyms.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+
+#include "core.h"
+#include "compat.h"
+
+static DEFINE_MUTEX(kw_hooks_lock);
+static LIST_HEAD(kw_hooks_installed);
+
+static void notrace kw_hook_callback(unsigned long ip, unsigned long parent_ip,
+				     struct ftrace_ops *ops,
+				     struct ftrace_regs *fregs)
+{
+	struct kw_hook *hook = container_of(ops, struct kw_hook, ops);
+	struct pt_regs *regs = kw_fregs_regs(fregs);
+
+	/*
+	 * Recursion guard: a destination or a call gate of the owning module
+	 * may call the hooked kernel function itself; such calls run the
+	 * original.  (Call gates are functions of the owner: their callers
+	 * are the owner too, so the guard does not apply to them.)
+	 */
+	if (hook->target_sym && within_module(parent_ip, hook->owner))
+		return;
+
+	if (hook->filter) {
+		unsigned long args[6] = {
+			regs->di, regs->si, regs->dx,
+			regs->cx, regs->r8, regs->r9,
+		};
+
+		if (!hook->filter(args))
+			return;
+	}
+	kw_fregs_set_ip(fregs, hook->dest);
+}
+
+static struct kw_hook *kw_hook_find_locked(unsigned long target)
+{
+	struct kw_hook *hook;
+
+	list_for_each_entry(hook, &kw_hooks_installed, node)
+		if (hook->target == target)
+			return hook;
+	return NULL;
+}
+
+static int kw_hook_resolve(struct kw_hook *hook, char *why, size_t why_len)
+{
+	hook->target = hook->target_fn ? (unsigned long)hook->target_fn :
+		       kw_lookup_name(hook->target_sym);
+	if (!hook->target) {
+		snprintf(why, why_len, "kernel function %s not found",
+			 hook->target_sym);
+		return -ENOENT;
+	}
+	hook->dest = hook->dest_fn ? (unsigned long)hook->dest_fn :
+		     kw_lookup_name(hook->dest_sym);
+	if (!hook->dest) {
+		snprintf(why, why_len, "kernel function %s not found",
+			 hook->dest_sym);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int kw_hook_arm_locked(struct kw_hook *hook, char *why, size_t why_len)
+{
+	struct kw_hook *other;
+	int err;
+
+	other = kw_hook_find_locked(hook->target);
+	if (other) {
+		snprintf(why, why_len, "%ps is already hooked by %s (%s)",
+			 (void *)hook->target, other->name,
+			 other->owner ? module_name(other->owner) : "kwish_core");
+		return -EBUSY;
+	}
+
+	memset(&hook->ops, 0, sizeof(hook->ops));
+	hook->ops.func = kw_hook_callback;
+	hook->ops.flags = FTRACE_OPS_FL_IPMODIFY | FTRACE_OPS_FL_RECURSION |
+			  FTRACE_OPS_FL_PERMANENT;
+
+	/*
+	 * ftrace_set_filter_ip() maps a function's start to its __fentry__
+	 * site, which sits after ENDBR on IBT kernels (ftrace_location()).
+	 */
+	err = ftrace_set_filter_ip(&hook->ops, hook->target, 0, 0);
+	if (err) {
+		snprintf(why, why_len, "ftrace cannot trace %ps (%d)",
+			 (void *)hook->target, err);
+		return err;
+	}
+	err = register_ftrace_function(&hook->ops);
+	if (err) {
+		/* -EBUSY: another IPMODIFY user (livepatch, BPF) owns it. */
+		snprintf(why, why_len,
+			 "cannot hook %ps: %s (%d)", (void *)hook->target,
+			 err == -EBUSY ? "another ftrace user modifies it" :
+			 "register_ftrace_function failed", err);
+		ftrace_set_filter_ip(&hook->ops, hook->target, 1, 0);
+		return err;
+	}
+	list_add_tail(&hook->node, &kw_hooks_installed);
+	return 0;
+}
+
+static void kw_hook_disarm_locked(struct kw_hook *hook)
+{
+	int err;
+
+	/*
+	 * unregister_ftrace_function() waits until no CPU can still be in
+	 * the callback (ftrace_shutdown() synchronises for ops that live in
+	 * module data).  A call already diverted runs in the destination; the
+	 * owner's callers hold a module reference across such calls.
+	 */
+	err = unregister_ftrace_function(&hook->ops);
+	if (err)
+		pr_err("cannot remove hook %s: %d\n", hook->name, err);
+	ftrace_set_filter_ip(&hook->ops, hook->target, 1, 0);
+	list_del(&hook->node);
+}
+
+int __kw_hooks_install(struct kw_hook *hooks, unsigned int n,
+		       struct module *owner, char *why, size_t why_len)
+{
+	char scratch[KWISH_REASON_LEN];
+	unsigned int i;
+	int err = 0;
+
+	if (!why) {
+		why = scratch;
+		why_len = sizeof(scratch);
+	}
+
+	for (i = 0; i < n; i++) {
+		hooks[i].owner = owner;
+		if (!!hooks[i].target_sym == !!hooks[i].target_fn ||
+		    !!hooks[i].dest_sym == !!hooks[i].dest_fn)
+			return -EINVAL;
+		err = kw_hook_resolve(&hooks[i], why, why_len);
+		if (err)
+			return err;
+	}
+
+	mutex_lock(&kw_hooks_lock);
+	for (i = 0; i < n; i++) {
+		err = kw_hook_arm_locked(&hooks[i], why, why_len);
+		if (err)
+			break;
+	}
+	if (err) {
+		pr_warn("hook %s: %s\n", hooks[i].name, why);
+		while (i-- > 0)
+			kw_hook_disarm_locked(&hooks[i]);
+	}
+	mutex_unlock(&kw_hooks_lock);
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(__kw_hooks_install, KWISH);
+
+void kw_hooks_remove(struct kw_hook *hooks, unsigned int n)
+{
+	unsigned int i;
+
+	mutex_lock(&kw_hooks_lock);
+	for (i = n; i-- > 0;)
+		kw_hook_disarm_locked(&hooks[i]);
+	mutex_unlock(&kw_hooks_lock);
+}
+EXPORT_SYMBOL_NS_GPL(kw_hooks_remove, KWISH);
+
+void kw_hooks_exit(void)
+{
+	/* Feature modules depend on kwish_core: all removed their hooks. */
+	WARN_ON(!list_empty(&kw_hooks_installed));
+}

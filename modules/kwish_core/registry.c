@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_core: the feature registry.
+ *
+ * kwish_core knows all 37 wish-list items (name, owning module, whether
+ * this release implements it) so that it can report every item even when
+ * the module that provides it is not loaded.  Feature modules register
+ * the items they provide; their commands are dispatched only while they
+ * are registered.
+ */
+#define pr_fmt(fmt) "kwish_core: " fmt
+
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/string.h>
+
+#include "core.h"
+
+struct kw_item {
+	const char *name;
+	const char *module;
+	/* this release has code for it in @module */
+	bool implemented;
+};
+
+/* Indexed by wish-list item number; the module column is design.md's. */
+static const struct kw_item kw_items[KWISH_ITEM_MAX + 1] = {
+	[1]  = { "overflowuid",		"kwish_mount" },
+	[2]  = { "umount_obstructed",	"kwish_mount" },
+	[3]  = { "mount_subdir",	"kwish_mount" },
+	[4]  = { "flock_notify",	"kwish_fs" },
+	[5]  = { "scm_cgroup",		"kwish_net" },
+	[6]  = { "scm_pidfd",		"kwish_net" },
+	[7]  = { "link_replace",	"kwish_fs" },
+	[8]  = { "o_regular",		"kwish_fs", true },
+	[9]  = { "unicast_if_connect",	"kwish_net" },
+	[10] = { "unlink_if_inode",	"kwish_fs" },
+	[11] = { "mount_owner",		"kwish_mount" },
+	[12] = { "propagate_rdonly",	"kwish_mount" },
+	[13] = { "passrights",		"kwish_net" },
+	[14] = { "rights_filter",	"kwish_net" },
+	[15] = { "pidns_detect",	"kwish_cgroup" },
+	[16] = { "waitid_exclude",	"kwish_cgroup" },
+	[17] = { "mount_notify",	"kwish_mount" },
+	[18] = { "crossns_mount",	"kwish_mount" },
+	[19] = { "async_close",		"kwish_fs" },
+	[20] = { "mono_timestamps",	"kwish_net" },
+	[21] = { "immutable_loop",	"kwish_loop" },
+	[22] = { "flock_timeout",	"kwish_fs" },
+	[23] = { "setattr_ignore",	"kwish_mount" },
+	[24] = { "upgrade_mask",	"kwish_fs" },
+	[25] = { "statmount",		"kwish_mount" },
+	[26] = { "userns_quota",	"kwish_mount" },
+	[27] = { "setattr_locked",	"kwish_mount" },
+	[28] = { "open_tree_clear",	"kwish_mount" },
+	[29] = { "idmap_written",	"kwish_mount" },
+	[30] = { "setns_all",		"kwish_cgroup" },
+	[31] = { "setattr_lsm_hook",	"kwish_mount" },
+	[32] = { "userns_lsm_hook",	"kwish_cgroup" },
+	[33] = { "cgroup_coredump",	"kwish_cgroup" },
+	[34] = { "mkobj_open",		"kwish_fs" },
+	[35] = { "io_uring",		"" },
+	[36] = { "idmap_many_to_one",	"kwish_mount" },
+	[37] = { "diskseq",		"kwish_loop" },
+};
+
+static DEFINE_MUTEX(kw_registry_lock);
+static struct kw_feature *kw_features[KWISH_ITEM_MAX + 1];
+/* Command number - KWISH_CMD_BASE -> registered feature (RCU). */
+static struct kw_feature __rcu *kw_cmd_owner[KW_NR_CMDS];
+
+static bool kw_feature_dispatchable(const struct kw_feature *f)
+{
+	return f->state == KWISH_STATE_PRESENT ||
+	       f->state == KWISH_STATE_NATIVE;
+}
+
+int __kw_feature_register(struct kw_feature *f, struct module *owner)
+{
+	unsigned int i;
+	int err = 0;
+
+	if (!f->id || f->id > KWISH_ITEM_MAX)
+		return -EINVAL;
+	if (f->state != KWISH_STATE_PRESENT && f->state != KWISH_STATE_NATIVE &&
+	    f->state != KWISH_STATE_UNAVAILABLE)
+		return -EINVAL;
+	for (i = 0; i < f->nr_cmds; i++)
+		if (f->cmds[i].nr <= KWISH_CMD_STATUS ||
+		    f->cmds[i].nr >= KWISH_CMD_END || !f->cmds[i].handler)
+			return -EINVAL;
+
+	f->owner = owner;
+	mutex_lock(&kw_registry_lock);
+	if (kw_features[f->id]) {
+		err = -EEXIST;
+		goto out;
+	}
+	for (i = 0; i < f->nr_cmds; i++) {
+		if (rcu_access_pointer(kw_cmd_owner[f->cmds[i].nr -
+						    KWISH_CMD_BASE])) {
+			err = -EEXIST;
+			goto out;
+		}
+	}
+	kw_features[f->id] = f;
+	if (kw_feature_dispatchable(f))
+		for (i = 0; i < f->nr_cmds; i++)
+			rcu_assign_pointer(kw_cmd_owner[f->cmds[i].nr -
+							KWISH_CMD_BASE], f);
+	pr_info("item %u (%s): %s%s%s\n", f->id, kw_items[f->id].name,
+		f->state == KWISH_STATE_PRESENT ? "present" :
+		f->state == KWISH_STATE_NATIVE ? "native" : "unavailable",
+		f->reason[0] ? ": " : "", f->reason);
+out:
+	mutex_unlock(&kw_registry_lock);
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(__kw_feature_register, KWISH);
+
+void kw_feature_unregister(struct kw_feature *f)
+{
+	unsigned int i;
+
+	mutex_lock(&kw_registry_lock);
+	if (kw_features[f->id] != f) {
+		mutex_unlock(&kw_registry_lock);
+		return;
+	}
+	kw_features[f->id] = NULL;
+	for (i = 0; i < f->nr_cmds; i++) {
+		unsigned int slot = f->cmds[i].nr - KWISH_CMD_BASE;
+
+		if (rcu_access_pointer(kw_cmd_owner[slot]) == f)
+			RCU_INIT_POINTER(kw_cmd_owner[slot], NULL);
+	}
+	mutex_unlock(&kw_registry_lock);
+	/* No new caller can find the handlers after this. */
+	synchronize_rcu();
+}
+EXPORT_SYMBOL_NS_GPL(kw_feature_unregister, KWISH);
+
+kw_cmd_handler_t kw_registry_get_handler(unsigned int nr, struct module **owner)
+{
+	kw_cmd_handler_t handler = NULL;
+	struct kw_feature *f;
+	unsigned int i;
+
+	rcu_read_lock();
+	f = rcu_dereference(kw_cmd_owner[nr - KWISH_CMD_BASE]);
+	/*
+	 * A module that is unloading fails try_module_get() before it
+	 * unregisters, so a handler is never called after its module's exit
+	 * started, and exit cannot finish while the handler runs.
+	 */
+	if (f && try_module_get(f->owner)) {
+		for (i = 0; i < f->nr_cmds; i++)
+			if (f->cmds[i].nr == nr)
+				handler = f->cmds[i].handler;
+		if (handler)
+			*owner = f->owner;
+		else
+			module_put(f->owner);
+	}
+	rcu_read_unlock();
+	return handler;
+}
+
+void kw_registry_fill(u32 id, struct kwish_feature *out)
+{
+	const struct kw_item *item = &kw_items[id];
+	struct kw_feature *f;
+
+	memset(out, 0, sizeof(*out));
+	out->id = id;
+	strscpy(out->name, item->name, sizeof(out->name));
+	strscpy(out->module, item->module, sizeof(out->module));
+
+	mutex_lock(&kw_registry_lock);
+	f = kw_features[id];
+	if (f) {
+		out->state = f->state;
+		strscpy(out->reason, f->reason, sizeof(out->reason));
+	}
+	mutex_unlock(&kw_registry_lock);
+	if (f)
+		return;
+
+	if (kw_native_state(id, out->reason, sizeof(out->reason))) {
+		out->state = KWISH_STATE_NATIVE;
+	} else if (item->implemented) {
+		out->state = KWISH_STATE_NOT_LOADED;
+		snprintf(out->reason, sizeof(out->reason), "modprobe %s",
+			 item->module);
+	} else {
+		out->state = KWISH_STATE_NOT_IMPLEMENTED;
+		/* keep a native probe's explanation if there was one */
+		if (!out->reason[0])
+			strscpy(out->reason, id == 35 ?
+				"a statement about io_uring: no code, see docs" :
+				"not implemented in this kwish release",
+				sizeof(out->reason));
+	}
+}
+
+int kw_registry_init(void)
+{
+	kw_native_probe_all();
+	return 0;
+}
+
+void kw_registry_exit(void)
+{
+	unsigned int id;
+
+	for (id = 1; id <= KWISH_ITEM_MAX; id++)
+		WARN_ON(kw_features[id]);
+}

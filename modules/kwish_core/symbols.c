@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_core: resolving kernel symbols that are not exported.
+ *
+ * kallsyms_lookup_name() has not been exported since v5.7 (commit
+ * 0bd476e6c671, "kallsyms: unexport kallsyms_lookup_name() and
+ * kallsyms_on_each_symbol()").  register_kprobe() still resolves a symbol
+ * name for us, so a kprobe on kallsyms_lookup_name itself tells its
+ * address.  On IBT kernels that address is the one after the ENDBR
+ * (arch_adjust_kprobe_addr()), and the function is not an indirect-call
+ * target, so its ENDBR may be sealed at boot: calling it through a
+ * function pointer would raise #CP.  We call it through a call gate
+ * (kwish_core.h) instead, which enters it with a RET.
+ */
+#define pr_fmt(fmt) "kwish_core: " fmt
+
+#include <linux/kprobes.h>
+#include <linux/module.h>
+
+#include "core.h"
+
+/* Body runs only if the gate is not installed. */
+static KW_CALL_GATE unsigned long kw_gate_kallsyms_lookup_name(const char *name)
+{
+	return 0;
+}
+
+static struct kw_hook kw_kallsyms_gate = {
+	.name = "kallsyms_lookup_name gate",
+	.target_fn = kw_gate_kallsyms_lookup_name,
+	/* .dest_fn is set at init from the kprobe */
+};
+
+unsigned long kw_lookup_name(const char *name)
+{
+	return kw_gate_kallsyms_lookup_name(name);
+}
+EXPORT_SYMBOL_NS_GPL(kw_lookup_name, KWISH);
+
+int kw_symbols_init(void)
+{
+	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	char why[KWISH_REASON_LEN];
+	int err;
+
+	err = register_kprobe(&kp);
+	if (err) {
+		pr_err("cannot find kallsyms_lookup_name through a kprobe: %d\n",
+		       err);
+		return err;
+	}
+	kw_kallsyms_gate.dest_fn = (void *)kp.addr;
+	unregister_kprobe(&kp);
+
+	err = kw_hooks_install(&kw_kallsyms_gate, 1, why, sizeof(why));
+	if (err) {
+		pr_err("cannot install the kallsyms gate: %s\n", why);
+		return err;
+	}
+	/* Self-check: a symbol every kernel has must resolve. */
+	if (!kw_lookup_name("kallsyms_lookup_name")) {
+		pr_err("kallsyms gate does not work\n");
+		kw_hooks_remove(&kw_kallsyms_gate, 1);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+void kw_symbols_exit(void)
+{
+	kw_hooks_remove(&kw_kallsyms_gate, 1);
+}

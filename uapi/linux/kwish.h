@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * kwish: the systemd/UAPI-group kernel wish list as loadable modules.
+ *
+ * This header is the whole user-space interface of /dev/kwish.  Every
+ * wish-list item has the same number everywhere (this header, kwishctl,
+ * the tests and the docs): see docs/kwish.7.md.
+ *
+ * Commands
+ * --------
+ * Every command is _IO(KWISH_TYPE, KWISH_CMD_BASE + n) on an open
+ * /dev/kwish and takes one pointer to an argument struct that begins with
+ * "__u32 size; __u32 flags;".  The kernel copies min(size, its own size)
+ * bytes; a caller built against an older header passes a smaller size and
+ * the missing fields read as zero, a caller built against a newer header
+ * passes a larger size whose extra bytes must be zero.  Pointers are
+ * __aligned_u64.  Reserved fields must be zero.
+ *
+ * errno contract (the same for every command, checked in this order):
+ *   ENOTTY      not a kwish ioctl (type, direction or size bits), or an
+ *               unknown command number
+ *   EOPNOTSUPP  the command's feature is not provided right now: its module
+ *               is not loaded, or the module reported it unavailable on this
+ *               kernel (kwishctl status says why)
+ *   EFAULT      the size word cannot be read
+ *   EINVAL      size smaller than the command's first version
+ *   E2BIG       size larger than a page
+ *   EFAULT      the argument cannot be read
+ *   E2BIG       size larger than the kernel's struct and the extra bytes
+ *               are not all zero
+ *   EINVAL      unknown bits in flags
+ * then the command's own checks: EINVAL for non-zero reserved fields and
+ * bad values, EFAULT for output that cannot be written.
+ * A command may add errno values of its own; they are listed at the
+ * command.
+ */
+#ifndef _UAPI_LINUX_KWISH_H
+#define _UAPI_LINUX_KWISH_H
+
+#include <linux/const.h>
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define KWISH_DEVICE_NAME	"kwish"		/* /dev/kwish */
+#define KWISH_TYPE		0xB7
+#define KWISH_CMD_BASE		0x80
+#define KWISH_ABI_VERSION	1
+
+/* Wish-list item numbers (../shared/wishlist.md); 1..KWISH_ITEM_MAX. */
+#define KWISH_ITEM_MAX		37
+
+enum kwish_cmd {
+	KWISH_CMD_STATUS = KWISH_CMD_BASE,	/* core, always available */
+	KWISH_CMD_OPEN_REGULAR,			/* item 8, kwish_fs */
+	KWISH_CMD_END,
+};
+
+/* ------------------------------------------------------------------ */
+/* KWISH_STATUS: the state of every wish-list item.                    */
+
+enum kwish_feature_state {
+	/* kwish has no implementation of this item in this release. */
+	KWISH_STATE_NOT_IMPLEMENTED	= 0,
+	/* kwish implements it, but the module that provides it is not loaded. */
+	KWISH_STATE_NOT_LOADED		= 1,
+	/* A loaded kwish module provides it. */
+	KWISH_STATE_PRESENT		= 2,
+	/* The running kernel provides it itself (checked at run time). */
+	KWISH_STATE_NATIVE		= 3,
+	/* The module is loaded but cannot provide it on this kernel. */
+	KWISH_STATE_UNAVAILABLE		= 4,
+};
+
+#define KWISH_NAME_LEN		32
+#define KWISH_REASON_LEN	128
+
+struct kwish_feature {
+	__u32	id;				/* wish-list item number */
+	__u32	state;				/* enum kwish_feature_state */
+	char	module[KWISH_NAME_LEN];		/* module that owns the item */
+	char	name[KWISH_NAME_LEN];		/* short name, e.g. "o_regular" */
+	char	reason[KWISH_REASON_LEN];	/* detail: how native was
+						 * detected, why unavailable
+						 */
+};
+
+#define KWISH_FEATURE_SIZE_VER0	200
+
+/*
+ * struct kwish_status - argument of KWISH_STATUS
+ * @size:         sizeof(struct kwish_status)
+ * @flags:        must be 0
+ * @nr_features:  in: number of entries @features has room for (may be 0);
+ *                out: number of items kwish knows (KWISH_ITEM_MAX)
+ * @feature_size: in: sizeof(struct kwish_feature) as the caller knows it,
+ *                at least KWISH_FEATURE_SIZE_VER0; entries are written this
+ *                far apart, bytes the kernel does not know are zeroed
+ * @features:     pointer to an array of struct kwish_feature, entry i
+ *                describes item i + 1
+ * @abi_version:  out: KWISH_ABI_VERSION of the loaded kwish_core
+ * @__reserved:   must be 0
+ */
+struct kwish_status {
+	__u32		size;
+	__u32		flags;
+	__u32		nr_features;
+	__u32		feature_size;
+	__aligned_u64	features;
+	__u32		abi_version;
+	__u32		__reserved;
+};
+
+#define KWISH_STATUS_SIZE_VER0	32
+
+#define KWISH_STATUS		_IO(KWISH_TYPE, KWISH_CMD_STATUS)
+
+/* ------------------------------------------------------------------ */
+/* Item 8: O_REGULAR, open a file only if it is a regular file.        */
+
+/*
+ * Upstream proposal (not merged): openat2() how.flags bit 32, failing with
+ * EFTYPE ("inappropriate file type or format", 134 in asm-generic) when the
+ * final file is not S_IFREG.  kwish uses the same names and values.
+ */
+#ifndef OPENAT2_REGULAR
+#define OPENAT2_REGULAR		_BITULL(32)
+#endif
+#ifndef EFTYPE
+#define EFTYPE			134
+#endif
+
+/*
+ * struct kwish_open_regular - argument of KWISH_OPEN_REGULAR
+ * @size:       sizeof(struct kwish_open_regular)
+ * @flags:      must be 0
+ * @dirfd:      directory fd or AT_FDCWD, as for openat2()
+ * @__reserved: must be 0
+ * @pathname:   pointer to the NUL-terminated path
+ * @open_flags: openat2() how.flags (O_*); OPENAT2_REGULAR is implied and
+ *              may be given; O_CLOEXEC is honoured as given
+ * @mode:       openat2() how.mode
+ * @resolve:    openat2() how.resolve (RESOLVE_*)
+ *
+ * Return: a new file descriptor on success.  The open is the kernel's own
+ * openat2() for the caller (same lookup, DAC, LSM, audit and fsnotify), with
+ * one more rule: if the file the lookup ends on is not a regular file the
+ * open fails with EFTYPE before the file is opened, so a FIFO never blocks
+ * and no device driver's open is called.  Errors: every openat2() errno
+ * (EINVAL for bad open_flags/mode/resolve, E2BIG never) plus EFTYPE.
+ * O_NOFOLLOW on a symlink gives ELOOP (as openat2), O_DIRECTORY gives
+ * ENOTDIR on a regular file, O_PATH|O_NOFOLLOW on a symlink gives EFTYPE.
+ */
+struct kwish_open_regular {
+	__u32		size;
+	__u32		flags;
+	__s32		dirfd;
+	__u32		__reserved;
+	__aligned_u64	pathname;
+	__aligned_u64	open_flags;
+	__aligned_u64	mode;
+	__aligned_u64	resolve;
+};
+
+#define KWISH_OPEN_REGULAR_SIZE_VER0	48
+
+#define KWISH_OPEN_REGULAR	_IO(KWISH_TYPE, KWISH_CMD_OPEN_REGULAR)
+
+#endif /* _UAPI_LINUX_KWISH_H */
