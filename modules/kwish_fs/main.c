@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_fs: file and lock operations of the wish list
+ * (items 4, 7, 8, 10, 19, 22, 24, 34; item 8 in this release).
+ */
+#include <linux/module.h>
+
+#include <kwish_core.h>
+#include "kwish_fs.h"
+
+static int __init kw_fs_init(void)
+{
+	return kw_fs_open_regular_init();
+}
+
+static void __exit kw_fs_exit(void)
+{
+	kw_fs_open_regular_exit();
+}
+
+module_init(kw_fs_init);
+module_exit(kw_fs_exit);
+MODULE_DESCRIPTION("kwish: file and lock operations (O_REGULAR, ...)");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(KWISH);

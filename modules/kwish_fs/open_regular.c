@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_fs, item 8: O_REGULAR, open a file only if it is a regular file.
+ *
+ * Semantics of the posted upstream OPENAT2_REGULAR (openat2() how.flags bit
+ * 32, EFTYPE when the final file is not S_IFREG), as KWISH_OPEN_REGULAR.
+ *
+ * How it works.  The command runs the kernel's own openat2()
+ * implementation, do_sys_openat2() (fs/open.c; static, reached through a
+ * call gate), for the caller, with the calling task marked.  A hook on
+ * vfs_open() refuses a marked task's open of anything that is not S_IFREG
+ * with -EFTYPE.  vfs_open() is where do_open() and do_o_path()
+ * (fs/namei.c, v6.1 and v6.12) hand the looked-up path to
+ * do_dentry_open(), after may_open() and before the file's ->open(): a
+ * FIFO's fifo_open() (which blocks without a peer) or a device driver's
+ * open is never called.  Everything else is openat2()'s own:
+ * build_open_flags() validation (EINVAL), the path walk with RESOLVE_*,
+ * may_open() (DAC, O_NOFOLLOW -> ELOOP, EISDIR for writes), LSM file_open,
+ * audit, fsnotify, O_CREAT/O_TRUNC, fd allocation and O_CLOEXEC.
+ *
+ * Opens that do not pass vfs_open() only ever produce regular files:
+ * O_TMPFILE (vfs_tmpfile() creates S_IFREG) and ->atomic_open() (NFS,
+ * CIFS, FUSE, 9p open there only files they create as S_IFREG, FUSE
+ * rejects a server that answers otherwise, and fall back to vfs_open()
+ * via finish_no_open() for existing non-regular files).
+ *
+ * The hook is on a hot path (every open in the system passes vfs_open()),
+ * so its filter first reads one atomic counter of marked tasks, which is
+ * zero unless a KWISH_OPEN_REGULAR call is in progress.
+ */
+#define pr_fmt(fmt) "kwish_fs: " fmt
+
+#include <linux/dcache.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/list.h>
+#include <linux/openat2.h>
+#include <linux/path.h>
+#include <linux/sched.h>
+#include <linux/spinlock.h>
+
+#include <kwish_core.h>
+#include "kwish_fs.h"
+
+struct kw_oreg_caller {
+	struct list_head node;
+	struct task_struct *task;
+};
+
+static atomic_t kw_oreg_nr_callers = ATOMIC_INIT(0);
+static DEFINE_SPINLOCK(kw_oreg_lock);
+static LIST_HEAD(kw_oreg_callers);
+static bool kw_oreg_native;
+
+static void kw_oreg_mark(struct kw_oreg_caller *caller)
+{
+	spin_lock(&kw_oreg_lock);
+	list_add(&caller->node, &kw_oreg_callers);
+	atomic_inc(&kw_oreg_nr_callers);
+	spin_unlock(&kw_oreg_lock);
+}
+
+static void kw_oreg_unmark(struct kw_oreg_caller *caller)
+{
+	spin_lock(&kw_oreg_lock);
+	list_del(&caller->node);
+	atomic_dec(&kw_oreg_nr_callers);
+	spin_unlock(&kw_oreg_lock);
+}
+
+static bool kw_oreg_current_is_marked(void)
+{
+	struct kw_oreg_caller *caller;
+	bool marked = false;
+
+	spin_lock(&kw_oreg_lock);
+	list_for_each_entry(caller, &kw_oreg_callers, node) {
+		if (caller->task == current) {
+			marked = true;
+			break;
+		}
+	}
+	spin_unlock(&kw_oreg_lock);
+	return marked;
+}
+
+/* Filter of the vfs_open(const struct path *, struct file *) hook. */
+static bool kw_oreg_vfs_open_filter(const unsigned long *args)
+{
+	const struct path *path = (const struct path *)args[0];
+
+	if (likely(!atomic_read(&kw_oreg_nr_callers)))
+		return false;
+	if (S_ISREG(d_backing_inode(path->dentry)->i_mode))
+		return false;
+	return kw_oreg_current_is_marked();
+}
+
+/* Where a refused vfs_open() call goes: same prototype, fails. */
+static int kw_oreg_refuse_open(const struct path *path, struct file *file)
+{
+	return -EFTYPE;
+}
+
+/* Gate to fs/open.c: static long do_sys_openat2(int, const char __user *,
+ * struct open_how *) (same prototype in v6.1 and v6.12).
+ */
+static KW_CALL_GATE long kw_gate_do_sys_openat2(int dfd,
+						const char __user *filename,
+						struct open_how *how)
+{
+	return -EOPNOTSUPP;	/* only reached if the gate is not installed */
+}
+
+static struct kw_hook kw_oreg_gate = {
+	.name = "do_sys_openat2 gate",
+	.target_fn = kw_gate_do_sys_openat2,
+	.dest_sym = "do_sys_openat2",
+};
+
+static struct kw_hook kw_oreg_check = {
+	.name = "O_REGULAR type check in vfs_open",
+	.target_sym = "vfs_open",
+	.dest_fn = kw_oreg_refuse_open,
+	.filter = kw_oreg_vfs_open_filter,
+};
+
+static long kw_fs_open_regular(struct kw_ucmd *ucmd)
+{
+	const struct kwish_open_regular *arg = ucmd->cmd;
+	struct kw_oreg_caller caller = { .task = current };
+	struct open_how how = {
+		.flags = arg->open_flags & ~OPENAT2_REGULAR,
+		.mode = arg->mode,
+		.resolve = arg->resolve,
+	};
+	const char __user *pathname = u64_to_user_ptr(arg->pathname);
+	long fd;
+
+	if (arg->__reserved)
+		return -EINVAL;
+
+	if (kw_oreg_native) {
+		how.flags |= OPENAT2_REGULAR;
+		return kw_gate_do_sys_openat2(arg->dirfd, pathname, &how);
+	}
+
+	kw_oreg_mark(&caller);
+	fd = kw_gate_do_sys_openat2(arg->dirfd, pathname, &how);
+	kw_oreg_unmark(&caller);
+	return fd;
+}
+
+static const struct kw_cmd kw_oreg_cmds[] = {
+	{ KWISH_CMD_OPEN_REGULAR, kw_fs_open_regular },
+};
+
+static struct kw_feature kw_oreg_feature = {
+	.id = 8,
+	.cmds = kw_oreg_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_oreg_cmds),
+};
+
+/*
+ * Native OPENAT2_REGULAR: build_open_flags() runs before the path is read,
+ * so a kernel that does not know the flag answers EINVAL, one that knows it
+ * goes on to getname(NULL) and answers EFAULT.
+ */
+static bool kw_oreg_probe_native(void)
+{
+	struct open_how how = { .flags = O_RDONLY | OPENAT2_REGULAR };
+
+	return kw_gate_do_sys_openat2(AT_FDCWD, NULL, &how) == -EFAULT;
+}
+
+int kw_fs_open_regular_init(void)
+{
+	struct kw_feature *f = &kw_oreg_feature;
+	int err;
+
+	err = kw_hooks_install(&kw_oreg_gate, 1, f->reason, sizeof(f->reason));
+	if (err)
+		goto unavailable;
+
+	kw_oreg_native = kw_oreg_probe_native();
+	if (kw_oreg_native) {
+		f->state = KWISH_STATE_NATIVE;
+		strscpy(f->reason, "openat2() accepts OPENAT2_REGULAR",
+			sizeof(f->reason));
+	} else {
+		err = kw_hooks_install(&kw_oreg_check, 1, f->reason,
+				       sizeof(f->reason));
+		if (err) {
+			kw_hooks_remove(&kw_oreg_gate, 1);
+			goto unavailable;
+		}
+		f->state = KWISH_STATE_PRESENT;
+		strscpy(f->reason, "openat2() with a file type check in vfs_open()",
+			sizeof(f->reason));
+	}
+	err = kw_feature_register(f);
+	if (err) {
+		if (!kw_oreg_native)
+			kw_hooks_remove(&kw_oreg_check, 1);
+		kw_hooks_remove(&kw_oreg_gate, 1);
+	}
+	return err;
+
+unavailable:
+	/* The module stays loaded; kwishctl status shows f->reason. */
+	f->state = KWISH_STATE_UNAVAILABLE;
+	return kw_feature_register(f);
+}
+
+void kw_fs_open_regular_exit(void)
+{
+	kw_feature_unregister(&kw_oreg_feature);
+	if (kw_oreg_feature.state == KWISH_STATE_PRESENT)
+		kw_hooks_remove(&kw_oreg_check, 1);
+	if (kw_oreg_feature.state != KWISH_STATE_UNAVAILABLE)
+		kw_hooks_remove(&kw_oreg_gate, 1);
+}
