@@ -42,7 +42,7 @@
 #include <linux/types.h>
 
 #define KWISH_DEVICE_NAME	"kwish"		/* /dev/kwish */
-#define KWISH_TYPE		0xB7
+#define KWISH_TYPE		0xBA	/* free in ioctl-number.rst (0xB7 is nsfs) */
 #define KWISH_CMD_BASE		0x80
 #define KWISH_ABI_VERSION	1
 
