@@ -1,0 +1,478 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwishctl: show and use the kwish kernel wish-list features.
+ *
+ *   kwishctl status [--json]
+ *   kwishctl open-regular [options] PATH
+ *   kwishctl help | version
+ *
+ * Exit status: 0 ok, 1 the operation failed, 2 usage error, 3 /dev/kwish
+ * missing (kwish_core not loaded), 4 feature not available (EOPNOTSUPP).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+
+#include "libkwish.h"
+
+#ifndef KWISH_VERSION
+#define KWISH_VERSION "unknown"
+#endif
+
+enum {
+	EXIT_OK		= 0,
+	EXIT_FAILED	= 1,
+	EXIT_USAGE	= 2,
+	EXIT_NO_CORE	= 3,
+	EXIT_NO_FEATURE	= 4,
+};
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+static const char *prog = "kwishctl";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: %s COMMAND [OPTIONS]\n"
+"\n"
+"Commands:\n"
+"  status [--json]          list all %d wish-list items: id, name, module,\n"
+"                           state, reason\n"
+"  open-regular [OPTIONS] PATH\n"
+"                           open PATH only if it is a regular file (item 8,\n"
+"                           O_REGULAR); never blocks on FIFOs or devices\n"
+"      --nofollow           fail with ELOOP if PATH is a symlink\n"
+"      --create MODE        create PATH if missing, with octal MODE\n"
+"      --excl               with --create: fail if PATH exists\n"
+"      --trunc              truncate the file to size 0\n"
+"      --dir DIR            resolve a relative PATH from DIR\n"
+"      --resolve LIST       openat2 RESOLVE_* flags, comma separated:\n"
+"                           beneath,in-root,no-symlinks,no-magiclinks,\n"
+"                           no-xdev,cached\n"
+"      --cat                copy the file to standard output\n"
+"  help                     show this help\n"
+"  version                  show the kwishctl version\n"
+"\n"
+"Exit status: 0 ok, 1 operation failed, 2 usage error,\n"
+"3 /dev/kwish missing (kwish_core not loaded),\n"
+"4 feature not available (module not loaded or unavailable).\n",
+		prog, KWISH_ITEM_MAX);
+}
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s help'.\n", prog);
+	return EXIT_USAGE;
+}
+
+/* getopt_long() found an unknown option or a missing argument. */
+static int bad_option(const char *verb, char **argv, int c)
+{
+	if (c == ':')
+		return usage_error("%s: option '%s' needs an argument", verb,
+				   argv[optind - 1]);
+	return usage_error("%s: unknown option '%s'", verb, argv[optind - 1]);
+}
+
+/* Report a failure to reach /dev/kwish; returns the exit status. */
+static int kwish_dev_error(int err)
+{
+	if (kwish_core_missing(err)) {
+		fprintf(stderr,
+			"%s: %s: %s: kwish_core is not loaded (modprobe kwish_core)\n",
+			prog, KWISH_DEV_PATH, strerror(err));
+		return EXIT_NO_CORE;
+	}
+	fprintf(stderr, "%s: %s: %s (%s)\n", prog, KWISH_DEV_PATH,
+		strerror(err), kwish_errno_name(err));
+	return EXIT_FAILED;
+}
+
+/* ---------------------------------------------------------------- */
+/* status                                                            */
+
+/* Copy a kernel string field, which need not be NUL-terminated. */
+static void field(char *dst, const char *src, size_t len)
+{
+	size_t n = strnlen(src, len);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	struct kwish_feature feat[KWISH_ITEM_MAX];
+	unsigned int nr = KWISH_ITEM_MAX, abi = 0, shown, i;
+	unsigned int count[KWISH_STATE_UNAVAILABLE + 2] = { 0 };
+	char name[KWISH_NAME_LEN + 1], module[KWISH_NAME_LEN + 1];
+	char reason[KWISH_REASON_LEN + 1];
+	bool json = false;
+	int c, kfd;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("status", argv, c);
+		}
+	}
+	if (optind != argc)
+		return usage_error("status: unexpected argument '%s'",
+				   argv[optind]);
+
+	kfd = kwish_open();
+	if (kfd < 0)
+		return kwish_dev_error(errno);
+	memset(feat, 0, sizeof(feat));
+	if (kwish_status(kfd, feat, &nr, &abi) < 0) {
+		int err = errno;
+
+		fprintf(stderr, "%s: KWISH_STATUS: %s (%s)\n", prog,
+			kwish_strerror(err), kwish_errno_name(err));
+		close(kfd);
+		return err == EOPNOTSUPP ? EXIT_NO_FEATURE : EXIT_FAILED;
+	}
+	close(kfd);
+	shown = nr < KWISH_ITEM_MAX ? nr : KWISH_ITEM_MAX;
+
+	if (json) {
+		printf("{\"abi_version\":%u,\"nr_features\":%u,\"features\":[",
+		       abi, nr);
+		for (i = 0; i < shown; i++) {
+			field(name, feat[i].name, KWISH_NAME_LEN);
+			field(module, feat[i].module, KWISH_NAME_LEN);
+			field(reason, feat[i].reason, KWISH_REASON_LEN);
+			printf("%s\n {\"id\":%u,\"name\":", i ? "," : "",
+			       feat[i].id);
+			json_string(name);
+			printf(",\"module\":");
+			json_string(module);
+			printf(",\"state\":\"%s\",\"state_id\":%u,\"reason\":",
+			       kwish_state_name(feat[i].state), feat[i].state);
+			json_string(reason);
+			putchar('}');
+		}
+		printf("\n]}\n");
+	} else {
+		printf("%-3s %-22s %-13s %-15s %s\n",
+		       "ID", "NAME", "MODULE", "STATE", "REASON");
+		for (i = 0; i < shown; i++) {
+			unsigned int s = feat[i].state;
+
+			field(name, feat[i].name, KWISH_NAME_LEN);
+			field(module, feat[i].module, KWISH_NAME_LEN);
+			field(reason, feat[i].reason, KWISH_REASON_LEN);
+			count[s <= KWISH_STATE_UNAVAILABLE ?
+			      s : KWISH_STATE_UNAVAILABLE + 1]++;
+			printf("%-3u %-22s %-13s %-15s %s\n", feat[i].id,
+			       name[0] ? name : "-",
+			       module[0] ? module : "-",
+			       kwish_state_name(s), reason);
+		}
+		printf("\n%u items (kwish ABI %u): %u present, %u native, %u unavailable, %u not loaded, %u not implemented\n",
+		       nr, abi, count[KWISH_STATE_PRESENT],
+		       count[KWISH_STATE_NATIVE],
+		       count[KWISH_STATE_UNAVAILABLE],
+		       count[KWISH_STATE_NOT_LOADED],
+		       count[KWISH_STATE_NOT_IMPLEMENTED]);
+		if (nr > shown)
+			printf("(kwish_core knows %u items, this kwishctl shows the first %u)\n",
+			       nr, shown);
+	}
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "%s: writing output: %s\n", prog,
+			strerror(errno));
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* open-regular                                                      */
+
+static const struct {
+	const char *name;
+	unsigned long long flag;
+} resolve_names[] = {
+	{ "beneath",		RESOLVE_BENEATH },
+	{ "in-root",		RESOLVE_IN_ROOT },
+	{ "no-symlinks",	RESOLVE_NO_SYMLINKS },
+	{ "no-magiclinks",	RESOLVE_NO_MAGICLINKS },
+	{ "no-xdev",		RESOLVE_NO_XDEV },
+	{ "cached",		0x20 },	/* RESOLVE_CACHED, Linux 5.12 */
+};
+
+static int parse_resolve(const char *arg, unsigned long long *resolve)
+{
+	char *copy = strdup(arg), *tok, *save = NULL;
+	size_t i;
+	int ret = 0;
+
+	if (!copy)
+		return -1;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < ARRAY_SIZE(resolve_names); i++) {
+			if (!strcmp(tok, resolve_names[i].name))
+				break;
+		}
+		if (i == ARRAY_SIZE(resolve_names)) {
+			ret = -1;
+			break;
+		}
+		*resolve |= resolve_names[i].flag;
+	}
+	free(copy);
+	return ret;
+}
+
+/* What an O_REGULAR open error means for kwishctl's user. */
+static const char *open_regular_error(int err)
+{
+	switch (err) {
+	case EFTYPE:
+		return "not a regular file";
+	case ELOOP:
+		return "symbolic link refused (--nofollow, --resolve no-symlinks) or too many levels of links";
+	case EXDEV:
+		return "path leaves the starting directory or crosses a mount (--resolve)";
+	case ENOTDIR:
+		return "a component of the path is not a directory";
+	case EACCES:
+		return "permission denied";
+	case EEXIST:
+		return "file exists (--create --excl)";
+	case EINVAL:
+		return "invalid open flags, mode or resolve flags";
+	case EBADF:
+		return "bad directory file descriptor";
+	case EAGAIN:
+		return "cannot be resolved from the cache alone (--resolve cached)";
+	case ENOTTY:
+		return "kwish_core does not know KWISH_OPEN_REGULAR (older than this kwishctl)";
+	case EOPNOTSUPP:
+		return "O_REGULAR not available: kwish_fs not loaded or unavailable (modprobe kwish_fs; kwishctl status)";
+	case E2BIG:
+		return "kwish_core rejects the argument struct (older than this kwishctl)";
+	case EFAULT:
+		return "bad address passed to the kernel (a kwishctl bug)";
+	default:
+		return strerror(err);
+	}
+}
+
+static int copy_out(int fd, const char *path)
+{
+	char buf[65536];
+	ssize_t n, w, off;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "%s: %s: read: %s\n", prog, path,
+				strerror(errno));
+			return EXIT_FAILED;
+		}
+		if (n == 0)
+			return EXIT_OK;
+		for (off = 0; off < n; off += w) {
+			w = write(STDOUT_FILENO, buf + off, n - off);
+			if (w < 0 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w < 0) {
+				fprintf(stderr, "%s: write: %s\n", prog,
+					strerror(errno));
+				return EXIT_FAILED;
+			}
+		}
+	}
+}
+
+static int cmd_open_regular(int argc, char **argv)
+{
+	enum { OPT_NOFOLLOW = 256, OPT_CREATE, OPT_EXCL, OPT_TRUNC, OPT_DIR,
+	       OPT_RESOLVE, OPT_CAT };
+	static const struct option opts[] = {
+		{ "nofollow", no_argument, NULL, OPT_NOFOLLOW },
+		{ "create", required_argument, NULL, OPT_CREATE },
+		{ "excl", no_argument, NULL, OPT_EXCL },
+		{ "trunc", no_argument, NULL, OPT_TRUNC },
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "resolve", required_argument, NULL, OPT_RESOLVE },
+		{ "cat", no_argument, NULL, OPT_CAT },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	unsigned long long flags = O_RDONLY | O_CLOEXEC, mode = 0, resolve = 0;
+	const char *dir = NULL, *path;
+	bool cat = false;
+	int c, dirfd = AT_FDCWD, fd, err, ret;
+	char *end;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_NOFOLLOW:
+			flags |= O_NOFOLLOW;
+			break;
+		case OPT_CREATE:
+			errno = 0;
+			mode = strtoull(optarg, &end, 8);
+			if (errno || !*optarg || *end || mode > 07777)
+				return usage_error("open-regular: bad --create mode '%s' (octal, e.g. 0644)",
+						   optarg);
+			flags |= O_CREAT;
+			break;
+		case OPT_EXCL:
+			flags |= O_EXCL;
+			break;
+		case OPT_TRUNC:
+			flags |= O_TRUNC;
+			break;
+		case OPT_DIR:
+			dir = optarg;
+			break;
+		case OPT_RESOLVE:
+			if (parse_resolve(optarg, &resolve) < 0)
+				return usage_error("open-regular: bad --resolve list '%s'",
+						   optarg);
+			break;
+		case OPT_CAT:
+			cat = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("open-regular", argv, c);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("open-regular: need exactly one PATH");
+	path = argv[optind];
+	if ((flags & O_EXCL) && !(flags & O_CREAT))
+		return usage_error("open-regular: --excl needs --create");
+
+	if (dir) {
+		dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, dir,
+				strerror(errno));
+			return EXIT_FAILED;
+		}
+	}
+
+	fd = kwish_open_regular(dirfd, path, flags, mode, resolve);
+	err = errno;
+	if (dirfd >= 0)
+		close(dirfd);
+	if (fd < 0) {
+		if (kwish_last_iface() == KWISH_IFACE_NONE &&
+		    kwish_core_missing(err)) {
+			fprintf(stderr,
+				"%s: O_REGULAR: the kernel lacks it and %s is missing: kwish_core is not loaded (modprobe kwish_core kwish_fs)\n",
+				prog, KWISH_DEV_PATH);
+			return EXIT_NO_CORE;
+		}
+		if (kwish_last_iface() == KWISH_IFACE_NONE)
+			return kwish_dev_error(err);
+		fprintf(stderr, "%s: %s: %s (%s, via %s)\n", prog, path,
+			open_regular_error(err), kwish_errno_name(err),
+			kwish_iface_name(kwish_last_iface()));
+		if (err == EOPNOTSUPP)
+			return EXIT_NO_FEATURE;
+		return EXIT_FAILED;
+	}
+
+	fprintf(cat ? stderr : stdout,
+		"%s: regular file, opened (fd %d) via %s\n", path, fd,
+		kwish_iface_name(kwish_last_iface()));
+	ret = EXIT_OK;
+	if (cat) {
+		fflush(stdout);
+		ret = copy_out(fd, path);
+	}
+	close(fd);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "%s: writing output: %s\n", prog,
+			strerror(errno));
+		return EXIT_FAILED;
+	}
+	return ret;
+}
+
+/* ---------------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+	const char *cmd;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "status"))
+		return cmd_status(argc - 1, argv + 1);
+	if (!strcmp(cmd, "open-regular"))
+		return cmd_open_regular(argc - 1, argv + 1);
+	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
+	    !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("kwishctl %s (kwish ABI %d)\n", KWISH_VERSION,
+		       KWISH_ABI_VERSION);
+		return EXIT_OK;
+	}
+	return usage_error("unknown command '%s'", cmd);
+}

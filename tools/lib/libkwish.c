@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libkwish: see libkwish.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+
+#include "libkwish.h"
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+
+static __thread enum kwish_iface last_iface;
+
+enum kwish_iface kwish_last_iface(void)
+{
+	return last_iface;
+}
+
+const char *kwish_iface_name(enum kwish_iface iface)
+{
+	switch (iface) {
+	case KWISH_IFACE_NATIVE:
+		return "native";
+	case KWISH_IFACE_DEV:
+		return KWISH_DEV_PATH;
+	default:
+		return "none";
+	}
+}
+
+int kwish_open(void)
+{
+	return open(KWISH_DEV_PATH, O_RDWR | O_CLOEXEC);
+}
+
+bool kwish_core_missing(int err)
+{
+	return err == ENOENT || err == ENXIO || err == ENODEV;
+}
+
+/* Run @cmd on @kfd, or on a /dev/kwish opened for this call if @kfd < 0. */
+static int kwish_ioctl(int kfd, unsigned long cmd, void *arg)
+{
+	int fd = kfd, ret, err;
+
+	last_iface = KWISH_IFACE_NONE;
+	if (fd < 0) {
+		fd = kwish_open();
+		if (fd < 0)
+			return -1;
+	}
+	last_iface = KWISH_IFACE_DEV;
+	ret = ioctl(fd, cmd, arg);
+	if (fd != kfd) {
+		err = errno;
+		close(fd);
+		errno = err;
+	}
+	return ret;
+}
+
+int kwish_status(int kfd, struct kwish_feature *features, unsigned int *nr,
+		 unsigned int *abi_version)
+{
+	struct kwish_status st = {
+		.size = sizeof(st),
+		.nr_features = *nr,
+		.feature_size = sizeof(*features),
+		.features = (uintptr_t)features,
+	};
+
+	if (kwish_ioctl(kfd, KWISH_STATUS, &st) < 0)
+		return -1;
+	*nr = st.nr_features;
+	if (abi_version)
+		*abi_version = st.abi_version;
+	return 0;
+}
+
+static long sys_openat2(int dirfd, const char *path, struct open_how *how)
+{
+	return syscall(SYS_openat2, dirfd, path, how, sizeof(*how));
+}
+
+/* -1: not probed yet, 0: no, 1: yes.  Races only repeat the probe. */
+static int o_regular_native = -1;
+
+bool kwish_o_regular_native(void)
+{
+	int native = __atomic_load_n(&o_regular_native, __ATOMIC_RELAXED);
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | OPENAT2_REGULAR,
+	};
+	long fd;
+
+	if (native >= 0)
+		return native;
+	/*
+	 * "/" is a directory: a kernel that implements OPENAT2_REGULAR fails
+	 * with EFTYPE, one that does not know the bit fails with EINVAL
+	 * (ENOSYS or a seccomp EPERM: no openat2 at all).  One that opens
+	 * "/" does not implement it either.
+	 */
+	fd = sys_openat2(AT_FDCWD, "/", &how);
+	if (fd >= 0) {
+		close(fd);
+		native = 0;
+	} else {
+		native = errno == EFTYPE;
+	}
+	__atomic_store_n(&o_regular_native, native, __ATOMIC_RELAXED);
+	return native;
+}
+
+int kwish_open_regular_kfd(int kfd, int dirfd, const char *path,
+			   uint64_t flags, uint64_t mode, uint64_t resolve)
+{
+	struct kwish_open_regular arg = {
+		.size = sizeof(arg),
+		.dirfd = dirfd,
+		.pathname = (uintptr_t)path,
+		.open_flags = flags,
+		.mode = mode,
+		.resolve = resolve,
+	};
+	struct open_how how = {
+		.flags = flags | OPENAT2_REGULAR,
+		.mode = mode,
+		.resolve = resolve,
+	};
+	int saved = errno;
+
+	if (kwish_o_regular_native()) {
+		last_iface = KWISH_IFACE_NATIVE;
+		return sys_openat2(dirfd, path, &how);
+	}
+	errno = saved;
+	return kwish_ioctl(kfd, KWISH_OPEN_REGULAR, &arg);
+}
+
+int kwish_open_regular(int dirfd, const char *path, uint64_t flags,
+		       uint64_t mode, uint64_t resolve)
+{
+	return kwish_open_regular_kfd(-1, dirfd, path, flags, mode, resolve);
+}
+
+const char *kwish_state_name(unsigned int state)
+{
+	switch (state) {
+	case KWISH_STATE_NOT_IMPLEMENTED:
+		return "not-implemented";
+	case KWISH_STATE_NOT_LOADED:
+		return "not-loaded";
+	case KWISH_STATE_PRESENT:
+		return "present";
+	case KWISH_STATE_NATIVE:
+		return "native";
+	case KWISH_STATE_UNAVAILABLE:
+		return "unavailable";
+	default:
+		return "unknown";
+	}
+}
+
+const char *kwish_errno_name(int err)
+{
+	const char *name;
+
+	if (err == EFTYPE)
+		return "EFTYPE";
+	name = strerrorname_np(err);
+	return name ? name : "E?";
+}
+
+const char *kwish_strerror(int err)
+{
+	switch (err) {
+	case ENOTTY:
+		return "kwish_core does not know this command (older than this program)";
+	case EOPNOTSUPP:
+		return "feature not available: module not loaded or unavailable (kwishctl status)";
+	case E2BIG:
+		return "argument has fields kwish_core does not know (older than this program)";
+	case EFTYPE:
+		return "not a regular file";
+	default:
+		return strerror(err);
+	}
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libkwish: a small C library over the kwish interfaces.
+ *
+ * Every call uses the running kernel's own interface where the kernel has
+ * the feature natively and /dev/kwish otherwise, and records which one it
+ * used; kwish_last_iface() returns that for the calling thread.
+ *
+ * Every call returns -1 and sets errno on failure; errno values are those
+ * of the kernel interface that was used (see <linux/kwish.h> for the
+ * /dev/kwish contract), plus:
+ *   ENOENT, ENXIO, ENODEV from kwish_open(): /dev/kwish does not exist or
+ *   has no driver behind it, i.e. kwish_core is not loaded
+ *   (kwish_core_missing() tells these apart from other errors).
+ *
+ * Link with -lkwish (pkg-config kwish).  Include as <kwish/libkwish.h>
+ * once installed.
+ */
+#ifndef _KWISH_LIBKWISH_H
+#define _KWISH_LIBKWISH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <linux/kwish.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KWISH_DEV_PATH		"/dev/" KWISH_DEVICE_NAME
+
+/* Which interface served the last libkwish call of this thread. */
+enum kwish_iface {
+	KWISH_IFACE_NONE = 0,	/* none: the call failed before any */
+	KWISH_IFACE_NATIVE,	/* the running kernel's own system call */
+	KWISH_IFACE_DEV,	/* /dev/kwish */
+};
+
+enum kwish_iface kwish_last_iface(void);
+/* "none", "native" or "/dev/kwish". */
+const char *kwish_iface_name(enum kwish_iface iface);
+
+/* Open /dev/kwish read-write with O_CLOEXEC.  Returns the fd or -1. */
+int kwish_open(void);
+
+/* True if @err from kwish_open() means that kwish_core is not loaded. */
+bool kwish_core_missing(int err);
+
+/*
+ * KWISH_STATUS.  @kfd is an fd from kwish_open(), or -1 to open and close
+ * /dev/kwish inside the call.  @features has room for *@nr entries (may
+ * be NULL if *@nr is 0); entry i describes item i + 1.  On success *@nr
+ * is the number of items kwish knows (KWISH_ITEM_MAX for this header),
+ * which may be more than the entries written, and *@abi_version (if not
+ * NULL) the ABI version of the loaded kwish_core.  Returns 0 or -1.
+ */
+int kwish_status(int kfd, struct kwish_feature *features, unsigned int *nr,
+		 unsigned int *abi_version);
+
+/*
+ * Item 8, O_REGULAR: openat2(@dirfd, @path, {@flags, @mode, @resolve})
+ * that fails with EFTYPE, without opening anything, if the file is not a
+ * regular file.  Uses openat2() with OPENAT2_REGULAR if the running kernel
+ * accepts it, KWISH_OPEN_REGULAR on /dev/kwish otherwise.  @flags are O_*
+ * flags (O_CLOEXEC is not implied), @mode and @resolve as for openat2().
+ * Returns the new fd or -1; EOPNOTSUPP if neither interface provides
+ * O_REGULAR right now (kwish_fs not loaded), the kwish_open() errno if
+ * /dev/kwish cannot be opened.
+ */
+int kwish_open_regular(int dirfd, const char *path, uint64_t flags,
+		       uint64_t mode, uint64_t resolve);
+/* The same with an fd from kwish_open() (-1: open one for this call). */
+int kwish_open_regular_kfd(int kfd, int dirfd, const char *path,
+			   uint64_t flags, uint64_t mode, uint64_t resolve);
+/* True if the running kernel's openat2() implements OPENAT2_REGULAR. */
+bool kwish_o_regular_native(void);
+
+/* "not-implemented", "not-loaded", "present", "native", "unavailable". */
+const char *kwish_state_name(unsigned int state);
+/* "EFTYPE", "ENOTTY", ... ("E?" for unknown values). */
+const char *kwish_errno_name(int err);
+/* strerror() with the kwish meaning of the contract's errno values. */
+const char *kwish_strerror(int err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* _KWISH_LIBKWISH_H */
