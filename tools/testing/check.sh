@@ -1,0 +1,158 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# check.sh - every kwish test (what `make check` and CI run).
+#
+#   1. tools/testing/deps.sh (packages, test kernels)
+#   2. for each test kernel (tools/testing/kernels.sh kvers):
+#        make modules KVERS=<kver>                         1 result
+#   3. make tools                                          1 result
+#   4. for each test kernel: boot it under QEMU (TCG) in check mode and
+#      count the TAP results of setup, every selftest as root and as
+#      kwuser (uid 1000), and teardown (tools/testing/vm/tap-report.awk),
+#      plus 1 result for a clean kernel log (tools/testing/vm/splats.sh)
+#
+# Every failure is printed with its kernel and user, then a summary per
+# kernel; the last line is "N passed, N failed, N skipped" and the exit
+# status is non-zero if anything failed.  Logs: build/<kver>/modules.log,
+# build/tools.log, build/vm/<kver>/{console,results}.log.
+#
+# Environment: KWISH_KVERS (pin kernels), KWISH_TESTS (run only these
+# selftests, comma-separated), KWISH_TEST_TIMEOUT, KWISH_VM_TIMEOUT.
+set -uo pipefail	# no -e: every step is counted, none aborts the run
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TESTING=$ROOT/tools/testing
+BUILD=$ROOT/build
+cd "$ROOT" || exit 1
+export DEBIAN_FRONTEND=noninteractive
+# `make check KVERS="..."` pins the kernels like KWISH_KVERS does.
+if [ -n "${KVERS:-}" ] && [ -z "${KWISH_KVERS:-}" ]; then
+	export KWISH_KVERS=$KVERS
+fi
+
+PASSED=0 FAILED=0 SKIPPED=0
+FAILURES=()		# one line per failure, repeated at the end
+declare -A KP=() KF=() KS=() KTIME=()
+T0=$(date +%s)
+
+say() { echo "== $*"; }
+pass() { PASSED=$((PASSED + 1)); [ -n "${2:-}" ] && KP[$2]=$(( ${KP[$2]:-0} + 1 )); echo "ok   $1"; }
+fail() {
+	FAILED=$((FAILED + 1)); [ -n "${2:-}" ] && KF[$2]=$(( ${KF[$2]:-0} + 1 ))
+	FAILURES+=("$1"); echo "FAIL $1"
+}
+# Print a (possibly long) log: all of it up to 300 lines, else head and tail.
+show_log() {
+	local n; n=$(wc -l < "$1")
+	if [ "$n" -le 300 ]; then
+		sed 's/^/    /' "$1"
+	else
+		head -n 200 "$1" | sed 's/^/    /'
+		echo "    ... ($((n - 250)) lines left out, see $1) ..."
+		tail -n 50 "$1" | sed 's/^/    /'
+	fi
+}
+
+summary() {
+	local k
+	echo
+	say "summary ($(( $(date +%s) - T0 )) s)"
+	for k in "${KVERS[@]}"; do
+		printf '%s: %d passed, %d failed, %d skipped%s\n' "$k" \
+			"${KP[$k]:-0}" "${KF[$k]:-0}" "${KS[$k]:-0}" \
+			"${KTIME[$k]:+ (VM ${KTIME[$k]} s)}"
+	done
+	if [ ${#FAILURES[@]} -gt 0 ]; then
+		echo "failures:"
+		printf '  %s\n' "${FAILURES[@]}"
+	fi
+	echo "$PASSED passed, $FAILED failed, $SKIPPED skipped"
+}
+
+# ------------------------------------------------------------------ deps
+say "dependencies (tools/testing/deps.sh)"
+mkdir -p "$BUILD"
+if "$TESTING/deps.sh" > "$BUILD/deps.log" 2>&1; then
+	sed 's/^/    /' "$BUILD/deps.log"
+else
+	show_log "$BUILD/deps.log"
+	fail "deps: tools/testing/deps.sh failed"
+fi
+
+KVERS=()
+read -r -a KVERS <<< "$("$TESTING/kernels.sh" kvers 2>"$BUILD/kernels.err")"
+if [ ${#KVERS[@]} -eq 0 ]; then
+	cat "$BUILD/kernels.err"
+	fail "kernels: cannot resolve the test kernels from META"
+	summary
+	exit 1
+fi
+say "test kernels: ${KVERS[*]}"
+
+# ------------------------------------------------------------------ builds
+declare -A BUILT=()
+for k in "${KVERS[@]}"; do
+	say "modules for $k"
+	mkdir -p "$BUILD/$k"
+	if make -C "$ROOT" -j"$(nproc)" modules KVERS="$k" > "$BUILD/$k/modules.log" 2>&1; then
+		pass "[$k] build modules" "$k"
+		BUILT[$k]=1
+		# Warnings are errors (KCFLAGS=-Werror), but show what kbuild said.
+		grep -E 'warning:|WARNING:' "$BUILD/$k/modules.log" | sed 's/^/    /' | head -n 50
+	else
+		show_log "$BUILD/$k/modules.log"
+		fail "[$k] build modules (make modules KVERS=$k; log: build/$k/modules.log)" "$k"
+	fi
+done
+
+say "tools (make tools)"
+if make -C "$ROOT" -j"$(nproc)" tools > "$BUILD/tools.log" 2>&1; then
+	pass "build tools"
+else
+	show_log "$BUILD/tools.log"
+	fail "build tools (make tools; log: build/tools.log)"
+fi
+
+# ------------------------------------------------------------------ VMs
+for k in "${KVERS[@]}"; do
+	out=$BUILD/vm/$k
+	say "selftests on $k under QEMU (logs: ${out#"$ROOT"/})"
+	if [ -z "${BUILT[$k]:-}" ]; then
+		fail "[$k] selftests not run: the modules did not build" "$k"
+		continue
+	fi
+	t=$(date +%s)
+	"$TESTING/vm/run-vm.sh" "$k" check "$out" 2>&1 | sed 's/^/    /'
+	KTIME[$k]=$(( $(date +%s) - t ))
+
+	# TAP results (a guest that hung or crashed is one more failure)
+	report=$(awk -v kver="$k" -v status="$(cat "$out/status" 2>/dev/null)" \
+		-f "$TESTING/vm/tap-report.awk" "$out/results.log" 2>&1)
+	counts=$(tail -n 1 <<< "$report")
+	if [[ $counts =~ ^COUNTS\ ([0-9]+)\ ([0-9]+)\ ([0-9]+)$ ]]; then
+		p=${BASH_REMATCH[1]} f=${BASH_REMATCH[2]} s=${BASH_REMATCH[3]}
+		PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
+		KP[$k]=$(( ${KP[$k]:-0} + p )); KF[$k]=$(( ${KF[$k]:-0} + f ))
+		KS[$k]=$(( ${KS[$k]:-0} + s ))
+		sed '$d' <<< "$report"
+		while IFS= read -r line; do
+			FAILURES+=("${line#FAIL }")
+		done < <(grep '^FAIL ' <<< "$report")
+		echo "    $k: $p passed, $f failed, $s skipped in the guest"
+	else
+		echo "$report"
+		fail "[$k] cannot read ${out#"$ROOT"/}/results.log" "$k"
+	fi
+
+	# Kernel log
+	if splats=$("$TESTING/vm/splats.sh" "$out/console.log"); then
+		pass "[$k] kernel log clean (no BUG/WARNING/Oops/lockup)" "$k"
+	else
+		echo "$splats"
+		fail "[$k] kernel log has warnings/oopses (see ${out#"$ROOT"/}/console.log)" "$k"
+	fi
+done
+
+summary
+[ "$FAILED" -eq 0 ]
