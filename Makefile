@@ -23,7 +23,8 @@ deps:
 	$(TESTING)/deps.sh
 
 # Each kernel gets its own copy of the sources, so builds for different
-# kernels never share objects or compat probes.
+# kernels never share objects or compat probes.  The test kernels' headers
+# are extracted into ~/.cache/kwish by deps.sh, not installed.
 modules:
 	@set -e; for k in $(KVERS); do \
 		echo "== modules for $$k"; \
@@ -31,14 +32,14 @@ modules:
 		rm -rf $(BUILD)/$$k/src/modules $(BUILD)/$$k/src/uapi; \
 		cp -a $(ROOT)/modules $(ROOT)/uapi $(BUILD)/$$k/src/; \
 		$(MAKE) -C $(BUILD)/$$k/src/modules \
-			KDIR=/usr/src/linux-headers-$$k KCFLAGS=-Werror; \
+			KDIR=$$($(TESTING)/kernels.sh kdir $$k) KCFLAGS=-Werror; \
 	done
 
 tools:
 	$(MAKE) -C $(ROOT)/tools O=$(BUILD)/tools
 
 check:
-	$(TESTING)/check.sh
+	@$(TESTING)/check.sh
 
 run:
 	$(TESTING)/run-demo.sh

@@ -5,12 +5,15 @@
 #
 #   * Debian packages (apt-get, only those missing; `apt-get update` at most
 #     once, and only when something is missing or apt knows no kernels):
-#     the build tool chain, QEMU, busybox-static, and the headers of every
-#     test kernel (tools/testing/kernels.sh).
-#   * Each test kernel's image is NOT installed on the host: its .deb is
-#     fetched with `apt-get download` and vmlinuz + /lib/modules/<kver> are
-#     extracted into ~/.cache/kwish/kernels/<kver>/, keyed by the package
-#     version (a new Debian upload of the same ABI replaces it).
+#     the build tool chain, QEMU, busybox-static.
+#   * Nothing of the test kernels is installed on the host (installing
+#     Debian's 6.12 headers would pull in the 6.12 image and make it the
+#     default boot kernel of the user's machine).  Their packages are
+#     fetched with `apt-get download` and extracted into the cache, keyed by
+#     the package version (a new Debian upload of the same ABI replaces it):
+#     vmlinuz + /lib/modules/<kver> into ~/.cache/kwish/kernels/<kver>/,
+#     the headers (linux-headers-<kver>, its -common and linux-kbuild) into
+#     ~/.cache/kwish/headers/<kver>/, the tree `kernels.sh kdir` names.
 #
 # When everything is present it only asks dpkg and apt-cache: a few seconds.
 # Works unattended (CI=true, no stdin).
@@ -87,10 +90,6 @@ if ! KLIST=$("$KERNELS" list 2>/dev/null) || [ -z "$KLIST" ]; then
 	KLIST=$("$KERNELS" list) || die "cannot resolve the test kernels"
 fi
 
-# Headers: installed with apt (DKMS-style builds need them in /usr/src).
-mapfile -t HDRS < <(awk '{ print $3 }' <<< "$KLIST")
-apt_install "${HDRS[@]}"
-
 # Images: extracted into the cache, never installed.
 fetch_kernel() {
 	local kver=$1 pkg=$2 ver=$3 dir tmp dl deb
@@ -137,7 +136,51 @@ fetch_kernel() {
 	log "kernel $kver ready ($(du -sh "$dir" | cut -f1))"
 }
 
-while read -r kver pkg _hdr ver; do
+# Headers: linux-headers-<kver> with the linux-headers-*-common and
+# linux-kbuild-* packages it depends on, all of the image's version,
+# extracted into one root; the top Makefile's absolute include of the
+# -common tree is pointed into that root.
+fetch_headers() {
+	local kver=$1 hdr=$2 ver=$3 dir tmp dl pkgs p
+	dir=$("$KERNELS" headers-dir "$kver")
+	if [ -f "$dir/usr/src/linux-headers-$kver/Makefile" ] &&
+	   [ "$(cat "$dir/VERSION" 2>/dev/null)" = "$ver" ]; then
+		return 0
+	fi
+	pkgs=("$hdr=$ver")
+	for p in $(apt-cache depends "$hdr" 2>/dev/null |
+		   awk '$1 ~ /Depends:$/ { print $2 }' |
+		   grep -E '^linux-(headers-.*-common|kbuild-)' | sort -u); do
+		pkgs+=("$p=$ver")
+	done
+	log "fetching ${pkgs[*]} into $dir"
+	mkdir -p "$(dirname "$dir")"
+	tmp=$(mktemp -d "$(dirname "$dir")/.fetch.XXXXXX")
+	dl=$(mktemp -d /tmp/kwish-fetch.XXXXXX)
+	# shellcheck disable=SC2064
+	trap "rm -rf '$tmp' '$dl'" EXIT
+	chmod 0777 "$dl"
+	if ! ( cd "$dl" && apt-get download -qq "${pkgs[@]}" < /dev/null ); then
+		rm -rf "$tmp" "$dl"
+		restart_after_update "apt-get download ${pkgs[*]} failed"
+	fi
+	for p in "$dl"/*.deb; do
+		dpkg-deb -x "$p" "$tmp"
+	done
+	[ -f "$tmp/usr/src/linux-headers-$kver/Makefile" ] ||
+		die "$hdr has no usr/src/linux-headers-$kver"
+	sed -i "s|^include /usr/src/|include $dir/usr/src/|" \
+		"$tmp/usr/src/linux-headers-$kver/Makefile"
+	echo "$ver" > "$tmp/VERSION"
+	rm -rf "$dir"
+	mv "$tmp" "$dir"
+	rm -rf "$dl"
+	trap - EXIT
+	log "headers $kver ready ($(du -sh "$dir" | cut -f1))"
+}
+
+while read -r kver pkg hdr ver; do
 	[ -n "$kver" ] || continue
 	fetch_kernel "$kver" "$pkg" "$ver"
+	fetch_headers "$kver" "$hdr" "$ver"
 done <<< "$KLIST"

@@ -11,6 +11,8 @@
 #   kernels.sh headers-pkg KVER   Debian package holding the build headers
 #   kernels.sh version KVER       Debian version of the image package
 #   kernels.sh cache-dir KVER     ~/.cache/kwish/kernels/KVER (vmlinuz, lib/modules)
+#   kernels.sh headers-dir KVER   ~/.cache/kwish/headers/KVER (extracted headers)
+#   kernels.sh kdir KVER          the kernel build tree to build modules against
 #
 # How each series of META is resolved:
 #   * the series the `linux-image-amd64` metapackage depends on (Debian 12's
@@ -148,6 +150,8 @@ image-pkg)   field "${2:?KVER}" 2 ;;
 headers-pkg) field "${2:?KVER}" 3 ;;
 version)     field "${2:?KVER}" 4 ;;
 cache-dir)   echo "$CACHE_ROOT/kernels/${2:?KVER}" ;;
+headers-dir) echo "$CACHE_ROOT/headers/${2:?KVER}" ;;
+kdir)        echo "$CACHE_ROOT/headers/${2:?KVER}/usr/src/linux-headers-$2" ;;
 *)
 	sed -n '4,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2 ;;
