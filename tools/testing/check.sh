@@ -7,6 +7,7 @@
 #   2. for each test kernel (tools/testing/kernels.sh kvers):
 #        make modules KVERS=<kver>                         1 result
 #   3. make tools                                          1 result
+#      tools/dev/checkpatch.sh (checkpatch.pl --strict)      1 result
 #   4. for each test kernel: boot it under QEMU (TCG) in check mode and
 #      count the TAP results of setup, every selftest as root and as
 #      kwuser (uid 1000), and teardown (tools/testing/vm/tap-report.awk),
@@ -112,6 +113,14 @@ if make -C "$ROOT" -j"$(nproc)" tools > "$BUILD/tools.log" 2>&1; then
 else
 	show_log "$BUILD/tools.log"
 	fail "build tools (make tools; log: build/tools.log)"
+fi
+
+say "kernel coding style (tools/dev/checkpatch.sh)"
+if "$ROOT/tools/dev/checkpatch.sh" > "$BUILD/checkpatch.log" 2>&1; then
+	pass "checkpatch --strict clean"
+else
+	show_log "$BUILD/checkpatch.log"
+	fail "checkpatch --strict (tools/dev/checkpatch.sh; log: build/checkpatch.log)"
 fi
 
 # ------------------------------------------------------------------ VMs
