@@ -24,8 +24,10 @@ void kw_native_probe_all(void);
 bool kw_native_state(u32 id, char *reason, size_t len);
 
 /* symbols.c */
-int kw_symbols_init(void);
+void kw_symbols_init(void);
 void kw_symbols_exit(void);
+/* NULL when kernel symbols can be resolved, else why not */
+const char *kw_symbols_error(void);
 
 /* hooks.c */
 void kw_hooks_exit(void);

@@ -79,21 +79,25 @@ static struct kw_hook *kw_hook_find_locked(unsigned long target)
 
 static int kw_hook_resolve(struct kw_hook *hook, char *why, size_t why_len)
 {
+	const char *missing = NULL;
+
 	hook->target = hook->target_fn ? (unsigned long)hook->target_fn :
 		       kw_lookup_name(hook->target_sym);
-	if (!hook->target) {
-		snprintf(why, why_len, "kernel function %s not found",
-			 hook->target_sym);
-		return -ENOENT;
-	}
+	if (!hook->target)
+		missing = hook->target_sym;
 	hook->dest = hook->dest_fn ? (unsigned long)hook->dest_fn :
 		     kw_lookup_name(hook->dest_sym);
-	if (!hook->dest) {
+	if (!missing && !hook->dest)
+		missing = hook->dest_sym;
+	if (!missing)
+		return 0;
+	if (kw_symbols_error())
+		snprintf(why, why_len, "cannot resolve %s: %s", missing,
+			 kw_symbols_error());
+	else
 		snprintf(why, why_len, "kernel function %s not found",
-			 hook->dest_sym);
-		return -ENOENT;
-	}
-	return 0;
+			 missing);
+	return -ENOENT;
 }
 
 static int kw_hook_arm_locked(struct kw_hook *hook, char *why, size_t why_len)
@@ -120,17 +124,21 @@ static int kw_hook_arm_locked(struct kw_hook *hook, char *why, size_t why_len)
 	 */
 	err = ftrace_set_filter_ip(&hook->ops, hook->target, 0, 0);
 	if (err) {
-		snprintf(why, why_len, "ftrace cannot trace %ps (%d)",
-			 (void *)hook->target, err);
+		snprintf(why, why_len, "%s: ftrace cannot trace %ps (%d)",
+			 hook->name, (void *)hook->target, err);
 		return err;
 	}
 	err = register_ftrace_function(&hook->ops);
 	if (err) {
-		/* -EBUSY: another IPMODIFY user (livepatch, BPF) owns it. */
-		snprintf(why, why_len,
-			 "cannot hook %ps: %s (%d)", (void *)hook->target,
-			 err == -EBUSY ? "another ftrace user modifies it" :
-			 "register_ftrace_function failed", err);
+		/*
+		 * -EBUSY: another IPMODIFY user (livepatch, BPF) owns the
+		 * function, or ftrace is off (kernel.ftrace_enabled=0
+		 * refuses PERMANENT ops).
+		 */
+		snprintf(why, why_len, "%s: %s (%d)", hook->name,
+			 err == -EBUSY ?
+			 "ftrace off (ftrace_enabled=0) or function owned" :
+			 "ftrace refused the hook", err);
 		ftrace_set_filter_ip(&hook->ops, hook->target, 1, 0);
 		return err;
 	}

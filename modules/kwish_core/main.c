@@ -34,9 +34,7 @@ static int __init kw_core_init(void)
 {
 	int err;
 
-	err = kw_symbols_init();
-	if (err)
-		return err;
+	kw_symbols_init();
 	err = kw_registry_init();
 	if (err)
 		goto err_symbols;

@@ -127,6 +127,10 @@ static enum kw_probe_result kw_native_symbols(const char * const *syms,
 					      char *reason, size_t len,
 					      const char *what)
 {
+	if (kw_symbols_error()) {
+		snprintf(reason, len, "cannot probe: %s", kw_symbols_error());
+		return KW_NOT_NATIVE;
+	}
 	for (; *syms; syms++) {
 		if (!kw_lookup_name(*syms)) {
 			snprintf(reason, len, "kernel lacks %s", *syms);

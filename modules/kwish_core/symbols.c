@@ -26,18 +26,34 @@ static KW_CALL_GATE unsigned long kw_gate_kallsyms_lookup_name(const char *name)
 }
 
 static struct kw_hook kw_kallsyms_gate = {
-	.name = "kallsyms_lookup_name gate",
+	.name = "kallsyms gate",
 	.target_fn = kw_gate_kallsyms_lookup_name,
 	/* .dest_fn is set at init from the kprobe */
 };
 
+/* Why symbols cannot be resolved on this kernel; "" when they can. */
+static char kw_symbols_why[KWISH_REASON_LEN];
+static bool kw_symbols_ready;
+
 unsigned long kw_lookup_name(const char *name)
 {
+	if (!kw_symbols_ready)
+		return 0;
 	return kw_gate_kallsyms_lookup_name(name);
 }
 EXPORT_SYMBOL_NS_GPL(kw_lookup_name, KWISH);
 
-int kw_symbols_init(void)
+const char *kw_symbols_error(void)
+{
+	return kw_symbols_ready ? NULL : kw_symbols_why;
+}
+
+/*
+ * Failure here does not stop kwish_core from loading: /dev/kwish and the
+ * status table work, and every feature that needs a symbol reports itself
+ * unavailable with kw_symbols_why as the reason.
+ */
+void kw_symbols_init(void)
 {
 	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
 	char why[KWISH_REASON_LEN];
@@ -45,28 +61,33 @@ int kw_symbols_init(void)
 
 	err = register_kprobe(&kp);
 	if (err) {
-		pr_err("cannot find kallsyms_lookup_name through a kprobe: %d\n",
-		       err);
-		return err;
+		snprintf(kw_symbols_why, sizeof(kw_symbols_why),
+			 "no kprobe on kallsyms_lookup_name (%d)", err);
+		goto out;
 	}
 	kw_kallsyms_gate.dest_fn = (void *)kp.addr;
 	unregister_kprobe(&kp);
 
 	err = kw_hooks_install(&kw_kallsyms_gate, 1, why, sizeof(why));
 	if (err) {
-		pr_err("cannot install the kallsyms gate: %s\n", why);
-		return err;
+		strscpy(kw_symbols_why, why, sizeof(kw_symbols_why));
+		goto out;
 	}
+	kw_symbols_ready = true;
 	/* Self-check: a symbol every kernel has must resolve. */
 	if (!kw_lookup_name("kallsyms_lookup_name")) {
-		pr_err("kallsyms gate does not work\n");
+		kw_symbols_ready = false;
 		kw_hooks_remove(&kw_kallsyms_gate, 1);
-		return -ENOENT;
+		strscpy(kw_symbols_why, "kallsyms gate does not work",
+			sizeof(kw_symbols_why));
 	}
-	return 0;
+out:
+	if (!kw_symbols_ready)
+		pr_err("symbol lookup unavailable: %s\n", kw_symbols_why);
 }
 
 void kw_symbols_exit(void)
 {
-	kw_hooks_remove(&kw_kallsyms_gate, 1);
+	if (kw_symbols_ready)
+		kw_hooks_remove(&kw_kallsyms_gate, 1);
 }

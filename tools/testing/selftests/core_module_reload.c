@@ -13,6 +13,11 @@
  *   FIFO is never opened, and the guest log stays clean (checked by the
  *   runner's splat scan).
  *
+ * - With ftrace switched off (kernel.ftrace_enabled=0) kwish cannot hook:
+ *   kwish_core and kwish_fs still load, /dev/kwish works, item 8 is
+ *   reported "unavailable" with the reason, and its command gives
+ *   EOPNOTSUPP; with ftrace back on, a reload makes it present again.
+ *
  * Root only (module loading); the modules are in $KWISH_MODULES_DIR
  * (default /kwish/modules, where the test VM puts them).
  */
@@ -250,8 +255,101 @@ static int test_rmmod_while_in_flight(void)
 	return res;
 }
 
+static const char * const all_modules[] = {
+	"kwish_core", "kwish_fs", "kwish_mount", "kwish_net", "kwish_loop",
+	"kwish_cgroup",
+};
+
+static int remove_all_modules(void)
+{
+	int i;
+
+	for (i = KW_ARRAY_SIZE(all_modules) - 1; i >= 0; i--)
+		if (module_loaded(all_modules[i]) &&
+		    module_remove(all_modules[i]) < 0)
+			return -1;
+	return 0;
+}
+
+/* Load every kwish module that is not loaded (core first). */
+static int insert_all_modules(void)
+{
+	size_t i;
+
+	for (i = 0; i < KW_ARRAY_SIZE(all_modules); i++)
+		if (!module_loaded(all_modules[i]) &&
+		    module_insert(all_modules[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static int test_unavailable_when_ftrace_is_off(void)
+{
+	const char *sysctl = "/proc/sys/kernel/ftrace_enabled";
+	char file[128], fifo[128];
+	struct kwish_feature f;
+	int kfd = -1, res = KW_PASS;
+
+	if (!kw_is_root())
+		return kw_skip("loading modules needs root");
+	if (access(sysctl, W_OK) < 0)
+		return kw_skip("no %s", sysctl);
+	KW_CHECK(setup_files(file, fifo, sizeof(file)) == 0, "setup: %s",
+		 kw_errname(errno));
+	KW_CHECK(remove_all_modules() == 0, "rmmod: %s", kw_errname(errno));
+	KW_CHECK(kw_write_file(sysctl, "0") == 0, "ftrace_enabled=0");
+
+	if (module_insert("kwish_core") < 0 ||
+	    module_insert(FEATURE_MODULE) < 0) {
+		res = kw_fail("insmod with ftrace off: %s", kw_errname(errno));
+		goto out;
+	}
+	kfd = open("/dev/kwish", O_RDWR | O_CLOEXEC);
+	if (kfd < 0) {
+		res = kw_fail("open /dev/kwish: %s", kw_errname(errno));
+		goto out;
+	}
+	if (item_state(kfd, ITEM_O_REGULAR, &f) != KWISH_STATE_UNAVAILABLE) {
+		res = kw_fail("item 8 is %u with ftrace off, expected unavailable",
+			      f.state);
+		goto out;
+	}
+	kw_diag("item 8 with ftrace off: unavailable: %s", f.reason);
+	if (!f.reason[0]) {
+		res = kw_fail("unavailable without a reason");
+		goto out;
+	}
+	errno = 0;
+	if (open_regular(kfd, file) != -1 || errno != EOPNOTSUPP) {
+		res = kw_fail("KWISH_OPEN_REGULAR with ftrace off: %s, expected EOPNOTSUPP",
+			      errno ? kw_errname(errno) : "success");
+		goto out;
+	}
+out:
+	if (kfd >= 0)
+		close(kfd);
+	if (remove_all_modules() < 0 && res == KW_PASS)
+		res = kw_fail("rmmod after the ftrace-off check: %s",
+			      kw_errname(errno));
+	kw_write_file(sysctl, "1");
+	if (insert_all_modules() < 0 && res == KW_PASS)
+		res = kw_fail("reloading the modules: %s", kw_errname(errno));
+	if (res != KW_PASS)
+		return res;
+
+	kfd = open("/dev/kwish", O_RDWR | O_CLOEXEC);
+	KW_CHECK_OK(kfd);
+	KW_CHECK(item_state(kfd, ITEM_O_REGULAR, &f) == KWISH_STATE_PRESENT,
+		 "item 8 is %u after ftrace is back, expected present",
+		 f.state);
+	KW_CHECK_ERRNO(open_regular(kfd, fifo), EFTYPE);
+	close(kfd);
+	return KW_PASS;
+}
+
 static const struct kw_test tests[] = {
 	KW_TEST(test_unloaded_gives_eopnotsupp),
+	KW_TEST(test_unavailable_when_ftrace_is_off),
 	KW_TEST_T(test_rmmod_while_in_flight, 30),
 };
 
@@ -264,8 +362,10 @@ int main(void)
 		return 1;
 	}
 	ret = KW_RUN(tests);
-	if (kw_is_root())
-		ensure_loaded();
+	if (kw_is_root()) {
+		kw_write_file("/proc/sys/kernel/ftrace_enabled", "1");
+		insert_all_modules();
+	}
 	kw_rm_rf(kw_dir);
 	return ret;
 }
