@@ -36,11 +36,14 @@ if [ "$(id -u)" != 0 ]; then
 	SUDO=(sudo)
 fi
 
+# Wait for another apt/dpkg run (the debug kernel's build.sh, unattended
+# upgrades) instead of failing on its lock.
+APT_LOCK=(-o DPkg::Lock::Timeout=900)
 APT_UPDATED=${KWISH_DEPS_UPDATED:-0}
 apt_update_once() {
 	[ "$APT_UPDATED" = 1 ] && return 0
 	log "apt-get update"
-	"${SUDO[@]}" apt-get update -qq < /dev/null
+	"${SUDO[@]}" apt-get "${APT_LOCK[@]}" update -qq < /dev/null
 	APT_UPDATED=1
 }
 
@@ -76,7 +79,7 @@ apt_install() {
 		fi
 	done
 	log "apt-get install ${missing[*]}"
-	"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" < /dev/null ||
+	"${SUDO[@]}" apt-get "${APT_LOCK[@]}" install -y -qq --no-install-recommends "${missing[@]}" < /dev/null ||
 		restart_after_update "apt-get install ${missing[*]} failed"
 }
 
