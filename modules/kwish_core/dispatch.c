@@ -28,6 +28,7 @@ union kw_cmd_buffer {
 	} hdr;
 	struct kwish_status status;
 	struct kwish_open_regular open_regular;
+	struct kwish_unlink_inode unlink_inode;
 };
 
 #define KW_CMD(_nr, _type, _min, _flags) \
@@ -41,6 +42,8 @@ static const struct kw_cmd_desc kw_cmd_descs[KW_NR_CMDS] = {
 	       KWISH_STATUS_SIZE_VER0, 0),
 	KW_CMD(KWISH_CMD_OPEN_REGULAR, struct kwish_open_regular,
 	       KWISH_OPEN_REGULAR_SIZE_VER0, 0),
+	KW_CMD(KWISH_CMD_UNLINK_INODE, struct kwish_unlink_inode,
+	       KWISH_UNLINK_INODE_SIZE_VER0, KWISH_UNLINK_REMOVEDIR),
 };
 
 long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -59,6 +62,8 @@ long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	BUILD_BUG_ON(sizeof(struct kwish_status) != KWISH_STATUS_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kwish_open_regular) !=
 		     KWISH_OPEN_REGULAR_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kwish_unlink_inode) !=
+		     KWISH_UNLINK_INODE_SIZE_VER0);
 
 	if (_IOC_TYPE(cmd) != KWISH_TYPE || _IOC_DIR(cmd) != _IOC_NONE ||
 	    _IOC_SIZE(cmd) != 0)

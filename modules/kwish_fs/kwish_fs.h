@@ -5,5 +5,7 @@
 
 int kw_fs_open_regular_init(void);
 void kw_fs_open_regular_exit(void);
+int kw_fs_unlink_inode_init(void);
+void kw_fs_unlink_inode_exit(void);
 
 #endif

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_fs, item 10: unlink a name only if it still refers to a given
+ * inode, the wish list's unlinkat3(dir_fd, name, inode_fd), as
+ * KWISH_UNLINK_INODE.
+ *
+ * How it works.  The command is do_unlinkat() and do_rmdir() (fs/namei.c,
+ * the same in v6.1 and v6.12) for a name of one component, with one more
+ * step under the parent directory's inode lock: after the lookup, the
+ * dentry's inode must be file_inode() of inode_fd, else -ESTALE.
+ * rename(), link(), unlink() and rmdir() change a directory's entries only
+ * with that lock held (lock_rename() takes it for both directories of a
+ * rename), so between the comparison and vfs_unlink()/vfs_rmdir() the
+ * name cannot change.
+ *
+ * Everything else is the syscalls' own, through exported VFS functions:
+ *   mnt_want_write()               EROFS, freeze protection
+ *   inode_lock_nested(I_MUTEX_PARENT) the lock do_unlinkat() takes
+ *   lookup_one()                   search permission on the directory
+ *                                  (inode_permission(MAY_EXEC)), the
+ *                                  file system's d_hash/d_revalidate/lookup
+ *   security_path_unlink()         LSM path hook (AppArmor, TOMOYO)
+ *   security_path_rmdir()          the same for directories; not exported
+ *                                  (v6.1, v6.12), reached through a call
+ *                                  gate (kwish_core hook registry)
+ *   vfs_unlink(), vfs_rmdir()      may_delete(): write+search permission,
+ *                                  sticky bit, append-only/immutable,
+ *                                  EISDIR/ENOTDIR, audit_inode_child();
+ *                                  EBUSY for mount points; LSM inode hooks;
+ *                                  fsnotify; vfs_unlink() reports NFS
+ *                                  delegations, which are broken with
+ *                                  break_deleg_wait() outside the lock and
+ *                                  the call retried, as do_unlinkat() does
+ *   getname_kernel()               the name for audit (audit_getname())
+ *
+ * The idmapping of the directory's mount, which lookup_one(), vfs_unlink()
+ * and vfs_rmdir() take, is where v6.1 and v6.12 differ: struct
+ * user_namespace * (mnt_user_ns()) in v6.1, struct mnt_idmap *
+ * (mnt_idmap()) in v6.12; kw_path_idmap() in kwish_core/compat.h.
+ *
+ * The name is one path component, as in the proposal: the directory is
+ * given by fd, so there is no path walk, and "." and ".." (which unlinkat()
+ * refuses too) and "a/b" are EINVAL.
+ */
+#define pr_fmt(fmt) "kwish_fs: " fmt
+
+#include <linux/dcache.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/fs_struct.h>
+#include <linux/mount.h>
+#include <linux/namei.h>
+#include <linux/path.h>
+#include <linux/sched.h>
+#include <linux/security.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include <kwish_core.h>
+#include "../kwish_core/compat.h"
+#include "kwish_fs.h"
+
+#ifdef CONFIG_SECURITY_PATH
+/*
+ * Gate to security/security.c: int security_path_rmdir(const struct path *,
+ * struct dentry *) (same prototype in v6.1 and v6.12), which, unlike
+ * security_path_unlink(), is not exported.  Fails closed if the gate is
+ * not installed (the feature is then unavailable and never dispatched).
+ */
+static KW_CALL_GATE int kw_gate_security_path_rmdir(const struct path *dir,
+						    struct dentry *dentry)
+{
+	return -EOPNOTSUPP;
+}
+
+static struct kw_hook kw_unl_rmdir_gate = {
+	.name = "security_path_rmdir gate",
+	.target_fn = kw_gate_security_path_rmdir,
+	.dest_sym = "security_path_rmdir",
+};
+
+#define kw_security_path_rmdir	kw_gate_security_path_rmdir
+#else
+/* Without CONFIG_SECURITY_PATH it is an inline that returns 0. */
+#define kw_security_path_rmdir	security_path_rmdir
+#endif
+
+/* "." and "..", which lookup_one() refuses with EACCES. */
+static bool kw_unl_is_dot_dotdot(const char *name, int len)
+{
+	return name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'));
+}
+
+/* The directory @dirfd names, as path_init() (fs/namei.c) finds it. */
+static int kw_unl_get_dir(int dirfd, struct path *dir)
+{
+	struct file *file;
+
+	if (dirfd == AT_FDCWD) {
+		get_fs_pwd(current->fs, dir);
+	} else {
+		/* fget_raw(): O_PATH fds too, as path_init()'s fdget_raw() */
+		file = fget_raw(dirfd);
+		if (!file)
+			return -EBADF;
+		*dir = file->f_path;
+		path_get(dir);
+		fput(file);
+	}
+	if (!d_can_lookup(dir->dentry)) {
+		path_put(dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+/*
+ * Under the lock of @dir's inode: look @name up, compare, remove.  Sets
+ * *@mismatch when the name refers to another inode, so that this -ESTALE
+ * is not retried like a file system's.  On -EWOULDBLOCK from vfs_unlink(),
+ * *@delegated holds the inode whose NFS delegation must be broken.
+ */
+static int kw_unl_locked(const struct path *dir, const char *name, int len,
+			 struct inode *expected, bool removedir,
+			 struct inode **delegated, bool *mismatch)
+{
+	struct inode *dir_inode = d_inode(dir->dentry);
+	struct dentry *dentry;
+	int err;
+
+	inode_lock_nested(dir_inode, I_MUTEX_PARENT);
+	dentry = lookup_one(kw_path_idmap(dir), name, dir->dentry, len);
+	if (IS_ERR(dentry)) {
+		err = PTR_ERR(dentry);
+		goto unlock;
+	}
+	if (d_is_negative(dentry)) {
+		err = -ENOENT;
+	} else if (d_inode(dentry) != expected) {
+		/* The whole point: the name is not (any more) this inode. */
+		*mismatch = true;
+		err = -ESTALE;
+	} else if (removedir) {
+		err = kw_security_path_rmdir(dir, dentry);
+		if (!err)
+			err = vfs_rmdir(kw_path_idmap(dir), dir_inode, dentry);
+	} else {
+		/*
+		 * do_unlinkat() takes an inode reference here so that the
+		 * final iput() (truncation) runs outside the directory lock;
+		 * inode_fd's file holds one until the caller closes it.
+		 */
+		err = security_path_unlink(dir, dentry);
+		if (!err)
+			err = vfs_unlink(kw_path_idmap(dir), dir_inode, dentry,
+					 delegated);
+	}
+	dput(dentry);
+unlock:
+	inode_unlock(dir_inode);
+	return err;
+}
+
+static long kw_fs_unlink_inode(struct kw_ucmd *ucmd)
+{
+	const struct kwish_unlink_inode *arg = ucmd->cmd;
+	bool removedir = arg->flags & KWISH_UNLINK_REMOVEDIR;
+	struct inode *delegated = NULL;
+	bool mismatch, retried = false;
+	char kname[NAME_MAX + 1];
+	struct filename *name;
+	struct file *ifile;
+	struct path dir;
+	long len;
+	int err;
+
+	if (arg->__reserved)
+		return -EINVAL;
+
+	len = strncpy_from_user(kname, u64_to_user_ptr(arg->name),
+				sizeof(kname));
+	if (len < 0)
+		return len;
+	if (len == sizeof(kname))
+		return -ENAMETOOLONG;
+	if (!len)
+		return -ENOENT;
+	if (memchr(kname, '/', len) || kw_unl_is_dot_dotdot(kname, len))
+		return -EINVAL;
+
+	err = kw_unl_get_dir(arg->dirfd, &dir);
+	if (err)
+		return err;
+
+	/* fget_raw(): any fd that refers to the inode, O_PATH included */
+	ifile = fget_raw(arg->inode_fd);
+	if (!ifile) {
+		err = -EBADF;
+		goto put_dir;
+	}
+	if (file_inode(ifile)->i_sb != dir.dentry->d_sb) {
+		err = -EXDEV;
+		goto put_file;
+	}
+
+	/* The name as audit records it for unlinkat() (audit_getname()). */
+	name = getname_kernel(kname);
+	if (IS_ERR(name)) {
+		err = PTR_ERR(name);
+		goto put_file;
+	}
+
+	err = mnt_want_write(dir.mnt);
+	if (err)
+		goto put_name;
+retry:
+	mismatch = false;
+	err = kw_unl_locked(&dir, name->name, (int)len, file_inode(ifile),
+			    removedir, &delegated, &mismatch);
+	if (delegated) {
+		/* break_deleg_wait() drops the reference vfs_unlink() took */
+		err = break_deleg_wait(&delegated);
+		if (!err)
+			goto retry;
+	}
+	/*
+	 * A file system's own -ESTALE (NFS) gets one more try, as
+	 * retry_estale() gives do_unlinkat() and do_rmdir(); a mismatch of
+	 * the inodes does not.
+	 */
+	if (err == -ESTALE && !mismatch && !retried) {
+		retried = true;
+		goto retry;
+	}
+	mnt_drop_write(dir.mnt);
+put_name:
+	putname(name);
+put_file:
+	fput(ifile);
+put_dir:
+	path_put(&dir);
+	return err;
+}
+
+static const struct kw_cmd kw_unl_cmds[] = {
+	{ KWISH_CMD_UNLINK_INODE, kw_fs_unlink_inode },
+};
+
+static struct kw_feature kw_unl_feature = {
+	.id = 10,
+	.cmds = kw_unl_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_unl_cmds),
+};
+
+static int kw_unl_install_gates(char *why, size_t why_len)
+{
+#ifdef CONFIG_SECURITY_PATH
+	return kw_hooks_install(&kw_unl_rmdir_gate, 1, why, why_len);
+#else
+	return 0;
+#endif
+}
+
+static void kw_unl_remove_gates(void)
+{
+#ifdef CONFIG_SECURITY_PATH
+	kw_hooks_remove(&kw_unl_rmdir_gate, 1);
+#endif
+}
+
+int kw_fs_unlink_inode_init(void)
+{
+	struct kw_feature *f = &kw_unl_feature;
+	int err;
+
+	err = kw_unl_install_gates(f->reason, sizeof(f->reason));
+	if (err) {
+		/* The module stays loaded; kwishctl status shows f->reason. */
+		f->state = KWISH_STATE_UNAVAILABLE;
+		return kw_feature_register(f);
+	}
+	f->state = KWISH_STATE_PRESENT;
+	strscpy(f->reason,
+		"inode check and vfs_unlink()/vfs_rmdir() under the directory lock",
+		sizeof(f->reason));
+	err = kw_feature_register(f);
+	if (err)
+		kw_unl_remove_gates();
+	return err;
+}
+
+void kw_fs_unlink_inode_exit(void)
+{
+	kw_feature_unregister(&kw_unl_feature);
+	if (kw_unl_feature.state == KWISH_STATE_PRESENT)
+		kw_unl_remove_gates();
+}
