@@ -4,14 +4,17 @@
  *
  *   kwishctl status [--json]
  *   kwishctl open-regular [options] PATH
+ *   kwishctl unlink-inode [--dir] PATH INODE_PATH|--fd N
  *   kwishctl help | version
  *
  * Exit status: 0 ok, 1 the operation failed, 2 usage error, 3 /dev/kwish
- * missing (kwish_core not loaded), 4 feature not available (EOPNOTSUPP).
+ * missing (kwish_core not loaded), 4 feature not available (EOPNOTSUPP),
+ * 5 unlink-inode: PATH refers to another inode (ESTALE), nothing removed.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +35,7 @@ enum {
 	EXIT_USAGE	= 2,
 	EXIT_NO_CORE	= 3,
 	EXIT_NO_FEATURE	= 4,
+	EXIT_STALE	= 5,
 };
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -58,12 +62,19 @@ static void usage(FILE *f)
 "                           beneath,in-root,no-symlinks,no-magiclinks,\n"
 "                           no-xdev,cached\n"
 "      --cat                copy the file to standard output\n"
+"  unlink-inode [--dir] PATH INODE_PATH|--fd N\n"
+"                           remove PATH only if it still is the inode that\n"
+"                           INODE_PATH (not followed if a symlink) or the\n"
+"                           inherited fd N refers to (item 10)\n"
+"      --dir                PATH is an empty directory (rmdir)\n"
+"      --fd N               the expected inode is that of fd N\n"
 "  help                     show this help\n"
 "  version                  show the kwishctl version\n"
 "\n"
 "Exit status: 0 ok, 1 operation failed, 2 usage error,\n"
 "3 /dev/kwish missing (kwish_core not loaded),\n"
-"4 feature not available (module not loaded or unavailable).\n",
+"4 feature not available (module not loaded or unavailable),\n"
+"5 unlink-inode: PATH refers to another inode, nothing removed.\n",
 		prog, KWISH_ITEM_MAX);
 }
 
@@ -450,6 +461,180 @@ static int cmd_open_regular(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- */
+/* unlink-inode                                                      */
+
+/* What a KWISH_UNLINK_INODE error means for kwishctl's user. */
+static const char *unlink_inode_error(int err)
+{
+	switch (err) {
+	case ESTALE:
+		return "refers to another inode than the expected one (replaced since); nothing removed";
+	case EXDEV:
+		return "the expected inode is on another file system than the directory: it can never be this name";
+	case ENOENT:
+		return "no such file or directory";
+	case ENOTDIR:
+		return "not a directory (a directory component, or --dir on a non-directory)";
+	case EISDIR:
+		return "is a directory (use --dir)";
+	case ENOTEMPTY:
+	case EEXIST:
+		return "directory not empty";
+	case EACCES:
+		return "permission denied (write and search permission on the directory needed)";
+	case EPERM:
+		return "operation not permitted (sticky directory, immutable or append-only file, or a security module)";
+	case EROFS:
+		return "read-only file system";
+	case EBUSY:
+		return "mount point or file system root";
+	case EINVAL:
+		return "PATH must end in a name, not '.' or '..'";
+	case EBADF:
+		return "bad file descriptor (--fd)";
+	case ENAMETOOLONG:
+		return "file name too long";
+	case ENOTTY:
+		return "kwish_core does not know KWISH_UNLINK_INODE (older than this kwishctl)";
+	case EOPNOTSUPP:
+		return "unlink-inode not available: kwish_fs not loaded or unavailable (modprobe kwish_fs; kwishctl status)";
+	case E2BIG:
+		return "kwish_core rejects the argument struct (older than this kwishctl)";
+	case EFAULT:
+		return "bad address passed to the kernel (a kwishctl bug)";
+	default:
+		return strerror(err);
+	}
+}
+
+/*
+ * Split @path into its directory and its last component, in place.
+ * Trailing slashes are dropped ("dir/" names "dir"), as rmdir(1) does.
+ * Returns the last component; *@dir is "." or "/" or the directory part.
+ */
+static char *split_path(char *path, const char **dir)
+{
+	size_t len = strlen(path);
+	char *slash;
+
+	while (len > 1 && path[len - 1] == '/')
+		path[--len] = '\0';
+	slash = strrchr(path, '/');
+	if (!slash) {
+		*dir = ".";
+		return path;
+	}
+	if (slash == path) {
+		*dir = "/";
+		return path + 1;
+	}
+	*slash = '\0';
+	*dir = path;
+	return slash + 1;
+}
+
+static int cmd_unlink_inode(int argc, char **argv)
+{
+	enum { OPT_DIR = 256, OPT_FD };
+	static const struct option opts[] = {
+		{ "dir", no_argument, NULL, OPT_DIR },
+		{ "fd", required_argument, NULL, OPT_FD },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	const char *dir, *inode_path = NULL;
+	char *path, *name, *end;
+	unsigned int flags = 0;
+	int c, dirfd, inode_fd = -1, err, ret;
+	long n;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_DIR:
+			flags |= KWISH_UNLINK_REMOVEDIR;
+			break;
+		case OPT_FD:
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || !*optarg || *end || n < 0 || n > INT_MAX)
+				return usage_error("unlink-inode: bad --fd '%s' (a file descriptor number)",
+						   optarg);
+			inode_fd = n;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("unlink-inode", argv, c);
+		}
+	}
+	if (inode_fd >= 0 && argc - optind != 1)
+		return usage_error("unlink-inode: with --fd, give exactly one PATH");
+	if (inode_fd < 0 && argc - optind != 2)
+		return usage_error("unlink-inode: need PATH and INODE_PATH (or --fd N)");
+	if (!*argv[optind])
+		return usage_error("unlink-inode: empty PATH");
+	if (inode_fd < 0)
+		inode_path = argv[optind + 1];
+
+	path = strdup(argv[optind]);
+	if (!path) {
+		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
+		return EXIT_FAILED;
+	}
+	name = split_path(path, &dir);
+	if (!*name) {
+		free(path);
+		return usage_error("unlink-inode: cannot remove '/'");
+	}
+
+	dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
+		free(path);
+		return EXIT_FAILED;
+	}
+	if (inode_path) {
+		/* The entry itself: a symlink is compared, not its target. */
+		inode_fd = open(inode_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (inode_fd < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, inode_path,
+				strerror(errno));
+			close(dirfd);
+			free(path);
+			return EXIT_FAILED;
+		}
+	}
+
+	ret = kwish_unlink_inode(dirfd, name, inode_fd, flags);
+	err = errno;
+	close(dirfd);
+	if (inode_path)
+		close(inode_fd);
+	free(path);
+	if (ret == 0) {
+		printf("%s: removed\n", argv[optind]);
+		if (fflush(stdout) != 0) {
+			fprintf(stderr, "%s: writing output: %s\n", prog,
+				strerror(errno));
+			return EXIT_FAILED;
+		}
+		return EXIT_OK;
+	}
+	if (kwish_last_iface() == KWISH_IFACE_NONE)
+		return kwish_dev_error(err);
+	fprintf(stderr, "%s: %s: %s (%s)\n", prog, argv[optind],
+		unlink_inode_error(err), kwish_errno_name(err));
+	if (err == EOPNOTSUPP)
+		return EXIT_NO_FEATURE;
+	if (err == ESTALE)
+		return EXIT_STALE;
+	return EXIT_FAILED;
+}
+
+/* ---------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {
@@ -464,6 +649,8 @@ int main(int argc, char **argv)
 		return cmd_status(argc - 1, argv + 1);
 	if (!strcmp(cmd, "open-regular"))
 		return cmd_open_regular(argc - 1, argv + 1);
+	if (!strcmp(cmd, "unlink-inode"))
+		return cmd_unlink_inode(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		usage(stdout);

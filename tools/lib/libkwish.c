@@ -151,6 +151,26 @@ int kwish_open_regular(int dirfd, const char *path, uint64_t flags,
 	return kwish_open_regular_kfd(-1, dirfd, path, flags, mode, resolve);
 }
 
+int kwish_unlink_inode_kfd(int kfd, int dirfd, const char *name, int inode_fd,
+			   unsigned int flags)
+{
+	struct kwish_unlink_inode arg = {
+		.size = sizeof(arg),
+		.flags = flags,
+		.dirfd = dirfd,
+		.inode_fd = inode_fd,
+		.name = (uintptr_t)name,
+	};
+
+	return kwish_ioctl(kfd, KWISH_UNLINK_INODE, &arg);
+}
+
+int kwish_unlink_inode(int dirfd, const char *name, int inode_fd,
+		       unsigned int flags)
+{
+	return kwish_unlink_inode_kfd(-1, dirfd, name, inode_fd, flags);
+}
+
 const char *kwish_state_name(unsigned int state)
 {
 	switch (state) {

@@ -75,6 +75,26 @@ int kwish_open_regular_kfd(int kfd, int dirfd, const char *path,
 /* True if the running kernel's openat2() implements OPENAT2_REGULAR. */
 bool kwish_o_regular_native(void);
 
+/*
+ * Item 10, unlink only if the name is this inode: remove @name (one path
+ * component) from the directory @dirfd (or AT_FDCWD) as
+ * unlinkat(@dirfd, @name, @flags) would, but only if the entry refers to
+ * the inode @inode_fd refers to (any fd, O_PATH included), atomically
+ * with respect to renames, links and unlinks in that directory.  @flags:
+ * 0, or KWISH_UNLINK_REMOVEDIR (== AT_REMOVEDIR) for an empty directory.
+ * Returns 0 or -1: ESTALE if @name refers to another inode (nothing was
+ * removed), EXDEV if @inode_fd is on another file system, EINVAL for a
+ * name with '/' or "." or "..", the other errors of KWISH_UNLINK_INODE
+ * (<linux/kwish.h>) and unlinkat(); EOPNOTSUPP if kwish_fs is not loaded,
+ * the kwish_open() errno if /dev/kwish cannot be opened.  No kernel has
+ * this natively: it always uses /dev/kwish.
+ */
+int kwish_unlink_inode(int dirfd, const char *name, int inode_fd,
+		       unsigned int flags);
+/* The same with an fd from kwish_open() (-1: open one for this call). */
+int kwish_unlink_inode_kfd(int kfd, int dirfd, const char *name, int inode_fd,
+			   unsigned int flags);
+
 /* "not-implemented", "not-loaded", "present", "native", "unavailable". */
 const char *kwish_state_name(unsigned int state);
 /* "EFTYPE", "ENOTTY", ... ("E?" for unknown values). */
