@@ -23,9 +23,12 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 KERNELS="$ROOT/tools/testing/kernels.sh"
 export DEBIAN_FRONTEND=noninteractive
 
-# Host packages the project needs (see the README).
+# Host packages the project needs (see the README).  dwarves: pahole, with
+# which kbuild adds BTF to modules built for a kernel with
+# CONFIG_DEBUG_INFO_BTF_MODULES (Debian's 6.12; the extracted headers
+# package does not pull it in the way an installed one would).
 HOST_PKGS=(build-essential bc flex bison libelf-dev kmod cpio xz-utils zstd
-	   gzip qemu-system-x86 busybox-static)
+	   gzip dwarves qemu-system-x86 busybox-static)
 
 log() { echo "deps: $*" >&2; }
 die() { echo "deps: error: $*" >&2; exit 1; }
