@@ -53,4 +53,23 @@ static __always_inline struct pt_regs *kw_fregs_regs(struct ftrace_regs *fregs)
 #define kw_path_idmap(path)	mnt_user_ns((path)->mnt)
 #endif
 
+/*
+ * Internal functions that kwish's KUnit modules (kunit/) test: static
+ * unless the kernel has CONFIG_KUNIT, then global and exported in the
+ * EXPORTED_FOR_KUNIT_TESTING namespace.  <kunit/visibility.h> since v6.2,
+ * backported to later 6.1.y; the same definitions for a 6.1.y without it
+ * (probes/kunit_visibility_h.c).
+ * Debian's kernels have no CONFIG_KUNIT: there the functions stay static.
+ */
+#ifdef KW_HAVE_KUNIT_VISIBILITY_H
+#include <kunit/visibility.h>
+#elif IS_ENABLED(CONFIG_KUNIT)
+#define VISIBLE_IF_KUNIT
+#define EXPORT_SYMBOL_IF_KUNIT(symbol) \
+	EXPORT_SYMBOL_NS(symbol, EXPORTED_FOR_KUNIT_TESTING)
+#else
+#define VISIBLE_IF_KUNIT static
+#define EXPORT_SYMBOL_IF_KUNIT(symbol)
+#endif
+
 #endif /* _KWISH_COMPAT_H */

@@ -11,6 +11,13 @@
 long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 long kw_cmd_status(struct kw_ucmd *ucmd);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Reached by the KUnit tests (kunit/kwish_core_test.c) only. */
+int kw_cmd_decode(unsigned int cmd);
+int kw_cmd_check_size(unsigned int nr, u32 usize);
+int kw_cmd_check_flags(unsigned int nr, u32 flags);
+#endif
+
 /* registry.c */
 int kw_registry_init(void);
 void kw_registry_exit(void);

@@ -14,6 +14,7 @@
 #include <linux/uaccess.h>
 
 #include "core.h"
+#include "compat.h"
 
 struct kw_cmd_desc {
 	u32 size;	/* the kernel's struct size */
@@ -46,17 +47,61 @@ static const struct kw_cmd_desc kw_cmd_descs[KW_NR_CMDS] = {
 	       KWISH_UNLINK_INODE_SIZE_VER0, KWISH_UNLINK_REMOVEDIR),
 };
 
+/*
+ * The command number of an ioctl request, or -ENOTTY: kwish's type, no
+ * direction or size bits (the size is the argument's first word), and a
+ * command this kwish_core knows.
+ */
+VISIBLE_IF_KUNIT int kw_cmd_decode(unsigned int cmd)
+{
+	unsigned int nr;
+
+	if (_IOC_TYPE(cmd) != KWISH_TYPE || _IOC_DIR(cmd) != _IOC_NONE ||
+	    _IOC_SIZE(cmd) != 0)
+		return -ENOTTY;
+	nr = _IOC_NR(cmd);
+	if (nr < KWISH_CMD_BASE || nr >= KWISH_CMD_END)
+		return -ENOTTY;
+	return nr;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_cmd_decode);
+
+/*
+ * The caller's size word for command @nr: -EINVAL below the first
+ * version, -E2BIG above a page (copy_struct_from_user() then rejects a
+ * non-zero tail beyond the kernel's struct with -E2BIG).
+ */
+VISIBLE_IF_KUNIT int kw_cmd_check_size(unsigned int nr, u32 usize)
+{
+	const struct kw_cmd_desc *desc = &kw_cmd_descs[nr - KWISH_CMD_BASE];
+
+	if (usize < desc->min_size)
+		return -EINVAL;
+	if (usize > PAGE_SIZE)
+		return -E2BIG;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_cmd_check_size);
+
+/* Flags that command @nr does not define are -EINVAL. */
+VISIBLE_IF_KUNIT int kw_cmd_check_flags(unsigned int nr, u32 flags)
+{
+	if (flags & ~kw_cmd_descs[nr - KWISH_CMD_BASE].valid_flags)
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_cmd_check_flags);
+
 long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
-	const struct kw_cmd_desc *desc;
 	union kw_cmd_buffer buf;
 	struct module *owner = NULL;
 	kw_cmd_handler_t handler;
 	struct kw_ucmd ucmd;
-	unsigned int nr;
 	u32 usize;
 	long ret;
+	int nr;
 
 	BUILD_BUG_ON(sizeof(struct kwish_feature) != KWISH_FEATURE_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kwish_status) != KWISH_STATUS_SIZE_VER0);
@@ -65,13 +110,9 @@ long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	BUILD_BUG_ON(sizeof(struct kwish_unlink_inode) !=
 		     KWISH_UNLINK_INODE_SIZE_VER0);
 
-	if (_IOC_TYPE(cmd) != KWISH_TYPE || _IOC_DIR(cmd) != _IOC_NONE ||
-	    _IOC_SIZE(cmd) != 0)
-		return -ENOTTY;
-	nr = _IOC_NR(cmd);
-	if (nr < KWISH_CMD_BASE || nr >= KWISH_CMD_END)
-		return -ENOTTY;
-	desc = &kw_cmd_descs[nr - KWISH_CMD_BASE];
+	nr = kw_cmd_decode(cmd);
+	if (nr < 0)
+		return nr;
 
 	if (nr == KWISH_CMD_STATUS) {
 		handler = kw_cmd_status;
@@ -84,17 +125,16 @@ long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	ret = -EFAULT;
 	if (get_user(usize, (u32 __user *)uarg))
 		goto out;
-	ret = -EINVAL;
-	if (usize < desc->min_size)
-		goto out;
-	ret = -E2BIG;
-	if (usize > PAGE_SIZE)
-		goto out;
-	ret = copy_struct_from_user(&buf, desc->size, uarg, usize);
+	ret = kw_cmd_check_size(nr, usize);
 	if (ret)
 		goto out;
-	ret = -EINVAL;
-	if (buf.hdr.flags & ~desc->valid_flags)
+	ret = copy_struct_from_user(&buf,
+				    kw_cmd_descs[nr - KWISH_CMD_BASE].size,
+				    uarg, usize);
+	if (ret)
+		goto out;
+	ret = kw_cmd_check_flags(nr, buf.hdr.flags);
+	if (ret)
 		goto out;
 
 	ucmd.cmd = &buf;
@@ -106,6 +146,7 @@ out:
 		module_put(owner);
 	return ret;
 }
+EXPORT_SYMBOL_IF_KUNIT(kw_ioctl);
 
 long kw_cmd_status(struct kw_ucmd *ucmd)
 {

@@ -16,6 +16,7 @@
 #include <linux/string.h>
 
 #include "core.h"
+#include "compat.h"
 
 struct kw_item {
 	const char *name;
@@ -166,6 +167,7 @@ kw_cmd_handler_t kw_registry_get_handler(unsigned int nr, struct module **owner)
 	rcu_read_unlock();
 	return handler;
 }
+EXPORT_SYMBOL_IF_KUNIT(kw_registry_get_handler);
 
 void kw_registry_fill(u32 id, struct kwish_feature *out)
 {
@@ -203,6 +205,7 @@ void kw_registry_fill(u32 id, struct kwish_feature *out)
 				sizeof(out->reason));
 	}
 }
+EXPORT_SYMBOL_IF_KUNIT(kw_registry_fill);
 
 int kw_registry_init(void)
 {

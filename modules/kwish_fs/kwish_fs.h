@@ -3,9 +3,31 @@
 #ifndef _KWISH_FS_H
 #define _KWISH_FS_H
 
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct kw_ucmd;
+struct task_struct;
+
+/* open_regular.c: a task inside KWISH_OPEN_REGULAR, on the marked list */
+struct kw_oreg_caller {
+	struct list_head node;
+	struct task_struct *task;
+};
+
 int kw_fs_open_regular_init(void);
 void kw_fs_open_regular_exit(void);
 int kw_fs_unlink_inode_init(void);
 void kw_fs_unlink_inode_exit(void);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Reached by the KUnit tests (kunit/kwish_fs_test.c) only. */
+void kw_oreg_mark(struct kw_oreg_caller *caller);
+void kw_oreg_unmark(struct kw_oreg_caller *caller);
+bool kw_oreg_vfs_open_filter(const unsigned long *args);
+long kw_fs_open_regular(struct kw_ucmd *ucmd);
+int kw_unl_check_name(const char *name, size_t len);
+long kw_fs_unlink_inode(struct kw_ucmd *ucmd);
+#endif
 
 #endif

@@ -40,33 +40,31 @@
 #include <linux/spinlock.h>
 
 #include <kwish_core.h>
+#include "../kwish_core/compat.h"
 #include "kwish_fs.h"
-
-struct kw_oreg_caller {
-	struct list_head node;
-	struct task_struct *task;
-};
 
 static atomic_t kw_oreg_nr_callers = ATOMIC_INIT(0);
 static DEFINE_SPINLOCK(kw_oreg_lock);
 static LIST_HEAD(kw_oreg_callers);
 static bool kw_oreg_native;
 
-static void kw_oreg_mark(struct kw_oreg_caller *caller)
+VISIBLE_IF_KUNIT void kw_oreg_mark(struct kw_oreg_caller *caller)
 {
 	spin_lock(&kw_oreg_lock);
 	list_add(&caller->node, &kw_oreg_callers);
 	atomic_inc(&kw_oreg_nr_callers);
 	spin_unlock(&kw_oreg_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(kw_oreg_mark);
 
-static void kw_oreg_unmark(struct kw_oreg_caller *caller)
+VISIBLE_IF_KUNIT void kw_oreg_unmark(struct kw_oreg_caller *caller)
 {
 	spin_lock(&kw_oreg_lock);
 	list_del(&caller->node);
 	atomic_dec(&kw_oreg_nr_callers);
 	spin_unlock(&kw_oreg_lock);
 }
+EXPORT_SYMBOL_IF_KUNIT(kw_oreg_unmark);
 
 static bool kw_oreg_current_is_marked(void)
 {
@@ -85,7 +83,7 @@ static bool kw_oreg_current_is_marked(void)
 }
 
 /* Filter of the vfs_open(const struct path *, struct file *) hook. */
-static bool kw_oreg_vfs_open_filter(const unsigned long *args)
+VISIBLE_IF_KUNIT bool kw_oreg_vfs_open_filter(const unsigned long *args)
 {
 	const struct path *path = (const struct path *)args[0];
 
@@ -95,6 +93,7 @@ static bool kw_oreg_vfs_open_filter(const unsigned long *args)
 		return false;
 	return kw_oreg_current_is_marked();
 }
+EXPORT_SYMBOL_IF_KUNIT(kw_oreg_vfs_open_filter);
 
 /* Where a refused vfs_open() call goes: same prototype, fails. */
 static int kw_oreg_refuse_open(const struct path *path, struct file *file)
@@ -125,7 +124,7 @@ static struct kw_hook kw_oreg_check = {
 	.filter = kw_oreg_vfs_open_filter,
 };
 
-static long kw_fs_open_regular(struct kw_ucmd *ucmd)
+VISIBLE_IF_KUNIT long kw_fs_open_regular(struct kw_ucmd *ucmd)
 {
 	const struct kwish_open_regular *arg = ucmd->cmd;
 	struct kw_oreg_caller caller = { .task = current };
@@ -150,6 +149,7 @@ static long kw_fs_open_regular(struct kw_ucmd *ucmd)
 	kw_oreg_unmark(&caller);
 	return fd;
 }
+EXPORT_SYMBOL_IF_KUNIT(kw_fs_open_regular);
 
 static const struct kw_cmd kw_oreg_cmds[] = {
 	{ KWISH_CMD_OPEN_REGULAR, kw_fs_open_regular },

@@ -86,11 +86,24 @@ static struct kw_hook kw_unl_rmdir_gate = {
 #define kw_security_path_rmdir	security_path_rmdir
 #endif
 
-/* "." and "..", which lookup_one() refuses with EACCES. */
-static bool kw_unl_is_dot_dotdot(const char *name, int len)
+/*
+ * The name, @len bytes without the NUL: one component of at most NAME_MAX
+ * bytes.  Empty is -ENOENT, as for unlinkat(); "." and ".." (which
+ * lookup_one() would refuse with -EACCES) and names with '/' are -EINVAL.
+ */
+VISIBLE_IF_KUNIT int kw_unl_check_name(const char *name, size_t len)
 {
-	return name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.'));
+	if (len > NAME_MAX)
+		return -ENAMETOOLONG;
+	if (!len)
+		return -ENOENT;
+	if (memchr(name, '/', len))
+		return -EINVAL;
+	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
+		return -EINVAL;
+	return 0;
 }
+EXPORT_SYMBOL_IF_KUNIT(kw_unl_check_name);
 
 /* The directory @dirfd names, as path_init() (fs/namei.c) finds it. */
 static int kw_unl_get_dir(int dirfd, struct path *dir)
@@ -162,7 +175,7 @@ unlock:
 	return err;
 }
 
-static long kw_fs_unlink_inode(struct kw_ucmd *ucmd)
+VISIBLE_IF_KUNIT long kw_fs_unlink_inode(struct kw_ucmd *ucmd)
 {
 	const struct kwish_unlink_inode *arg = ucmd->cmd;
 	bool removedir = arg->flags & KWISH_UNLINK_REMOVEDIR;
@@ -182,12 +195,11 @@ static long kw_fs_unlink_inode(struct kw_ucmd *ucmd)
 				sizeof(kname));
 	if (len < 0)
 		return len;
-	if (len == sizeof(kname))
+	if (len == sizeof(kname))	/* no NUL in NAME_MAX + 1 bytes */
 		return -ENAMETOOLONG;
-	if (!len)
-		return -ENOENT;
-	if (memchr(kname, '/', len) || kw_unl_is_dot_dotdot(kname, len))
-		return -EINVAL;
+	err = kw_unl_check_name(kname, len);
+	if (err)
+		return err;
 
 	err = kw_unl_get_dir(arg->dirfd, &dir);
 	if (err)
@@ -242,6 +254,7 @@ put_dir:
 	path_put(&dir);
 	return err;
 }
+EXPORT_SYMBOL_IF_KUNIT(kw_fs_unlink_inode);
 
 static const struct kw_cmd kw_unl_cmds[] = {
 	{ KWISH_CMD_UNLINK_INODE, kw_fs_unlink_inode },

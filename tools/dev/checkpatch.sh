@@ -37,6 +37,29 @@ else
 	files=("$@")
 fi
 cd "$root"
-"$dir/scripts/checkpatch.pl" --no-tree --strict --quiet --show-types \
-	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
-	-f "${files[@]}"
+
+# Per-file exceptions, each with its reason:
+#   modules/kwish_core/compat.h  EXPORT_SYMBOL: it defines v6.2's
+#     EXPORT_SYMBOL_IF_KUNIT() for v6.1, and checkpatch takes the #define
+#     for a misplaced export (upstream's <kunit/visibility.h> gets the
+#     same warning).
+declare -A EXTRA_IGNORE=(
+	[modules/kwish_core/compat.h]=EXPORT_SYMBOL
+)
+rc=0
+plain=()
+for f in "${files[@]}"; do
+	if [ -n "${EXTRA_IGNORE[$f]:-}" ]; then
+		"$dir/scripts/checkpatch.pl" --no-tree --strict --quiet --show-types \
+			--ignore "FILE_PATH_CHANGES,SPDX_LICENSE_TAG,${EXTRA_IGNORE[$f]}" \
+			-f "$f" || rc=1
+	else
+		plain+=("$f")
+	fi
+done
+if [ ${#plain[@]} -gt 0 ]; then
+	"$dir/scripts/checkpatch.pl" --no-tree --strict --quiet --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f "${plain[@]}" || rc=1
+fi
+exit $rc
