@@ -29,8 +29,9 @@ modules:
 	@set -e; for k in $(KVERS); do \
 		echo "== modules for $$k"; \
 		mkdir -p $(BUILD)/$$k/src; \
-		rm -rf $(BUILD)/$$k/src/modules $(BUILD)/$$k/src/uapi; \
-		cp -a $(ROOT)/modules $(ROOT)/uapi $(BUILD)/$$k/src/; \
+		rm -rf $(BUILD)/$$k/src/modules $(BUILD)/$$k/src/uapi \
+			$(BUILD)/$$k/src/kunit; \
+		cp -a $(ROOT)/modules $(ROOT)/uapi $(ROOT)/kunit $(BUILD)/$$k/src/; \
 		$(MAKE) -C $(BUILD)/$$k/src/modules \
 			KDIR=$$($(TESTING)/kernels.sh kdir $$k) KCFLAGS=-Werror; \
 	done

@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for kwish_core:
+ *   kwish_core_dispatch  the ioctl decoder and the size/flags/errno rules
+ *                        of uapi kwish.h, and their order in kw_ioctl()
+ *   kwish_core_registry  feature registration, command ownership, the
+ *                        status entries of all 37 items
+ *   kwish_core_hooks     the hook registry: diversion, filters, the
+ *                        recursion guard, one IPMODIFY owner per function,
+ *                        all-or-nothing installation, resolution errors
+ *
+ * Load kwish_core first and this module before any feature module: the
+ * registry and dispatch cases borrow items and commands that no loaded
+ * module owns (a case that finds its command taken is skipped).
+ */
+#include <kunit/test.h>
+#include <linux/ioctl.h>
+#include <linux/module.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+
+#include "core.h"
+#include "compat.h"
+
+/* ------------------------------------------------------------ dispatch */
+
+static const unsigned int kwt_cmds[] = {
+	KWISH_STATUS, KWISH_OPEN_REGULAR, KWISH_UNLINK_INODE,
+};
+
+static const u32 kwt_min_size[] = {
+	KWISH_STATUS_SIZE_VER0, KWISH_OPEN_REGULAR_SIZE_VER0,
+	KWISH_UNLINK_INODE_SIZE_VER0,
+};
+
+static const u32 kwt_valid_flags[] = { 0, 0, KWISH_UNLINK_REMOVEDIR };
+
+/* The request numbers are uapi: they never change. */
+static void kwt_uapi_numbers(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, KWISH_TYPE, 0xBA);
+	KUNIT_EXPECT_EQ(test, KWISH_STATUS, 0xBA80U);
+	KUNIT_EXPECT_EQ(test, KWISH_OPEN_REGULAR, 0xBA81U);
+	KUNIT_EXPECT_EQ(test, KWISH_UNLINK_INODE, 0xBA82U);
+	KUNIT_EXPECT_EQ(test, ARRAY_SIZE(kwt_cmds),
+			(size_t)(KWISH_CMD_END - KWISH_CMD_BASE));
+}
+
+static void kwt_decode_known(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kwt_cmds); i++)
+		KUNIT_EXPECT_EQ(test, kw_cmd_decode(kwt_cmds[i]),
+				(int)(KWISH_CMD_BASE + i));
+}
+
+static void kwt_decode_enotty(struct kunit *test)
+{
+	const unsigned int bad[] = {
+		0,
+		_IO(0xB7, KWISH_CMD_BASE),		/* nsfs' type */
+		_IO(KWISH_TYPE, KWISH_CMD_BASE - 1),
+		_IO(KWISH_TYPE, KWISH_CMD_END),
+		_IO(KWISH_TYPE, 0xFF),
+		_IOR(KWISH_TYPE, KWISH_CMD_BASE, __u32),
+		_IOW(KWISH_TYPE, KWISH_CMD_BASE, __u32),
+		_IOWR(KWISH_TYPE, KWISH_CMD_BASE, struct kwish_status),
+		KWISH_STATUS | (8 << _IOC_SIZESHIFT),
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		KUNIT_EXPECT_EQ_MSG(test, kw_cmd_decode(bad[i]), -ENOTTY,
+				    "cmd %#x", bad[i]);
+}
+
+static void kwt_size_rules(struct kunit *test)
+{
+	unsigned int i, nr;
+
+	for (i = 0; i < ARRAY_SIZE(kwt_cmds); i++) {
+		nr = KWISH_CMD_BASE + i;
+		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, 0), -EINVAL);
+		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, 8), -EINVAL);
+		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, kwt_min_size[i] - 1),
+				-EINVAL);
+		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, kwt_min_size[i]), 0);
+		/* a newer, bigger struct: copy_struct_from_user() decides */
+		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, kwt_min_size[i] + 8),
+				0);
+		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, PAGE_SIZE), 0);
+		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, PAGE_SIZE + 1),
+				-E2BIG);
+		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, U32_MAX), -E2BIG);
+	}
+}
+
+static void kwt_flag_rules(struct kunit *test)
+{
+	unsigned int i, bit, nr;
+
+	for (i = 0; i < ARRAY_SIZE(kwt_cmds); i++) {
+		nr = KWISH_CMD_BASE + i;
+		KUNIT_EXPECT_EQ(test, kw_cmd_check_flags(nr, 0), 0);
+		KUNIT_EXPECT_EQ(test, kw_cmd_check_flags(nr, kwt_valid_flags[i]),
+				0);
+		for (bit = 0; bit < 32; bit++) {
+			u32 flag = 1U << bit;
+			int want = (flag & kwt_valid_flags[i]) ? 0 : -EINVAL;
+
+			KUNIT_EXPECT_EQ_MSG(test, kw_cmd_check_flags(nr, flag),
+					    want, "cmd %u flag %#x", nr, flag);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, KWISH_UNLINK_REMOVEDIR, 0x200);
+}
+
+static int kwt_handler_calls;
+
+static long kwt_handler(struct kw_ucmd *ucmd)
+{
+	kwt_handler_calls++;
+	return 0;
+}
+
+/*
+ * kw_ioctl() checks in the order of the errno contract: the request
+ * (ENOTTY), the feature (EOPNOTSUPP), then the argument (EFAULT for a
+ * pointer that cannot be read), and calls no handler on an error.
+ */
+static void kwt_ioctl_order(struct kunit *test)
+{
+	static const struct kw_cmd cmds[] = {
+		{ KWISH_CMD_UNLINK_INODE, kwt_handler },
+	};
+	struct kw_feature *f;
+	struct module *owner = NULL;
+	kw_cmd_handler_t h;
+
+	h = kw_registry_get_handler(KWISH_CMD_UNLINK_INODE, &owner);
+	if (h) {
+		module_put(owner);
+		kunit_skip(test, "KWISH_UNLINK_INODE is owned (kwish_fs loaded)");
+	}
+
+	KUNIT_EXPECT_EQ(test, kw_ioctl(NULL, _IO(0xB7, 1), 0), -ENOTTY);
+	/* not registered: EOPNOTSUPP, even for an unreadable argument */
+	KUNIT_EXPECT_EQ(test, kw_ioctl(NULL, KWISH_UNLINK_INODE, 0),
+			-EOPNOTSUPP);
+	/* the status command is always there: EFAULT for a NULL argument */
+	KUNIT_EXPECT_EQ(test, kw_ioctl(NULL, KWISH_STATUS, 0), -EFAULT);
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->id = 3;
+	f->state = KWISH_STATE_PRESENT;
+	f->cmds = cmds;
+	f->nr_cmds = ARRAY_SIZE(cmds);
+	KUNIT_ASSERT_EQ(test, kw_feature_register(f), 0);
+	kwt_handler_calls = 0;
+	KUNIT_EXPECT_EQ(test, kw_ioctl(NULL, KWISH_UNLINK_INODE, 0), -EFAULT);
+	KUNIT_EXPECT_EQ(test, kw_ioctl(NULL, KWISH_UNLINK_INODE, 16), -EFAULT);
+	KUNIT_EXPECT_EQ(test, kwt_handler_calls, 0);
+	kw_feature_unregister(f);
+	KUNIT_EXPECT_EQ(test, kw_ioctl(NULL, KWISH_UNLINK_INODE, 0),
+			-EOPNOTSUPP);
+}
+
+static struct kunit_case kwt_dispatch_cases[] = {
+	KUNIT_CASE(kwt_uapi_numbers),
+	KUNIT_CASE(kwt_decode_known),
+	KUNIT_CASE(kwt_decode_enotty),
+	KUNIT_CASE(kwt_size_rules),
+	KUNIT_CASE(kwt_flag_rules),
+	KUNIT_CASE(kwt_ioctl_order),
+	{}
+};
+
+static struct kunit_suite kwt_dispatch_suite = {
+	.name = "kwish_core_dispatch",
+	.test_cases = kwt_dispatch_cases,
+};
+
+/* ------------------------------------------------------------ registry */
+
+/* Items 1-3 (kwish_mount) have no code in this release: free to borrow. */
+#define KWT_ITEM_A	1
+#define KWT_ITEM_B	2
+
+static struct kw_feature *kwt_feature(struct kunit *test, u32 id,
+				      enum kwish_feature_state state)
+{
+	struct kw_feature *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->id = id;
+	f->state = state;
+	strscpy(f->reason, "kunit", sizeof(f->reason));
+	return f;
+}
+
+static void kwt_fill(u32 id, struct kwish_feature *out)
+{
+	memset(out, 0xa5, sizeof(*out));	/* fill must set every byte */
+	kw_registry_fill(id, out);
+}
+
+static void kwt_register_invalid(struct kunit *test)
+{
+	static const struct kw_cmd status_cmd[] = {
+		{ KWISH_CMD_STATUS, kwt_handler },
+	};
+	static const struct kw_cmd end_cmd[] = {
+		{ KWISH_CMD_END, kwt_handler },
+	};
+	static const struct kw_cmd null_cmd[] = {
+		{ KWISH_CMD_UNLINK_INODE, NULL },
+	};
+	struct kw_feature *f = kwt_feature(test, 0, KWISH_STATE_PRESENT);
+	struct kwish_feature e;
+
+	KUNIT_EXPECT_EQ(test, kw_feature_register(f), -EINVAL);
+	f->id = KWISH_ITEM_MAX + 1;
+	KUNIT_EXPECT_EQ(test, kw_feature_register(f), -EINVAL);
+	f->id = KWT_ITEM_A;
+	f->state = KWISH_STATE_NOT_LOADED;
+	KUNIT_EXPECT_EQ(test, kw_feature_register(f), -EINVAL);
+	f->state = KWISH_STATE_NOT_IMPLEMENTED;
+	KUNIT_EXPECT_EQ(test, kw_feature_register(f), -EINVAL);
+	f->state = KWISH_STATE_PRESENT;
+	f->nr_cmds = 1;
+	f->cmds = status_cmd;
+	KUNIT_EXPECT_EQ(test, kw_feature_register(f), -EINVAL);
+	f->cmds = end_cmd;
+	KUNIT_EXPECT_EQ(test, kw_feature_register(f), -EINVAL);
+	f->cmds = null_cmd;
+	KUNIT_EXPECT_EQ(test, kw_feature_register(f), -EINVAL);
+
+	kwt_fill(KWT_ITEM_A, &e);
+	KUNIT_EXPECT_EQ(test, e.state, (__u32)KWISH_STATE_NOT_IMPLEMENTED);
+}
+
+static void kwt_register_unavailable(struct kunit *test)
+{
+	struct kw_feature *f = kwt_feature(test, KWT_ITEM_A,
+					   KWISH_STATE_UNAVAILABLE);
+	struct kw_feature *dup = kwt_feature(test, KWT_ITEM_A,
+					     KWISH_STATE_PRESENT);
+	struct kwish_feature e;
+
+	strscpy(f->reason, "kunit: cannot", sizeof(f->reason));
+	KUNIT_ASSERT_EQ(test, kw_feature_register(f), 0);
+	KUNIT_EXPECT_PTR_EQ(test, f->owner, THIS_MODULE);
+
+	kwt_fill(KWT_ITEM_A, &e);
+	KUNIT_EXPECT_EQ(test, e.id, (__u32)KWT_ITEM_A);
+	KUNIT_EXPECT_EQ(test, e.state, (__u32)KWISH_STATE_UNAVAILABLE);
+	KUNIT_EXPECT_STREQ(test, e.name, "overflowuid");
+	KUNIT_EXPECT_STREQ(test, e.module, "kwish_mount");
+	KUNIT_EXPECT_STREQ(test, e.reason, "kunit: cannot");
+
+	/* one feature per item */
+	KUNIT_EXPECT_EQ(test, kw_feature_register(dup), -EEXIST);
+	/* unregistering another struct for the item changes nothing */
+	kw_feature_unregister(dup);
+	kwt_fill(KWT_ITEM_A, &e);
+	KUNIT_EXPECT_EQ(test, e.state, (__u32)KWISH_STATE_UNAVAILABLE);
+
+	kw_feature_unregister(f);
+	kwt_fill(KWT_ITEM_A, &e);
+	KUNIT_EXPECT_EQ(test, e.state, (__u32)KWISH_STATE_NOT_IMPLEMENTED);
+	KUNIT_EXPECT_STREQ(test, e.reason,
+			   "not implemented in this kwish release");
+	/* a second unregister is harmless */
+	kw_feature_unregister(f);
+}
+
+static void kwt_command_ownership(struct kunit *test)
+{
+	static const struct kw_cmd cmds[] = {
+		{ KWISH_CMD_UNLINK_INODE, kwt_handler },
+	};
+	struct kw_feature *a = kwt_feature(test, KWT_ITEM_A, KWISH_STATE_PRESENT);
+	struct kw_feature *b = kwt_feature(test, KWT_ITEM_B, KWISH_STATE_PRESENT);
+	struct kw_feature *u = kwt_feature(test, KWT_ITEM_B,
+					   KWISH_STATE_UNAVAILABLE);
+	struct module *owner = NULL;
+	struct kwish_feature e;
+	kw_cmd_handler_t h;
+
+	h = kw_registry_get_handler(KWISH_CMD_UNLINK_INODE, &owner);
+	if (h) {
+		module_put(owner);
+		kunit_skip(test, "KWISH_UNLINK_INODE is owned (kwish_fs loaded)");
+	}
+	a->cmds = cmds;
+	b->cmds = cmds;
+	u->cmds = cmds;
+	a->nr_cmds = 1;
+	b->nr_cmds = 1;
+	u->nr_cmds = 1;
+
+	/* unavailable: registered, reported, never dispatched */
+	KUNIT_ASSERT_EQ(test, kw_feature_register(u), 0);
+	KUNIT_EXPECT_NULL(test, kw_registry_get_handler(KWISH_CMD_UNLINK_INODE,
+							&owner));
+	kw_feature_unregister(u);
+
+	KUNIT_ASSERT_EQ(test, kw_feature_register(a), 0);
+	owner = NULL;
+	h = kw_registry_get_handler(KWISH_CMD_UNLINK_INODE, &owner);
+	KUNIT_EXPECT_PTR_EQ(test, h, (kw_cmd_handler_t)kwt_handler);
+	KUNIT_EXPECT_PTR_EQ(test, owner, THIS_MODULE);
+	if (h)
+		module_put(owner);	/* get_handler took a reference */
+
+	/* a command has one owner: b is refused and not registered at all */
+	KUNIT_EXPECT_EQ(test, kw_feature_register(b), -EEXIST);
+	kwt_fill(KWT_ITEM_B, &e);
+	KUNIT_EXPECT_EQ(test, e.state, (__u32)KWISH_STATE_NOT_IMPLEMENTED);
+
+	kw_feature_unregister(a);
+	KUNIT_EXPECT_NULL(test, kw_registry_get_handler(KWISH_CMD_UNLINK_INODE,
+							&owner));
+	/* now b may have it */
+	KUNIT_EXPECT_EQ(test, kw_feature_register(b), 0);
+	kw_feature_unregister(b);
+}
+
+/* Every item has an entry that makes sense, whatever is loaded. */
+static void kwt_fill_all_items(struct kunit *test)
+{
+	struct kwish_feature e;
+	u32 id;
+
+	for (id = 1; id <= KWISH_ITEM_MAX; id++) {
+		kwt_fill(id, &e);
+		KUNIT_EXPECT_EQ(test, e.id, id);
+		KUNIT_EXPECT_GT_MSG(test, strnlen(e.name, sizeof(e.name)),
+				    (size_t)0, "item %u", id);
+		KUNIT_EXPECT_LT_MSG(test, strnlen(e.name, sizeof(e.name)),
+				    sizeof(e.name), "item %u", id);
+		KUNIT_EXPECT_LT_MSG(test, strnlen(e.reason, sizeof(e.reason)),
+				    sizeof(e.reason), "item %u", id);
+		KUNIT_EXPECT_LE_MSG(test, e.state,
+				    (__u32)KWISH_STATE_UNAVAILABLE,
+				    "item %u", id);
+		/* anything not present says why */
+		if (e.state != KWISH_STATE_PRESENT)
+			KUNIT_EXPECT_NE_MSG(test, e.reason[0], 0, "item %u", id);
+	}
+}
+
+/* Items the kernels kwish supports (and this test kernel) have natively. */
+static void kwt_native_items(struct kunit *test)
+{
+	static const u32 native[] = { 9, 15, 18, 32, 37 };
+	struct kwish_feature e;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(native); i++) {
+		kwt_fill(native[i], &e);
+		KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_NATIVE,
+				    "item %u: %s", native[i], e.reason);
+	}
+}
+
+static void kwt_implemented_not_loaded(struct kunit *test)
+{
+	struct module *owner = NULL;
+	struct kwish_feature e;
+	kw_cmd_handler_t h;
+
+	h = kw_registry_get_handler(KWISH_CMD_UNLINK_INODE, &owner);
+	if (h) {
+		module_put(owner);
+		kunit_skip(test, "kwish_fs is loaded");
+	}
+	kwt_fill(10, &e);
+	KUNIT_EXPECT_EQ(test, e.state, (__u32)KWISH_STATE_NOT_LOADED);
+	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
+	KUNIT_EXPECT_STREQ(test, e.reason, "modprobe kwish_fs");
+	/* item 35 is a statement, never code */
+	kwt_fill(35, &e);
+	KUNIT_EXPECT_EQ(test, e.state, (__u32)KWISH_STATE_NOT_IMPLEMENTED);
+	KUNIT_EXPECT_STREQ(test, e.module, "");
+}
+
+static struct kunit_case kwt_registry_cases[] = {
+	KUNIT_CASE(kwt_register_invalid),
+	KUNIT_CASE(kwt_register_unavailable),
+	KUNIT_CASE(kwt_command_ownership),
+	KUNIT_CASE(kwt_fill_all_items),
+	KUNIT_CASE(kwt_native_items),
+	KUNIT_CASE(kwt_implemented_not_loaded),
+	{}
+};
+
+static struct kunit_suite kwt_registry_suite = {
+	.name = "kwish_core_registry",
+	.test_cases = kwt_registry_cases,
+};
+
+/* ------------------------------------------------------------ hooks */
+
+/*
+ * Hook targets and destinations: functions of this module, traceable
+ * (every module function has an __fentry__ site) and KW_CALL_GATE, so the
+ * calls below are real calls whose result the compiler cannot know.
+ */
+static KW_CALL_GATE long kwt_add(long a, long b)
+{
+	return a + b;
+}
+
+static KW_CALL_GATE long kwt_sub(long a, long b)
+{
+	return a - b;
+}
+
+static KW_CALL_GATE long kwt_mul(long a, long b)
+{
+	return a * b;
+}
+
+static KW_CALL_GATE long kwt_max(long a, long b)
+{
+	return a > b ? a : b;
+}
+
+/* Called through a pointer from kernel/smp.c, or directly from here. */
+static KW_CALL_GATE void kwt_mark_one(void *info)
+{
+	*(int *)info = 1;
+}
+
+static KW_CALL_GATE void kwt_mark_two(void *info)
+{
+	*(int *)info = 2;
+}
+
+static struct kw_hook *kwt_hooks(struct kunit *test, unsigned int n)
+{
+	struct kw_hook *h = kunit_kcalloc(test, n, sizeof(*h), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	return h;
+}
+
+static void kwt_hook_divert(struct kunit *test)
+{
+	struct kw_hook *h = kwt_hooks(test, 1);
+	char why[KWISH_REASON_LEN] = "";
+
+	h->name = "kunit add->mul";
+	h->target_fn = kwt_add;
+	h->dest_fn = kwt_mul;
+	KUNIT_EXPECT_EQ(test, kwt_add(3, 4), 7L);
+	KUNIT_ASSERT_EQ_MSG(test, kw_hooks_install(h, 1, why, sizeof(why)), 0,
+			    "%s", why);
+	KUNIT_EXPECT_EQ(test, kwt_add(5, 6), 30L);
+	kw_hooks_remove(h, 1);
+	KUNIT_EXPECT_EQ(test, kwt_add(3, 4), 7L);
+	/* installable again after removal */
+	KUNIT_ASSERT_EQ(test, kw_hooks_install(h, 1, why, sizeof(why)), 0);
+	KUNIT_EXPECT_EQ(test, kwt_add(2, 5), 10L);
+	kw_hooks_remove(h, 1);
+}
+
+static unsigned long kwt_filter_seen[2];
+
+static bool kwt_filter_first_is_42(const unsigned long *args)
+{
+	kwt_filter_seen[0] = args[0];
+	kwt_filter_seen[1] = args[1];
+	return args[0] == 42;
+}
+
+static void kwt_hook_filter(struct kunit *test)
+{
+	struct kw_hook *h = kwt_hooks(test, 1);
+
+	h->name = "kunit sub->max if 42";
+	h->target_fn = kwt_sub;
+	h->dest_fn = kwt_max;
+	h->filter = kwt_filter_first_is_42;
+	KUNIT_ASSERT_EQ(test, kw_hooks_install(h, 1, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, kwt_sub(10, 3), 7L);	/* filter said no */
+	KUNIT_EXPECT_EQ(test, kwt_filter_seen[0], 10UL);
+	KUNIT_EXPECT_EQ(test, kwt_filter_seen[1], 3UL);
+	KUNIT_EXPECT_EQ(test, kwt_sub(42, 50), 50L);	/* diverted */
+	KUNIT_EXPECT_EQ(test, kwt_filter_seen[1], 50UL);
+	kw_hooks_remove(h, 1);
+	KUNIT_EXPECT_EQ(test, kwt_sub(42, 50), -8L);
+}
+
+/* A function has one IPMODIFY owner; the refusal names it. */
+static void kwt_hook_one_owner(struct kunit *test)
+{
+	struct kw_hook *h = kwt_hooks(test, 2);
+	char why[KWISH_REASON_LEN] = "";
+
+	h[0].name = "kunit first owner";
+	h[0].target_fn = kwt_add;
+	h[0].dest_fn = kwt_mul;
+	h[1].name = "kunit second owner";
+	h[1].target_fn = kwt_add;
+	h[1].dest_fn = kwt_sub;
+	KUNIT_ASSERT_EQ(test, kw_hooks_install(&h[0], 1, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, kw_hooks_install(&h[1], 1, why, sizeof(why)),
+			-EBUSY);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "already hooked by kunit first owner"));
+	KUNIT_EXPECT_EQ(test, kwt_add(3, 4), 12L);	/* still the first */
+	kw_hooks_remove(&h[0], 1);
+	KUNIT_EXPECT_EQ(test, kwt_add(3, 4), 7L);
+}
+
+/* A failure part-way removes what the same call had installed. */
+static void kwt_hook_all_or_nothing(struct kunit *test)
+{
+	struct kw_hook *owner = kwt_hooks(test, 1);
+	struct kw_hook *h = kwt_hooks(test, 2);
+	char why[KWISH_REASON_LEN] = "";
+
+	owner->name = "kunit owner of add";
+	owner->target_fn = kwt_add;
+	owner->dest_fn = kwt_mul;
+	h[0].name = "kunit sub->max";
+	h[0].target_fn = kwt_sub;
+	h[0].dest_fn = kwt_max;
+	h[1].name = "kunit add->sub";
+	h[1].target_fn = kwt_add;
+	h[1].dest_fn = kwt_sub;
+	KUNIT_ASSERT_EQ(test, kw_hooks_install(owner, 1, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, kw_hooks_install(h, 2, why, sizeof(why)), -EBUSY);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "kunit owner of add"));
+	KUNIT_EXPECT_EQ(test, kwt_sub(1, 5), -4L);	/* h[0] unwound */
+	/* and h[0]'s function is free for another hook */
+	KUNIT_EXPECT_EQ(test, kw_hooks_install(&h[0], 1, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, kwt_sub(1, 5), 5L);
+	kw_hooks_remove(&h[0], 1);
+	kw_hooks_remove(owner, 1);
+	KUNIT_EXPECT_EQ(test, kwt_add(3, 4), 7L);
+	KUNIT_EXPECT_EQ(test, kwt_sub(1, 5), -4L);
+}
+
+static void kwt_hook_resolution_errors(struct kunit *test)
+{
+	struct kw_hook *h = kwt_hooks(test, 2);
+	char why[KWISH_REASON_LEN] = "";
+
+	h[0].name = "kunit no such function";
+	h[0].target_sym = "kwish_kunit_no_such_function";
+	h[0].dest_fn = kwt_mul;
+	KUNIT_EXPECT_EQ(test, kw_hooks_install(h, 1, why, sizeof(why)),
+			-ENOENT);
+	KUNIT_EXPECT_STREQ(test, why,
+			   "kernel function kwish_kunit_no_such_function not found");
+
+	h[0].target_sym = NULL;
+	h[0].target_fn = kwt_add;
+	h[0].dest_sym = "kwish_kunit_no_such_dest";
+	h[0].dest_fn = NULL;
+	KUNIT_EXPECT_EQ(test, kw_hooks_install(h, 1, why, sizeof(why)),
+			-ENOENT);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "kwish_kunit_no_such_dest"));
+
+	/* exactly one of target_sym/target_fn, and of dest_sym/dest_fn */
+	h[0].dest_sym = NULL;
+	KUNIT_EXPECT_EQ(test, kw_hooks_install(h, 1, NULL, 0), -EINVAL);
+	h[0].dest_fn = kwt_mul;
+	h[0].target_sym = "kwt_add";
+	KUNIT_EXPECT_EQ(test, kw_hooks_install(h, 1, NULL, 0), -EINVAL);
+
+	/* an invalid second hook: the first is not installed either */
+	h[0].target_sym = NULL;
+	h[1].name = "kunit invalid";
+	KUNIT_EXPECT_EQ(test, kw_hooks_install(h, 2, NULL, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kwt_add(3, 4), 7L);
+}
+
+/*
+ * A hook on a function found by name diverts calls from elsewhere but not
+ * the owning module's own calls (the recursion guard that lets a
+ * destination call the function it replaces).  The "elsewhere" is
+ * kernel/smp.c: smp_call_function_single() on this CPU calls the function
+ * itself.
+ */
+static void kwt_hook_recursion_guard(struct kunit *test)
+{
+	struct kw_hook *h = kwt_hooks(test, 1);
+	char why[KWISH_REASON_LEN] = "";
+	int mark = 0;
+
+	h->name = "kunit mark one->two";
+	h->target_sym = "kwt_mark_one";
+	h->dest_fn = kwt_mark_two;
+	KUNIT_ASSERT_EQ_MSG(test, kw_hooks_install(h, 1, why, sizeof(why)), 0,
+			    "%s", why);
+	KUNIT_EXPECT_EQ(test, h->target, (unsigned long)kwt_mark_one);
+
+	kwt_mark_one(&mark);			/* from the owner: original */
+	KUNIT_EXPECT_EQ(test, mark, 1);
+	mark = 0;
+	KUNIT_EXPECT_EQ(test, smp_call_function_single(get_cpu(), kwt_mark_one,
+						       &mark, 1), 0);
+	put_cpu();
+	KUNIT_EXPECT_EQ(test, mark, 2);		/* from the kernel: diverted */
+
+	kw_hooks_remove(h, 1);
+	mark = 0;
+	KUNIT_EXPECT_EQ(test, smp_call_function_single(get_cpu(), kwt_mark_one,
+						       &mark, 1), 0);
+	put_cpu();
+	KUNIT_EXPECT_EQ(test, mark, 1);
+}
+
+static struct kunit_case kwt_hooks_cases[] = {
+	KUNIT_CASE(kwt_hook_divert),
+	KUNIT_CASE(kwt_hook_filter),
+	KUNIT_CASE(kwt_hook_one_owner),
+	KUNIT_CASE(kwt_hook_all_or_nothing),
+	KUNIT_CASE(kwt_hook_resolution_errors),
+	KUNIT_CASE(kwt_hook_recursion_guard),
+	{}
+};
+
+static struct kunit_suite kwt_hooks_suite = {
+	.name = "kwish_core_hooks",
+	.test_cases = kwt_hooks_cases,
+};
+
+kunit_test_suites(&kwt_dispatch_suite, &kwt_registry_suite, &kwt_hooks_suite);
+
+MODULE_DESCRIPTION("KUnit tests of kwish_core");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(KWISH);
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

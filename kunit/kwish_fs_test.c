@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit suites for kwish_fs:
+ *   kwish_fs_o_regular     item 8: the uapi values shared with upstream,
+ *                          the vfs_open() filter (which opens are
+ *                          refused), argument validation
+ *   kwish_fs_unlink_inode  item 10: name validation and the order of the
+ *                          argument checks
+ * Load after kwish_core and kwish_fs.
+ */
+#include <kunit/test.h>
+#include <linux/dcache.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/openat2.h>
+#include <linux/path.h>
+#include <linux/string.h>
+
+#include "core.h"
+#include "compat.h"
+#include "kwish_fs.h"
+
+/* ------------------------------------------------------------ item 8 */
+
+/* Same names and values as the upstream OPENAT2_REGULAR series. */
+static void kwt_oreg_uapi(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, OPENAT2_REGULAR, 1ULL << 32);
+	KUNIT_EXPECT_EQ(test, EFTYPE, 134);
+	/* not a bit of O_* in the 32-bit open() flags word */
+	KUNIT_EXPECT_EQ(test, OPENAT2_REGULAR & 0xffffffffULL, 0ULL);
+}
+
+/* A struct path whose dentry's inode has mode @mode (never opened). */
+static const struct path *kwt_fake_path(struct kunit *test, umode_t mode)
+{
+	struct path *path = kunit_kzalloc(test, sizeof(*path), GFP_KERNEL);
+	struct dentry *dentry = kunit_kzalloc(test, sizeof(*dentry), GFP_KERNEL);
+	struct inode *inode = kunit_kzalloc(test, sizeof(*inode), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, path);
+	KUNIT_ASSERT_NOT_NULL(test, dentry);
+	KUNIT_ASSERT_NOT_NULL(test, inode);
+	inode->i_mode = mode;
+	dentry->d_inode = inode;
+	path->dentry = dentry;
+	return path;
+}
+
+/* What the vfs_open() hook's filter decides for @path (true: refuse). */
+static bool kwt_oreg_refused(const struct path *path)
+{
+	unsigned long args[6] = { (unsigned long)path };
+
+	return kw_oreg_vfs_open_filter(args);
+}
+
+static const umode_t kwt_not_regular[] = {
+	S_IFDIR | 0755, S_IFCHR | 0666, S_IFBLK | 0660, S_IFIFO | 0600,
+	S_IFSOCK | 0777, S_IFLNK | 0777,
+};
+
+/* Nobody inside KWISH_OPEN_REGULAR: every open passes. */
+static void kwt_oreg_filter_idle(struct kunit *test)
+{
+	const struct path *path = kwt_fake_path(test, S_IFREG | 0644);
+	unsigned int i;
+
+	KUNIT_EXPECT_FALSE(test, kwt_oreg_refused(path));
+	for (i = 0; i < ARRAY_SIZE(kwt_not_regular); i++) {
+		path = kwt_fake_path(test, kwt_not_regular[i]);
+		KUNIT_EXPECT_FALSE(test, kwt_oreg_refused(path));
+	}
+}
+
+/* The calling task inside KWISH_OPEN_REGULAR: only S_IFREG passes. */
+static void kwt_oreg_filter_marked(struct kunit *test)
+{
+	struct kw_oreg_caller me = { .task = current };
+	const struct path *reg = kwt_fake_path(test, S_IFREG | 0644);
+	const struct path *others[ARRAY_SIZE(kwt_not_regular)];
+	bool refused[ARRAY_SIZE(kwt_not_regular)];
+	bool reg_refused, after;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kwt_not_regular); i++)
+		others[i] = kwt_fake_path(test, kwt_not_regular[i]);
+
+	/* Nothing but the filter while marked. */
+	kw_oreg_mark(&me);
+	reg_refused = kwt_oreg_refused(reg);
+	for (i = 0; i < ARRAY_SIZE(kwt_not_regular); i++)
+		refused[i] = kwt_oreg_refused(others[i]);
+	kw_oreg_unmark(&me);
+	after = kwt_oreg_refused(others[0]);
+
+	KUNIT_EXPECT_FALSE(test, reg_refused);
+	for (i = 0; i < ARRAY_SIZE(kwt_not_regular); i++)
+		KUNIT_EXPECT_TRUE_MSG(test, refused[i], "mode %o",
+				      kwt_not_regular[i]);
+	KUNIT_EXPECT_FALSE(test, after);
+}
+
+/* Another task inside KWISH_OPEN_REGULAR changes nothing for this one. */
+static void kwt_oreg_filter_other_task(struct kunit *test)
+{
+	struct task_struct *other = kunit_kzalloc(test, sizeof(*other),
+						  GFP_KERNEL);
+	struct kw_oreg_caller them = { .task = other };
+	struct kw_oreg_caller me = { .task = current };
+	const struct path *fifo = kwt_fake_path(test, S_IFIFO | 0600);
+	bool mine, both, after;
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	kw_oreg_mark(&them);
+	mine = kwt_oreg_refused(fifo);
+	kw_oreg_mark(&me);
+	both = kwt_oreg_refused(fifo);
+	kw_oreg_unmark(&me);
+	after = kwt_oreg_refused(fifo);
+	kw_oreg_unmark(&them);
+
+	KUNIT_EXPECT_FALSE(test, mine);
+	KUNIT_EXPECT_TRUE(test, both);
+	KUNIT_EXPECT_FALSE(test, after);
+}
+
+static void kwt_oreg_reserved(struct kunit *test)
+{
+	struct kwish_open_regular arg = {
+		.size = sizeof(arg),
+		.open_flags = O_RDONLY,
+		.dirfd = AT_FDCWD,
+		.__reserved = 1,
+	};
+	struct kw_ucmd ucmd = { .cmd = &arg, .user_size = sizeof(arg) };
+
+	KUNIT_EXPECT_EQ(test, kw_fs_open_regular(&ucmd), -EINVAL);
+}
+
+/* The registry reports item 8 from kwish_fs, present or native. */
+static void kwt_oreg_registered(struct kunit *test)
+{
+	struct kwish_feature e;
+
+	kw_registry_fill(8, &e);
+	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
+	KUNIT_EXPECT_TRUE_MSG(test, e.state == KWISH_STATE_PRESENT ||
+			      e.state == KWISH_STATE_NATIVE,
+			      "state %u: %s", e.state, e.reason);
+}
+
+static struct kunit_case kwt_oreg_cases[] = {
+	KUNIT_CASE(kwt_oreg_uapi),
+	KUNIT_CASE(kwt_oreg_filter_idle),
+	KUNIT_CASE(kwt_oreg_filter_marked),
+	KUNIT_CASE(kwt_oreg_filter_other_task),
+	KUNIT_CASE(kwt_oreg_reserved),
+	KUNIT_CASE(kwt_oreg_registered),
+	{}
+};
+
+static struct kunit_suite kwt_oreg_suite = {
+	.name = "kwish_fs_o_regular",
+	.test_cases = kwt_oreg_cases,
+};
+
+/* ------------------------------------------------------------ item 10 */
+
+static void kwt_unl_names(struct kunit *test)
+{
+	static const struct {
+		const char *name;
+		int err;
+	} cases[] = {
+		{ "a", 0 }, { "lock", 0 }, { "...", 0 }, { ".a", 0 },
+		{ "..a", 0 }, { "a.", 0 }, { " ", 0 }, { "\\", 0 },
+		{ "", -ENOENT },
+		{ ".", -EINVAL }, { "..", -EINVAL },
+		{ "/", -EINVAL }, { "a/b", -EINVAL }, { "a/", -EINVAL },
+		{ "/a", -EINVAL }, { "./a", -EINVAL }, { "../a", -EINVAL },
+	};
+	const char *name;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		name = cases[i].name;
+		KUNIT_EXPECT_EQ_MSG(test, kw_unl_check_name(name, strlen(name)),
+				    cases[i].err, "name \"%s\"", name);
+	}
+}
+
+static void kwt_unl_name_max(struct kunit *test)
+{
+	char *name = kunit_kzalloc(test, NAME_MAX + 2, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, name);
+	memset(name, 'x', NAME_MAX + 1);
+	KUNIT_EXPECT_EQ(test, kw_unl_check_name(name, NAME_MAX), 0);
+	KUNIT_EXPECT_EQ(test, kw_unl_check_name(name, NAME_MAX + 1),
+			-ENAMETOOLONG);
+	/* a '/' at the very end of a maximal name */
+	name[NAME_MAX - 1] = '/';
+	KUNIT_EXPECT_EQ(test, kw_unl_check_name(name, NAME_MAX), -EINVAL);
+}
+
+/* __reserved first, then the name (EFAULT), before any fd is looked at. */
+static void kwt_unl_argument_order(struct kunit *test)
+{
+	struct kwish_unlink_inode arg = {
+		.size = sizeof(arg),
+		.dirfd = -1,
+		.inode_fd = -1,
+		.name = 0,
+		.__reserved = 1,
+	};
+	struct kw_ucmd ucmd = { .cmd = &arg, .user_size = sizeof(arg) };
+
+	KUNIT_EXPECT_EQ(test, kw_fs_unlink_inode(&ucmd), -EINVAL);
+	arg.__reserved = 0;
+	KUNIT_EXPECT_EQ(test, kw_fs_unlink_inode(&ucmd), -EFAULT);
+	arg.name = 16;
+	KUNIT_EXPECT_EQ(test, kw_fs_unlink_inode(&ucmd), -EFAULT);
+}
+
+static void kwt_unl_uapi(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, KWISH_UNLINK_REMOVEDIR, AT_REMOVEDIR);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kwish_unlink_inode),
+			(size_t)KWISH_UNLINK_INODE_SIZE_VER0);
+}
+
+static void kwt_unl_registered(struct kunit *test)
+{
+	struct kwish_feature e;
+
+	kw_registry_fill(10, &e);
+	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
+	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
+			    e.reason);
+}
+
+static struct kunit_case kwt_unl_cases[] = {
+	KUNIT_CASE(kwt_unl_uapi),
+	KUNIT_CASE(kwt_unl_names),
+	KUNIT_CASE(kwt_unl_name_max),
+	KUNIT_CASE(kwt_unl_argument_order),
+	KUNIT_CASE(kwt_unl_registered),
+	{}
+};
+
+static struct kunit_suite kwt_unl_suite = {
+	.name = "kwish_fs_unlink_inode",
+	.test_cases = kwt_unl_cases,
+};
+
+kunit_test_suites(&kwt_oreg_suite, &kwt_unl_suite);
+
+MODULE_DESCRIPTION("KUnit tests of kwish_fs");
+MODULE_LICENSE("GPL");
+MODULE_IMPORT_NS(KWISH);
+MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);
