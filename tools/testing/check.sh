@@ -4,22 +4,36 @@
 # check.sh - every kwish test (what `make check` and CI run).
 #
 #   1. tools/testing/deps.sh (packages, test kernels)
-#   2. for each test kernel (tools/testing/kernels.sh kvers):
+#      tools/testing/dbgkernel/build.sh: kwish's debug test kernel (Debian's
+#      linux-source-6.1 with KUnit, KASAN, lockdep, kmemleak), built once
+#      and cached (about 11 minutes on 2 cores)             1 result
+#   2. for each test kernel (tools/testing/kernels.sh kvers, then the
+#      debug kernel):
 #        make modules KVERS=<kver>                         1 result
+#      (for the debug kernel also the KUnit modules, kunit/)
 #   3. make tools                                          1 result
 #      tools/dev/checkpatch.sh (checkpatch.pl --strict)      1 result
 #   4. for each test kernel: boot it under QEMU (TCG) in check mode and
 #      count the TAP results of setup, every selftest as root and as
 #      kwuser (uid 1000), and teardown (tools/testing/vm/tap-report.awk),
-#      plus 1 result for a clean kernel log (tools/testing/vm/splats.sh)
+#      plus 1 result for a clean kernel log (tools/testing/vm/splats.sh:
+#      BUG, WARNING, Oops, lockups, KASAN, lockdep, ...).  The debug
+#      kernel then also runs every KUnit case (one result each), 50
+#      load/unload cycles of all kwish modules under use, and a kmemleak
+#      scan (tools/testing/vm/init).
 #
 # Every failure is printed with its kernel and user, then a summary per
 # kernel; the last line is "N passed, N failed, N skipped" and the exit
 # status is non-zero if anything failed.  Logs: build/<kver>/modules.log,
 # build/tools.log, build/vm/<kver>/{console,results}.log.
 #
-# Environment: KWISH_KVERS (pin kernels), KWISH_TESTS (run only these
-# selftests, comma-separated), KWISH_TEST_TIMEOUT, KWISH_VM_TIMEOUT.
+# Environment: KWISH_KVERS (pin kernels; the debug kernel is then left
+# out unless listed, as "$(tools/testing/kernels.sh debug-krel)"),
+# KWISH_DEBUG_KERNEL=0 (leave the debug kernel out), KWISH_TESTS (run only
+# these selftests, comma-separated; on the debug kernel also kunit, reload,
+# kmemleak), KWISH_TEST_TIMEOUT, KWISH_VM_TIMEOUT, and for the debug
+# kernel, which runs about ten times slower under TCG,
+# KWISH_DBG_TEST_TIMEOUT (default 900) and KWISH_DBG_VM_TIMEOUT (2400).
 set -uo pipefail	# no -e: every step is counted, none aborts the run
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -89,6 +103,21 @@ if [ ${#KVERS[@]} -eq 0 ]; then
 	summary
 	exit 1
 fi
+
+# The debug kernel: built (or found in the cache) here, so that its time
+# shows, and booted last.
+if [ "${KWISH_DEBUG_KERNEL:-1}" != 0 ] && [ -z "${KWISH_KVERS:-}" ]; then
+	say "debug test kernel (tools/testing/dbgkernel/build.sh)"
+	t=$(date +%s)
+	if dk=$("$TESTING/kernels.sh" debug-krel 2> "$BUILD/dbgkernel.log"); then
+		sed 's/^/    /' "$BUILD/dbgkernel.log"
+		pass "debug kernel $dk ready ($(( $(date +%s) - t )) s)"
+		KVERS+=("$dk")
+	else
+		show_log "$BUILD/dbgkernel.log"
+		fail "debug kernel: tools/testing/dbgkernel/build.sh failed (log: build/dbgkernel.log)"
+	fi
+fi
 say "test kernels: ${KVERS[*]}"
 
 # ------------------------------------------------------------------ builds
@@ -131,8 +160,14 @@ for k in "${KVERS[@]}"; do
 		fail "[$k] selftests not run: the modules did not build" "$k"
 		continue
 	fi
+	vmenv=()
+	case $k in
+	*-kwish-debug)
+		vmenv=(KWISH_VM_TIMEOUT="${KWISH_DBG_VM_TIMEOUT:-2400}"
+		       KWISH_TEST_TIMEOUT="${KWISH_DBG_TEST_TIMEOUT:-900}") ;;
+	esac
 	t=$(date +%s)
-	"$TESTING/vm/run-vm.sh" "$k" check "$out" 2>&1 | sed 's/^/    /'
+	env "${vmenv[@]}" "$TESTING/vm/run-vm.sh" "$k" check "$out" 2>&1 | sed 's/^/    /'
 	KTIME[$k]=$(( $(date +%s) - t ))
 
 	# TAP results (a guest that hung or crashed is one more failure)

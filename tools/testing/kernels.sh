@@ -13,6 +13,10 @@
 #   kernels.sh cache-dir KVER     ~/.cache/kwish/kernels/KVER (vmlinuz, lib/modules)
 #   kernels.sh headers-dir KVER   ~/.cache/kwish/headers/KVER (extracted headers)
 #   kernels.sh kdir KVER          the kernel build tree to build modules against
+#                                 (for kwish's debug kernel, *-kwish-debug:
+#                                 its build tree, built first if needed)
+#   kernels.sh debug-krel         build kwish's debug test kernel if needed
+#                                 (dbgkernel/build.sh) and print its KVER
 #
 # How each series of META is resolved:
 #   * the series the `linux-image-amd64` metapackage depends on (Debian 12's
@@ -151,8 +155,13 @@ headers-pkg) field "${2:?KVER}" 3 ;;
 version)     field "${2:?KVER}" 4 ;;
 cache-dir)   echo "$CACHE_ROOT/kernels/${2:?KVER}" ;;
 headers-dir) echo "$CACHE_ROOT/headers/${2:?KVER}" ;;
-kdir)        echo "$CACHE_ROOT/headers/${2:?KVER}/usr/src/linux-headers-$2" ;;
+kdir)
+	case ${2:?KVER} in
+	*-kwish-debug) "$ROOT/tools/testing/dbgkernel/build.sh" kdir ;;
+	*)             echo "$CACHE_ROOT/headers/$2/usr/src/linux-headers-$2" ;;
+	esac ;;
+debug-krel)  "$ROOT/tools/testing/dbgkernel/build.sh" krel ;;
 *)
-	sed -n '4,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '4,19s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit 2 ;;
 esac

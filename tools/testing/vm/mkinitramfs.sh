@@ -10,6 +10,7 @@
 # Inputs (environment, all optional):
 #   KWISH_BUILD        build directory                    (default: <repo>/build)
 #   KWISH_MODULES_DIR  where the kwish *.ko are           (default: $KWISH_BUILD/KVER/src/modules)
+#   KWISH_KUNIT_DIR    where the KUnit *_test.ko are      (default: $KWISH_BUILD/KVER/src/kunit)
 #   KWISH_TOOLS_DIR    the `make tools` output            (default: $KWISH_BUILD/tools)
 #   KWISH_DEMO         the demo script                    (default: tools/testing/demo.sh)
 set -euo pipefail
@@ -21,6 +22,7 @@ VMDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$VMDIR/../../.." && pwd)
 BUILD=${KWISH_BUILD:-$ROOT/build}
 MODDIR=${KWISH_MODULES_DIR:-$BUILD/$KVER/src/modules}
+KUNITDIR=${KWISH_KUNIT_DIR:-$BUILD/$KVER/src/kunit}
 TOOLSDIR=${KWISH_TOOLS_DIR:-$BUILD/tools}
 DEMO=${KWISH_DEMO:-$ROOT/tools/testing/demo.sh}
 KDIR=$("$ROOT/tools/testing/kernels.sh" cache-dir "$KVER")
@@ -34,7 +36,7 @@ note() { echo "mkinitramfs: $*" >&2; }
 S=$(mktemp -d "${TMPDIR:-/tmp}/kwish-initramfs.XXXXXX")
 trap 'rm -rf "$S"' EXIT
 mkdir -p "$S"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,run,root,home/kwuser,mnt} \
-	 "$S"/kwish/{bin,modules,tests,bench,lib} "$S/lib/modules/$KVER"
+	 "$S"/kwish/{bin,modules,kunit,tests,bench,lib} "$S/lib/modules/$KVER"
 
 is_elf() { [ "$(head -c 4 "$1" 2>/dev/null)" = $'\x7fELF' ]; }
 
@@ -73,6 +75,17 @@ if [ -d "$MODDIR" ]; then
 fi
 nko=$(find "$S/kwish/modules" -name '*.ko' | wc -l)
 [ "$nko" -gt 0 ] || note "no kwish modules in $MODDIR"
+
+# KUnit modules: built only for a kernel with CONFIG_KUNIT, kwish's debug
+# test kernel; /kwish/debug-kernel tells /init to run its debug phases
+# (KUnit, the load/unload loop).
+if [ -d "$KUNITDIR" ] && grep -qx 'CONFIG_KUNIT=y' "$KDIR/config" 2>/dev/null; then
+	while IFS= read -r ko; do
+		strip --strip-debug -o "$S/kwish/kunit/$(basename "$ko")" "$ko"
+	done < <(find "$KUNITDIR" -maxdepth 1 -name '*_test.ko' | sort)
+	touch "$S/kwish/debug-kernel"
+	note "debug kernel: $(find "$S/kwish/kunit" -name '*.ko' | wc -l) KUnit modules"
+fi
 
 # ------------------------------------------------------------------ distro modules
 # Resolve the wanted modules (distro-modules + what the kwish modules depend

@@ -38,11 +38,11 @@ function fail(what,    i) {
 	nctx = 0
 }
 
-function remember(line,    i) {		# keep the last 8 non-result lines
-	if (nctx == 8) {
-		for (i = 1; i < 8; i++)
+function remember(line,    i) {		# keep the last 20 non-result lines
+	if (nctx == 20) {
+		for (i = 1; i < 20; i++)
 			ctx[i] = ctx[i + 1]
-		nctx = 7
+		nctx = 19
 	}
 	ctx[++nctx] = line
 }
