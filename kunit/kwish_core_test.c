@@ -116,6 +116,20 @@ static void kwt_flag_rules(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, KWISH_UNLINK_REMOVEDIR, 0x200);
 }
 
+/*
+ * The cases that borrow KWISH_CMD_UNLINK_INODE (or check that item 10 is
+ * "not loaded") need kwish_fs out; true if it is loaded.
+ */
+static bool kwt_unlink_inode_owned(void)
+{
+	struct module *owner = NULL;
+
+	if (!kw_registry_get_handler(KWISH_CMD_UNLINK_INODE, &owner))
+		return false;
+	module_put(owner);	/* get_handler took a reference */
+	return true;
+}
+
 static int kwt_handler_calls;
 
 static long kwt_handler(struct kw_ucmd *ucmd)
@@ -135,14 +149,9 @@ static void kwt_ioctl_order(struct kunit *test)
 		{ KWISH_CMD_UNLINK_INODE, kwt_handler },
 	};
 	struct kw_feature *f;
-	struct module *owner = NULL;
-	kw_cmd_handler_t h;
 
-	h = kw_registry_get_handler(KWISH_CMD_UNLINK_INODE, &owner);
-	if (h) {
-		module_put(owner);
+	if (kwt_unlink_inode_owned())
 		kunit_skip(test, "KWISH_UNLINK_INODE is owned (kwish_fs loaded)");
-	}
 
 	KUNIT_EXPECT_EQ(test, kw_ioctl(NULL, _IO(0xB7, 1), 0), -ENOTTY);
 	/* not registered: EOPNOTSUPP, even for an unreadable argument */
@@ -289,11 +298,8 @@ static void kwt_command_ownership(struct kunit *test)
 	struct kwish_feature e;
 	kw_cmd_handler_t h;
 
-	h = kw_registry_get_handler(KWISH_CMD_UNLINK_INODE, &owner);
-	if (h) {
-		module_put(owner);
+	if (kwt_unlink_inode_owned())
 		kunit_skip(test, "KWISH_UNLINK_INODE is owned (kwish_fs loaded)");
-	}
 	a->cmds = cmds;
 	b->cmds = cmds;
 	u->cmds = cmds;
@@ -368,15 +374,10 @@ static void kwt_native_items(struct kunit *test)
 
 static void kwt_implemented_not_loaded(struct kunit *test)
 {
-	struct module *owner = NULL;
 	struct kwish_feature e;
-	kw_cmd_handler_t h;
 
-	h = kw_registry_get_handler(KWISH_CMD_UNLINK_INODE, &owner);
-	if (h) {
-		module_put(owner);
+	if (kwt_unlink_inode_owned())
 		kunit_skip(test, "kwish_fs is loaded");
-	}
 	kwt_fill(10, &e);
 	KUNIT_EXPECT_EQ(test, e.state, (__u32)KWISH_STATE_NOT_LOADED);
 	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
