@@ -187,6 +187,9 @@ fetch_headers() {
 
 while read -r kver pkg hdr ver; do
 	[ -n "$kver" ] || continue
+	# kwish's debug kernel (KWISH_KVERS may name it) is no Debian package:
+	# dbgkernel/build.sh builds it.
+	case $kver in *-kwish-debug) continue ;; esac
 	fetch_kernel "$kver" "$pkg" "$ver"
 	fetch_headers "$kver" "$hdr" "$ver"
 done <<< "$KLIST"
