@@ -41,6 +41,30 @@ static __always_inline struct pt_regs *kw_fregs_regs(struct ftrace_regs *fregs)
 #endif
 
 /*
+ * The fields of a file lock request that item 22 sets and waits on
+ * (probes/file_lock_core.c): since v6.9 (v6.12) in the embedded
+ * struct file_lock_core c, as c.flc_*; in v6.1 struct file_lock's own
+ * fl_* fields.  Same types and meaning in both.
+ */
+#ifdef KW_HAVE_FILE_LOCK_CORE
+#define kw_fl_flags(fl)			((fl)->c.flc_flags)
+#define kw_fl_type(fl)			((fl)->c.flc_type)
+#define kw_fl_owner(fl)			((fl)->c.flc_owner)
+#define kw_fl_pid(fl)			((fl)->c.flc_pid)
+#define kw_fl_file(fl)			((fl)->c.flc_file)
+#define kw_fl_wait(fl)			((fl)->c.flc_wait)
+#define kw_fl_blocked_member(fl)	((fl)->c.flc_blocked_member)
+#else
+#define kw_fl_flags(fl)			((fl)->fl_flags)
+#define kw_fl_type(fl)			((fl)->fl_type)
+#define kw_fl_owner(fl)			((fl)->fl_owner)
+#define kw_fl_pid(fl)			((fl)->fl_pid)
+#define kw_fl_file(fl)			((fl)->fl_file)
+#define kw_fl_wait(fl)			((fl)->fl_wait)
+#define kw_fl_blocked_member(fl)	((fl)->fl_blocked_member)
+#endif
+
+/*
  * The idmapping of the mount of @path, as vfs_unlink(), vfs_rmdir() and
  * lookup_one() take it (probes/mnt_idmap.c): struct mnt_idmap * from
  * mnt_idmap() since v6.3 (v6.12), struct user_namespace * from

@@ -3,10 +3,12 @@
 #ifndef _KWISH_FS_H
 #define _KWISH_FS_H
 
+#include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/types.h>
 
 struct kw_ucmd;
+struct kwish_flock_timeout;
 struct task_struct;
 
 /* open_regular.c: a task inside KWISH_OPEN_REGULAR, on the marked list */
@@ -19,6 +21,8 @@ int kw_fs_open_regular_init(void);
 void kw_fs_open_regular_exit(void);
 int kw_fs_unlink_inode_init(void);
 void kw_fs_unlink_inode_exit(void);
+int kw_fs_flock_timeout_init(void);
+void kw_fs_flock_timeout_exit(void);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Reached by the KUnit tests (kunit/kwish_fs_test.c) only. */
@@ -28,6 +32,10 @@ bool kw_oreg_vfs_open_filter(const unsigned long *args);
 long kw_fs_open_regular(struct kw_ucmd *ucmd);
 int kw_unl_check_name(const char *name, size_t len);
 long kw_fs_unlink_inode(struct kw_ucmd *ucmd);
+int kw_flt_check_args(const struct kwish_flock_timeout *arg);
+ktime_t kw_flt_deadline(u64 timeout_ns, ktime_t now);
+ktime_t kw_flt_remaining(ktime_t deadline, ktime_t now);
+long kw_fs_flock_timeout(struct kw_ucmd *ucmd);
 #endif
 
 #endif

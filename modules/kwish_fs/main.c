@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kwish_fs: file and lock operations of the wish list
- * (items 4, 7, 8, 10, 19, 22, 24, 34; items 8 and 10 in this release).
+ * (items 4, 7, 8, 10, 19, 22, 24, 34; items 8, 10 and 22 in this release).
  */
 #include <linux/module.h>
 
@@ -17,18 +17,28 @@ static int __init kw_fs_init(void)
 		return err;
 	err = kw_fs_unlink_inode_init();
 	if (err)
-		kw_fs_open_regular_exit();
+		goto err_oreg;
+	err = kw_fs_flock_timeout_init();
+	if (err)
+		goto err_unl;
+	return 0;
+
+err_unl:
+	kw_fs_unlink_inode_exit();
+err_oreg:
+	kw_fs_open_regular_exit();
 	return err;
 }
 
 static void __exit kw_fs_exit(void)
 {
+	kw_fs_flock_timeout_exit();
 	kw_fs_unlink_inode_exit();
 	kw_fs_open_regular_exit();
 }
 
 module_init(kw_fs_init);
 module_exit(kw_fs_exit);
-MODULE_DESCRIPTION("kwish: file and lock operations (O_REGULAR, unlink if inode, ...)");
+MODULE_DESCRIPTION("kwish: file and lock operations (O_REGULAR, unlink if inode, flock timeout, ...)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(KWISH);

@@ -53,6 +53,7 @@ enum kwish_cmd {
 	KWISH_CMD_STATUS = KWISH_CMD_BASE,	/* core, always available */
 	KWISH_CMD_OPEN_REGULAR,			/* item 8, kwish_fs */
 	KWISH_CMD_UNLINK_INODE,			/* item 10, kwish_fs */
+	KWISH_CMD_FLOCK_TIMEOUT,		/* item 22, kwish_fs */
 	KWISH_CMD_END,
 };
 
@@ -247,5 +248,74 @@ struct kwish_unlink_inode {
 #define KWISH_UNLINK_INODE_SIZE_VER0	32
 
 #define KWISH_UNLINK_INODE	_IO(KWISH_TYPE, KWISH_CMD_UNLINK_INODE)
+
+/* ------------------------------------------------------------------ */
+/* Item 22: flock() with a timeout.                                    */
+
+/*
+ * The wish list's flock() with a timeout in nanoseconds; no kernel
+ * interface has been posted to copy.  @operation takes flock(2)'s values
+ * (<sys/file.h>): LOCK_SH 1, LOCK_EX 2.
+ */
+
+/*
+ * struct kwish_flock_timeout - argument of KWISH_FLOCK_TIMEOUT
+ * @size:       sizeof(struct kwish_flock_timeout)
+ * @flags:      0 (no flags are defined; any bit is EINVAL)
+ * @fd:         the open file description to lock, as for flock(2): not
+ *              O_PATH, opened for reading or writing
+ * @operation:  LOCK_SH (1) or LOCK_EX (2).  Not LOCK_UN (unlocking never
+ *              waits: use flock(fd, LOCK_UN) or close()), not LOCK_NB (a
+ *              @timeout_ns of 0 is the single try), not LOCK_MAND.
+ * @timeout_ns: how long to wait for the lock, in nanoseconds, measured
+ *              from the start of the call: 0 tries once (flock(2) with
+ *              LOCK_NB); values of 2^63 - 1 and above wait without limit
+ *              (flock(2) without LOCK_NB)
+ * @__reserved: must be 0
+ *
+ * flock(@fd, @operation) that gives up after @timeout_ns.  Everything
+ * else is flock(2)'s, for the calling task: the same lock (a lock taken
+ * here is an ordinary flock() lock of the open file description: flock()
+ * and close() release it, flock() callers wait for it), the same LSM
+ * check (security_file_lock()), the same conversion of a lock already
+ * held through the same open file description (not atomic, as flock(2)
+ * documents: the old lock is released first, so a conversion that fails
+ * or times out leaves no lock).  The caller waits on the lock's own wait
+ * queue, like a blocked flock() caller, and is woken as soon as the
+ * lock is released; kwish and flock() waiters compete on equal terms.
+ * When the call fails (timeout, signal), the request is removed from the
+ * queue: no lock is held and nothing stays queued.
+ *
+ * Return: 0 when the lock is held.  Errors, in the order checked:
+ *   EINVAL       non-zero @__reserved; @operation is not LOCK_SH or LOCK_EX
+ *   EBADF        @fd is not an open fd, is an O_PATH fd, or is open
+ *                neither for reading nor for writing (as flock(2))
+ *   EACCES, EPERM  refused by an LSM (security_file_lock(), as flock(2))
+ *   EOPNOTSUPP   the file system locks through its own ->flock method
+ *                (NFS, CIFS, FUSE, 9p, Ceph, GFS2, OCFS2, AFS): kwish does
+ *                not wait on those; use flock(2) there
+ *   ENOMEM, ENOLCK  no memory for the lock
+ *   EWOULDBLOCK  @timeout_ns is 0 and the lock is held by another open
+ *                file description (EAGAIN, the same value)
+ *   ETIMEDOUT    the lock was not free within @timeout_ns
+ *   EINTR        a signal handler ran while waiting; with or without
+ *                SA_RESTART, as poll() and select(): a restart would start
+ *                the relative timeout again (flock(2) itself is restarted
+ *                under SA_RESTART).  A signal without handler (a stop
+ *                signal, the freezer) restarts the call transparently,
+ *                with the whole @timeout_ns.
+ */
+struct kwish_flock_timeout {
+	__u32		size;
+	__u32		flags;
+	__s32		fd;
+	__u32		operation;
+	__aligned_u64	timeout_ns;
+	__aligned_u64	__reserved;
+};
+
+#define KWISH_FLOCK_TIMEOUT_SIZE_VER0	32
+
+#define KWISH_FLOCK_TIMEOUT	_IO(KWISH_TYPE, KWISH_CMD_FLOCK_TIMEOUT)
 
 #endif /* _UAPI_LINUX_KWISH_H */

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_fs, item 22: flock() with a timeout, as KWISH_FLOCK_TIMEOUT.
+ *
+ * How it works.  flock(2) (SYSCALL_DEFINE2(flock) in fs/locks.c, the same
+ * in v6.1 and v6.12) builds a FL_FLOCK request for the open file
+ * description, asks security_file_lock(), and for a file system without
+ * its own ->flock calls locks_lock_file_wait() -> flock_lock_inode_wait(),
+ * a loop of
+ *
+ *   flock_lock_inode()     take the lock, or queue the request on the
+ *                          conflicting lock's fl_blocked_requests (with
+ *                          FL_SLEEP) and return FILE_LOCK_DEFERRED
+ *   wait_event_interruptible(request's fl_wait,
+ *                            list_empty(&request's fl_blocked_member))
+ *                          the releaser's __locks_wake_up_blocks() takes
+ *                          the request off that list and wakes it
+ *
+ * ended by locks_delete_block(), which takes the request off the blocked
+ * list if it is still there (a signal) and wakes the requests queued
+ * behind it.  kwish runs the same loop with a deadline: the wait is
+ * wait_event_interruptible_hrtimeout() with the same wait queue and
+ * condition, so a release wakes the caller at once, exactly like a plain
+ * flock() waiter queued on the same list (no polling, and no waiter is
+ * preferred: both retry flock_lock_inode() when woken), and a timeout
+ * ends with the same locks_delete_block(), so no request stays queued.
+ * A request that timed out never holds the lock: only flock_lock_inode()
+ * returning 0 grants it.
+ *
+ * Kernel functions:
+ *   fget()                  the fd; refuses O_PATH fds (EBADF), as the
+ *                           syscall's fdget() does
+ *   security_file_lock()    the LSM hook flock(2) calls; not exported
+ *                           (v6.1, v6.12): reached through a call gate
+ *   flock_lock_inode()      static in fs/locks.c (v6.1, v6.12), the
+ *                           function flock(2) ends in: reached through a
+ *                           call gate.  It also does flock(2)'s conversion
+ *                           of a lock held through the same open file
+ *                           description (the old lock is removed first,
+ *                           then the new one is asked for, as flock(2)
+ *                           documents: a conversion that times out leaves
+ *                           no lock, as one that fails with LOCK_NB does)
+ *   locks_init_lock(), locks_delete_block(), locks_release_private()
+ *                           exported (fs/locks.c)
+ * The fields of struct file_lock moved into struct file_lock_core in
+ * v6.9 (v6.12): kw_fl_*() in kwish_core/compat.h.
+ *
+ * File systems with their own ->flock (NFS, CIFS, FUSE, 9p, Ceph, GFS2,
+ * OCFS2, AFS, ...) lock remotely and wait their own way, without this
+ * wait queue: they are refused with -EOPNOTSUPP instead of being polled.
+ *
+ * A signal ends the wait with -ERESTARTNOHAND: EINTR when a handler runs,
+ * with or without SA_RESTART (flock(2) would be restarted with it, but a
+ * restarted call would start the relative timeout again: poll(), select()
+ * and epoll_wait() behave the same), and a transparent restart when no
+ * handler runs (a stop signal, the freezer), where the caller never sees
+ * the interruption.
+ */
+#define pr_fmt(fmt) "kwish_fs: " fmt
+
+#include <linux/errno.h>
+#include <linux/fcntl.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/ktime.h>
+#include <linux/sched.h>
+#include <linux/security.h>
+#include <linux/string.h>
+#include <linux/wait.h>
+
+#include <kwish_core.h>
+#include "../kwish_core/compat.h"
+#include "kwish_fs.h"
+
+/*
+ * Gate to fs/locks.c: static int flock_lock_inode(struct inode *,
+ * struct file_lock *), the same prototype in v6.1 and v6.12.  Fails
+ * closed if the gate is not installed (the feature is then unavailable
+ * and never dispatched).
+ */
+static KW_CALL_GATE int kw_gate_flock_lock_inode(struct inode *inode,
+						 struct file_lock *request)
+{
+	return -EOPNOTSUPP;
+}
+
+#ifdef CONFIG_SECURITY
+/*
+ * Gate to security/security.c: int security_file_lock(struct file *,
+ * unsigned int cmd) (same prototype in v6.1 and v6.12), not exported.
+ */
+static KW_CALL_GATE int kw_gate_security_file_lock(struct file *file,
+						   unsigned int cmd)
+{
+	return -EOPNOTSUPP;
+}
+
+#define kw_security_file_lock	kw_gate_security_file_lock
+#else
+/* Without CONFIG_SECURITY it is an inline that returns 0. */
+#define kw_security_file_lock	security_file_lock
+#endif
+
+static struct kw_hook kw_flt_gates[] = {
+	{
+		.name = "flock_lock_inode gate",
+		.target_fn = kw_gate_flock_lock_inode,
+		.dest_sym = "flock_lock_inode",
+	},
+#ifdef CONFIG_SECURITY
+	{
+		.name = "security_file_lock gate",
+		.target_fn = kw_gate_security_file_lock,
+		.dest_sym = "security_file_lock",
+	},
+#endif
+};
+
+/*
+ * The lock type for @arg's operation, F_RDLCK (LOCK_SH) or F_WRLCK
+ * (LOCK_EX), or -EINVAL: for a non-zero reserved field and for any other
+ * operation.  LOCK_UN never waits (flock(2) does it), LOCK_NB is a
+ * timeout of 0, and LOCK_MAND, which flock(2) still ignores for old
+ * binaries, has no place in a new interface.
+ */
+VISIBLE_IF_KUNIT int kw_flt_check_args(const struct kwish_flock_timeout *arg)
+{
+	if (arg->__reserved)
+		return -EINVAL;
+	switch (arg->operation) {
+	case LOCK_SH:
+		return F_RDLCK;
+	case LOCK_EX:
+		return F_WRLCK;
+	}
+	return -EINVAL;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_flt_check_args);
+
+/*
+ * The deadline of a wait of @timeout_ns nanoseconds that starts at @now:
+ * KTIME_MAX (no timer at all, as wait_event_interruptible_hrtimeout()
+ * treats it) for timeouts that reach beyond what ktime_t can express
+ * (about 292 years), so that U64_MAX means "wait as long as flock()".
+ */
+VISIBLE_IF_KUNIT ktime_t kw_flt_deadline(u64 timeout_ns, ktime_t now)
+{
+	if (timeout_ns >= (u64)KTIME_MAX)
+		return KTIME_MAX;
+	return ktime_add_safe(now, ns_to_ktime(timeout_ns));
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_flt_deadline);
+
+/* What is left of the wait until @deadline: > 0, or 0 if it is over. */
+VISIBLE_IF_KUNIT ktime_t kw_flt_remaining(ktime_t deadline, ktime_t now)
+{
+	if (deadline == KTIME_MAX)
+		return KTIME_MAX;
+	if (ktime_compare(deadline, now) <= 0)
+		return 0;
+	return ktime_sub(deadline, now);
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_flt_remaining);
+
+/* The condition flock_lock_inode_wait() waits for (see below). */
+static bool kw_flt_woken(struct file_lock *fl)
+{
+	return list_empty(&kw_fl_blocked_member(fl));
+}
+
+/*
+ * flock_lock_inode_wait() with a deadline.  @fl has FL_SLEEP unless the
+ * caller asked for a single try.
+ */
+static int kw_flt_lock_wait(struct inode *inode, struct file_lock *fl,
+			    ktime_t deadline)
+{
+	ktime_t left;
+	int err;
+
+	might_sleep();
+	for (;;) {
+		err = kw_gate_flock_lock_inode(inode, fl);
+		if (err != FILE_LOCK_DEFERRED)
+			break;
+		/*
+		 * Queued behind a conflicting lock.  The condition is the one
+		 * flock_lock_inode_wait() waits for: the releaser (or
+		 * locks_delete_block() of the lock we are queued behind) took
+		 * the request off fl_blocked_member and woke fl_wait; then
+		 * flock_lock_inode() is tried again, as for every waiter.
+		 */
+		left = kw_flt_remaining(deadline, ktime_get());
+		if (!left) {
+			err = -ETIMEDOUT;
+			break;
+		}
+		err = wait_event_interruptible_hrtimeout(kw_fl_wait(fl),
+							 kw_flt_woken(fl), left);
+		if (err == -ETIME) {
+			err = -ETIMEDOUT;
+			break;
+		}
+		if (err) {
+			/* -ERESTARTSYS: see the top of this file */
+			err = -ERESTARTNOHAND;
+			break;
+		}
+	}
+	/* Off the blocked list (if still on it), as flock_lock_inode_wait() */
+	locks_delete_block(fl);
+	return err;
+}
+
+VISIBLE_IF_KUNIT long kw_fs_flock_timeout(struct kw_ucmd *ucmd)
+{
+	const struct kwish_flock_timeout *arg = ucmd->cmd;
+	struct file_lock fl;
+	struct file *file;
+	ktime_t deadline;
+	int type, err;
+
+	type = kw_flt_check_args(arg);
+	if (type < 0)
+		return type;
+	/* Taken before anything else, so the wait is never longer. */
+	deadline = kw_flt_deadline(arg->timeout_ns, ktime_get());
+
+	/* fget(): not O_PATH, as flock(2)'s fdget() */
+	file = fget(arg->fd);
+	if (!file)
+		return -EBADF;
+	/* flock(2): a lock needs a file opened for reading or writing */
+	err = -EBADF;
+	if (!(file->f_mode & (FMODE_READ | FMODE_WRITE)))
+		goto out_fput;
+
+	/* flock_make_lock() (static in fs/locks.c): the request flock() makes */
+	locks_init_lock(&fl);
+	kw_fl_file(&fl) = file;
+	kw_fl_owner(&fl) = file;
+	kw_fl_pid(&fl) = current->tgid;
+	kw_fl_flags(&fl) = FL_FLOCK;
+	kw_fl_type(&fl) = type;
+	fl.fl_end = OFFSET_MAX;
+
+	err = kw_security_file_lock(file, type);
+	if (err)
+		goto out_fput;
+
+	if (file->f_op->flock) {
+		err = -EOPNOTSUPP;
+		goto out_release;
+	}
+
+	if (arg->timeout_ns)
+		kw_fl_flags(&fl) |= FL_SLEEP;
+	err = kw_flt_lock_wait(file_inode(file), &fl, deadline);
+out_release:
+	locks_release_private(&fl);
+out_fput:
+	fput(file);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_fs_flock_timeout);
+
+static const struct kw_cmd kw_flt_cmds[] = {
+	{ KWISH_CMD_FLOCK_TIMEOUT, kw_fs_flock_timeout },
+};
+
+static struct kw_feature kw_flt_feature = {
+	.id = 22,
+	.cmds = kw_flt_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_flt_cmds),
+};
+
+int kw_fs_flock_timeout_init(void)
+{
+	struct kw_feature *f = &kw_flt_feature;
+	int err;
+
+	err = kw_hooks_install(kw_flt_gates, ARRAY_SIZE(kw_flt_gates),
+			       f->reason, sizeof(f->reason));
+	if (err) {
+		/* The module stays loaded; kwishctl status shows f->reason. */
+		f->state = KWISH_STATE_UNAVAILABLE;
+		return kw_feature_register(f);
+	}
+	f->state = KWISH_STATE_PRESENT;
+	strscpy(f->reason,
+		"flock_lock_inode() with an hrtimer deadline on the lock's wait queue",
+		sizeof(f->reason));
+	err = kw_feature_register(f);
+	if (err)
+		kw_hooks_remove(kw_flt_gates, ARRAY_SIZE(kw_flt_gates));
+	return err;
+}
+
+void kw_fs_flock_timeout_exit(void)
+{
+	kw_feature_unregister(&kw_flt_feature);
+	if (kw_flt_feature.state == KWISH_STATE_PRESENT)
+		kw_hooks_remove(kw_flt_gates, ARRAY_SIZE(kw_flt_gates));
+}
