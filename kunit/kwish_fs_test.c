@@ -6,12 +6,16 @@
  *                          refused), argument validation
  *   kwish_fs_unlink_inode  item 10: name validation and the order of the
  *                          argument checks
+ *   kwish_fs_flock_timeout item 22: operation and reserved-field checks,
+ *                          the deadline arithmetic, the order of the
+ *                          argument checks
  * Load after kwish_core and kwish_fs.
  */
 #include <kunit/test.h>
 #include <linux/dcache.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/openat2.h>
 #include <linux/path.h>
@@ -255,7 +259,124 @@ static struct kunit_suite kwt_unl_suite = {
 	.test_cases = kwt_unl_cases,
 };
 
-kunit_test_suites(&kwt_oreg_suite, &kwt_unl_suite);
+/* ------------------------------------------------------------ item 22 */
+
+static void kwt_flt_operations(struct kunit *test)
+{
+	static const struct {
+		u32 op;
+		int want;
+	} cases[] = {
+		{ LOCK_SH, F_RDLCK }, { LOCK_EX, F_WRLCK },
+		{ 0, -EINVAL }, { LOCK_UN, -EINVAL }, { LOCK_NB, -EINVAL },
+		{ LOCK_SH | LOCK_NB, -EINVAL }, { LOCK_EX | LOCK_NB, -EINVAL },
+		{ LOCK_SH | LOCK_EX, -EINVAL }, { LOCK_MAND, -EINVAL },
+		{ LOCK_MAND | LOCK_READ, -EINVAL }, { 16, -EINVAL },
+		{ 0x80000000u, -EINVAL }, { ~0u, -EINVAL },
+	};
+	struct kwish_flock_timeout arg = { .size = sizeof(arg) };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		arg.operation = cases[i].op;
+		KUNIT_EXPECT_EQ_MSG(test, kw_flt_check_args(&arg), cases[i].want,
+				    "operation %#x", cases[i].op);
+	}
+}
+
+static void kwt_flt_reserved(struct kunit *test)
+{
+	struct kwish_flock_timeout arg = {
+		.size = sizeof(arg), .operation = LOCK_EX,
+	};
+
+	KUNIT_EXPECT_EQ(test, kw_flt_check_args(&arg), F_WRLCK);
+	arg.__reserved = 1;
+	KUNIT_EXPECT_EQ(test, kw_flt_check_args(&arg), -EINVAL);
+	arg.__reserved = 1ULL << 63;
+	KUNIT_EXPECT_EQ(test, kw_flt_check_args(&arg), -EINVAL);
+}
+
+static void kwt_flt_deadline(struct kunit *test)
+{
+	ktime_t now = 1000000;
+
+	KUNIT_EXPECT_EQ(test, kw_flt_deadline(0, now), now);
+	KUNIT_EXPECT_EQ(test, kw_flt_deadline(1, now), now + 1);
+	KUNIT_EXPECT_EQ(test, kw_flt_deadline(NSEC_PER_SEC, now),
+			now + NSEC_PER_SEC);
+	/* beyond ktime_t: no limit at all */
+	KUNIT_EXPECT_EQ(test, kw_flt_deadline(U64_MAX, now), KTIME_MAX);
+	KUNIT_EXPECT_EQ(test, kw_flt_deadline((u64)KTIME_MAX, now), KTIME_MAX);
+	/* saturates instead of wrapping */
+	KUNIT_EXPECT_EQ(test, kw_flt_deadline((u64)KTIME_MAX - 1, now),
+			KTIME_MAX);
+}
+
+static void kwt_flt_remaining(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, kw_flt_remaining(KTIME_MAX, 5), KTIME_MAX);
+	KUNIT_EXPECT_EQ(test, kw_flt_remaining(100, 40), 60);
+	KUNIT_EXPECT_EQ(test, kw_flt_remaining(100, 100), 0);
+	KUNIT_EXPECT_EQ(test, kw_flt_remaining(100, 101), 0);
+	KUNIT_EXPECT_EQ(test, kw_flt_remaining(0, 1000), 0);
+}
+
+/* The arguments before the fd: a bad fd is only seen after them. */
+static void kwt_flt_argument_order(struct kunit *test)
+{
+	struct kwish_flock_timeout arg = {
+		.size = sizeof(arg), .fd = -1, .operation = LOCK_UN,
+		.timeout_ns = 1, .__reserved = 1,
+	};
+	struct kw_ucmd ucmd = { .cmd = &arg, .user_size = sizeof(arg) };
+
+	KUNIT_EXPECT_EQ(test, kw_fs_flock_timeout(&ucmd), -EINVAL);
+	arg.__reserved = 0;
+	KUNIT_EXPECT_EQ(test, kw_fs_flock_timeout(&ucmd), -EINVAL);
+	arg.operation = LOCK_EX;
+	KUNIT_EXPECT_EQ(test, kw_fs_flock_timeout(&ucmd), -EBADF);
+	arg.timeout_ns = 0;
+	KUNIT_EXPECT_EQ(test, kw_fs_flock_timeout(&ucmd), -EBADF);
+}
+
+static void kwt_flt_uapi(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, sizeof(struct kwish_flock_timeout),
+			(size_t)KWISH_FLOCK_TIMEOUT_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kwish_flock_timeout, timeout_ns),
+			(size_t)16);
+	KUNIT_EXPECT_EQ(test, KWISH_CMD_FLOCK_TIMEOUT,
+			KWISH_CMD_UNLINK_INODE + 1);
+}
+
+static void kwt_flt_registered(struct kunit *test)
+{
+	struct kwish_feature e;
+
+	kw_registry_fill(22, &e);
+	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
+	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
+			    e.reason);
+}
+
+static struct kunit_case kwt_flt_cases[] = {
+	KUNIT_CASE(kwt_flt_uapi),
+	KUNIT_CASE(kwt_flt_operations),
+	KUNIT_CASE(kwt_flt_reserved),
+	KUNIT_CASE(kwt_flt_deadline),
+	KUNIT_CASE(kwt_flt_remaining),
+	KUNIT_CASE(kwt_flt_argument_order),
+	KUNIT_CASE(kwt_flt_registered),
+	{}
+};
+
+static struct kunit_suite kwt_flt_suite = {
+	.name = "kwish_fs_flock_timeout",
+	.test_cases = kwt_flt_cases,
+};
+
+kunit_test_suites(&kwt_oreg_suite, &kwt_unl_suite, &kwt_flt_suite);
 
 MODULE_DESCRIPTION("KUnit tests of kwish_fs");
 MODULE_LICENSE("GPL");
