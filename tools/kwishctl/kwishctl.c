@@ -5,21 +5,31 @@
  *   kwishctl status [--json]
  *   kwishctl open-regular [options] PATH
  *   kwishctl unlink-inode [--dir] PATH INODE_PATH|--fd N
+ *   kwishctl flock [options] PATH [--] COMMAND [ARGS...]
+ *   kwishctl flock [options] PATH -c COMMAND_STRING
+ *   kwishctl flock [options] FD
  *   kwishctl help | version
  *
  * Exit status: 0 ok, 1 the operation failed, 2 usage error, 3 /dev/kwish
  * missing (kwish_core not loaded), 4 feature not available (EOPNOTSUPP),
- * 5 unlink-inode: PATH refers to another inode (ESTALE), nothing removed.
+ * 5 unlink-inode: PATH refers to another inode (ESTALE), nothing removed,
+ * 6 flock: the lock was not acquired in time (or -E N); with a COMMAND,
+ * the command's exit status.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <linux/openat2.h>
 
@@ -36,6 +46,7 @@ enum {
 	EXIT_NO_CORE	= 3,
 	EXIT_NO_FEATURE	= 4,
 	EXIT_STALE	= 5,
+	EXIT_CONFLICT	= 6,
 };
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -68,13 +79,34 @@ static void usage(FILE *f)
 "                           inherited fd N refers to (item 10)\n"
 "      --dir                PATH is an empty directory (rmdir)\n"
 "      --fd N               the expected inode is that of fd N\n"
+"  flock [OPTIONS] PATH [--] COMMAND [ARGS...]\n"
+"  flock [OPTIONS] PATH -c COMMAND_STRING\n"
+"  flock [OPTIONS] FD\n"
+"                           like flock(1): take a flock() lock on PATH\n"
+"                           (created if missing) and run COMMAND holding\n"
+"                           it, or lock the inherited fd FD; waits at most\n"
+"                           --timeout (item 22)\n"
+"      -s, --shared         a shared lock (LOCK_SH)\n"
+"      -x, --exclusive      an exclusive lock (LOCK_EX, the default)\n"
+"      -n, --nonblock       fail at once if the lock is busy (timeout 0)\n"
+"      -w, --timeout, --wait DURATION\n"
+"                           wait at most DURATION: seconds (1.5) or with\n"
+"                           a unit ns, us, ms, s, min, h (250ms), or\n"
+"                           'infinity' (the default)\n"
+"      -E, --conflict-exit-code N\n"
+"                           exit status when the lock was not acquired\n"
+"                           in time (default 6)\n"
+"      -o, --close          do not pass the lock fd to COMMAND\n"
+"      -c, --command STRING run STRING with /bin/sh -c\n"
+"      -v, --verbose        say how long it took to get the lock\n"
 "  help                     show this help\n"
 "  version                  show the kwishctl version\n"
 "\n"
 "Exit status: 0 ok, 1 operation failed, 2 usage error,\n"
 "3 /dev/kwish missing (kwish_core not loaded),\n"
 "4 feature not available (module not loaded or unavailable),\n"
-"5 unlink-inode: PATH refers to another inode, nothing removed.\n",
+"5 unlink-inode: PATH refers to another inode, nothing removed,\n"
+"6 flock: lock not acquired in time (-E); else COMMAND's exit status.\n",
 		prog, KWISH_ITEM_MAX);
 }
 
@@ -635,6 +667,267 @@ static int cmd_unlink_inode(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- */
+/* flock                                                             */
+
+/*
+ * A DURATION: a non-negative decimal number of seconds (fractions
+ * allowed), or a number followed by ns, us, ms, s, min or h, or
+ * "infinity".  Returns 0 and *@ns (UINT64_MAX for infinity), or -1.
+ */
+static int parse_duration(const char *str, uint64_t *ns)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 },
+		{ "s", 1000000000 }, { "", 1000000000 },
+		{ "min", 60ULL * 1000000000 }, { "h", 3600ULL * 1000000000 },
+	};
+	uint64_t whole = 0, frac = 0, scale = 1;
+	const char *p = str;
+	unsigned int i;
+
+	if (!strcmp(str, "infinity")) {
+		*ns = UINT64_MAX;
+		return 0;
+	}
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (whole > (UINT64_MAX - 9) / 10)
+			return -1;
+		whole = whole * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			if (scale < 1000000000) {
+				frac = frac * 10 + (*p - '0');
+				scale *= 10;
+			}
+		}
+	}
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(p, units[i].unit))
+			continue;
+		if (whole > UINT64_MAX / units[i].ns / 2)
+			return -1;
+		*ns = whole * units[i].ns + frac * units[i].ns / scale;
+		return 0;
+	}
+	return -1;
+}
+
+/* What a failed lock request means for kwishctl's user. */
+static const char *flock_error(int err)
+{
+	switch (err) {
+	case ETIMEDOUT:
+		return "lock not acquired within the timeout";
+	case EWOULDBLOCK:
+		return "lock is held by someone else";
+	case EINTR:
+		return "interrupted by a signal";
+	case EBADF:
+		return "bad file descriptor (not open, O_PATH, or opened neither for reading nor writing)";
+	case EOPNOTSUPP:
+		return "flock timeout not available: kwish_fs not loaded or unavailable, or a file system with its own locking (NFS, FUSE, ...) where only flock(1) without a timeout works";
+	case ENOTTY:
+		return "kwish_core does not know KWISH_FLOCK_TIMEOUT (older than this kwishctl)";
+	default:
+		return strerror(err);
+	}
+}
+
+/* Open PATH for locking as flock(1) does: created if missing. */
+static int flock_open(const char *path, bool cloexec)
+{
+	int flags = O_RDONLY | O_NOCTTY | (cloexec ? O_CLOEXEC : 0);
+	int fd;
+
+	fd = open(path, flags | O_CREAT, 0666);
+	/* a directory, or a file that exists on a read-only file system */
+	if (fd < 0 && (errno == EISDIR || errno == EROFS || errno == EACCES))
+		fd = open(path, flags);
+	return fd;
+}
+
+static double elapsed(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Run @argv (argv[0] looked up in PATH) and return its exit status. */
+static int run_command(char **argv, const char *what)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "%s: fork: %s\n", prog, strerror(errno));
+		return EXIT_FAILED;
+	}
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		fprintf(stderr, "%s: %s: %s\n", prog, what, strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "%s: waitpid: %s\n", prog,
+				strerror(errno));
+			return EXIT_FAILED;
+		}
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_FAILED;
+}
+
+static int cmd_flock(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "shared", no_argument, NULL, 's' },
+		{ "exclusive", no_argument, NULL, 'x' },
+		{ "nonblock", no_argument, NULL, 'n' },
+		{ "nb", no_argument, NULL, 'n' },
+		{ "timeout", required_argument, NULL, 'w' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "conflict-exit-code", required_argument, NULL, 'E' },
+		{ "close", no_argument, NULL, 'o' },
+		{ "command", required_argument, NULL, 'c' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	char *sh_argv[] = { "/bin/sh", "-c", NULL, NULL };
+	int c, fd, ret, err, operation = LOCK_EX, conflict = EXIT_CONFLICT;
+	bool close_fd = false, verbose = false, own_fd;
+	const char *target, *command = NULL;
+	uint64_t timeout = UINT64_MAX;
+	struct timespec t0;
+	char **cmd_argv;
+	char *end;
+	long n;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:sxnw:E:oc:vh", opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 's':
+			operation = LOCK_SH;
+			break;
+		case 'x':
+			operation = LOCK_EX;
+			break;
+		case 'n':
+			timeout = 0;
+			break;
+		case 'w':
+			if (parse_duration(optarg, &timeout))
+				return usage_error("flock: bad DURATION '%s' (e.g. 10, 1.5, 250ms, 2min, infinity)",
+						   optarg);
+			break;
+		case 'E':
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || !*optarg || *end || n < 0 || n > 255)
+				return usage_error("flock: bad exit code '%s' (0 to 255)",
+						   optarg);
+			conflict = n;
+			break;
+		case 'o':
+			close_fd = true;
+			break;
+		case 'c':
+			command = optarg;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("flock", argv, c);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("flock: need PATH and a COMMAND, or FD");
+	target = argv[optind++];
+	/* flock(1)'s "flock [options] PATH -c COMMAND" */
+	if (!command && optind < argc && (!strcmp(argv[optind], "-c") ||
+					  !strcmp(argv[optind], "--command"))) {
+		if (optind + 1 >= argc)
+			return usage_error("flock: option '%s' needs an argument",
+					   argv[optind]);
+		command = argv[optind + 1];
+		optind += 2;
+	} else if (optind < argc && !strcmp(argv[optind], "--")) {
+		optind++;
+	}
+	if (command && optind < argc)
+		return usage_error("flock: give either -c STRING or COMMAND, not both");
+	cmd_argv = command ? sh_argv : argv + optind;
+	sh_argv[2] = (char *)command;
+	own_fd = command || optind < argc;
+
+	if (own_fd) {
+		fd = flock_open(target, close_fd);
+		if (fd < 0) {
+			fprintf(stderr, "%s: cannot open lock file %s: %s\n",
+				prog, target, strerror(errno));
+			return EXIT_FAILED;
+		}
+	} else {
+		/* flock(1)'s "flock [options] number": an inherited fd */
+		errno = 0;
+		n = strtol(target, &end, 10);
+		if (errno || !*target || *end || n < 0 || n > INT_MAX)
+			return usage_error("flock: '%s' is not a file descriptor number; a PATH needs a COMMAND",
+					   target);
+		fd = n;
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = kwish_flock_timeout(fd, operation, timeout);
+	err = errno;
+	if (ret) {
+		if (own_fd)
+			close(fd);
+		if (err == ETIMEDOUT || err == EWOULDBLOCK) {
+			if (verbose || err == ETIMEDOUT)
+				fprintf(stderr, "%s: %s: %s (%s)\n", prog,
+					target, flock_error(err),
+					kwish_errno_name(err));
+			return conflict;
+		}
+		if (kwish_last_iface() == KWISH_IFACE_NONE &&
+		    err != EINVAL)
+			return kwish_dev_error(err);
+		fprintf(stderr, "%s: %s: %s (%s)\n", prog, target,
+			flock_error(err), kwish_errno_name(err));
+		return err == EOPNOTSUPP ? EXIT_NO_FEATURE : EXIT_FAILED;
+	}
+	if (verbose)
+		fprintf(stderr, "%s: got the lock on %s in %.6f s\n", prog,
+			target, elapsed(&t0));
+	if (!own_fd)
+		return EXIT_OK;
+	ret = run_command(cmd_argv, command ? "/bin/sh" : cmd_argv[0]);
+	close(fd);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {
@@ -651,6 +944,8 @@ int main(int argc, char **argv)
 		return cmd_open_regular(argc - 1, argv + 1);
 	if (!strcmp(cmd, "unlink-inode"))
 		return cmd_unlink_inode(argc - 1, argv + 1);
+	if (!strcmp(cmd, "flock"))
+		return cmd_flock(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		usage(stdout);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -171,6 +172,34 @@ int kwish_unlink_inode(int dirfd, const char *name, int inode_fd,
 	return kwish_unlink_inode_kfd(-1, dirfd, name, inode_fd, flags);
 }
 
+int kwish_flock_timeout_kfd(int kfd, int fd, int operation,
+			    uint64_t timeout_ns)
+{
+	struct kwish_flock_timeout arg = {
+		.size = sizeof(arg),
+		.fd = fd,
+		.operation = (uint32_t)operation,
+		.timeout_ns = timeout_ns,
+	};
+
+	if (operation != LOCK_SH && operation != LOCK_EX) {
+		last_iface = KWISH_IFACE_NONE;
+		errno = EINVAL;
+		return -1;
+	}
+	/* A single try and an unlimited wait are flock(2)'s own. */
+	if (timeout_ns == 0 || timeout_ns >= (uint64_t)INT64_MAX) {
+		last_iface = KWISH_IFACE_NATIVE;
+		return flock(fd, operation | (timeout_ns ? 0 : LOCK_NB));
+	}
+	return kwish_ioctl(kfd, KWISH_FLOCK_TIMEOUT, &arg);
+}
+
+int kwish_flock_timeout(int fd, int operation, uint64_t timeout_ns)
+{
+	return kwish_flock_timeout_kfd(-1, fd, operation, timeout_ns);
+}
+
 const char *kwish_state_name(unsigned int state)
 {
 	switch (state) {
@@ -210,6 +239,8 @@ const char *kwish_strerror(int err)
 		return "argument has fields kwish_core does not know (older than this program)";
 	case EFTYPE:
 		return "not a regular file";
+	case ETIMEDOUT:
+		return "timed out";
 	default:
 		return strerror(err);
 	}

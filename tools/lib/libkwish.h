@@ -95,6 +95,26 @@ int kwish_unlink_inode(int dirfd, const char *name, int inode_fd,
 int kwish_unlink_inode_kfd(int kfd, int dirfd, const char *name, int inode_fd,
 			   unsigned int flags);
 
+/*
+ * Item 22, flock() with a timeout: flock(@fd, @operation) (LOCK_SH or
+ * LOCK_EX) that waits at most @timeout_ns nanoseconds for the lock.
+ * @timeout_ns 0 tries once and UINT64_MAX (any value >= INT64_MAX) waits
+ * without limit: both are what flock(2) itself does (with and without
+ * LOCK_NB), so for them the call uses flock(2) (kwish_last_iface() says
+ * "native") and works without kwish and on every file system; other
+ * timeouts use KWISH_FLOCK_TIMEOUT on /dev/kwish.  Returns 0 (the lock is
+ * held) or -1: EWOULDBLOCK (timeout 0, the lock is busy), ETIMEDOUT (no
+ * lock, nothing left queued), EINTR (a signal handler ran), EINVAL (an
+ * operation other than LOCK_SH or LOCK_EX), EBADF, the other errors of
+ * KWISH_FLOCK_TIMEOUT (<linux/kwish.h>): EOPNOTSUPP if kwish_fs is not
+ * loaded or the file system has its own flock method (NFS, FUSE, ...),
+ * the kwish_open() errno if /dev/kwish cannot be opened.
+ */
+int kwish_flock_timeout(int fd, int operation, uint64_t timeout_ns);
+/* The same with an fd from kwish_open() (-1: open one for this call). */
+int kwish_flock_timeout_kfd(int kfd, int fd, int operation,
+			    uint64_t timeout_ns);
+
 /* "not-implemented", "not-loaded", "present", "native", "unavailable". */
 const char *kwish_state_name(unsigned int state);
 /* "EFTYPE", "ENOTTY", ... ("E?" for unknown values). */
