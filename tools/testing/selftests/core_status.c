@@ -3,7 +3,6 @@
  * core_status: KWISH_STATUS reports all wish-list items truthfully, and
  * kwishctl status (human and --json) shows them.
  */
-#include <libgen.h>
 #include <limits.h>
 #include <sys/ioctl.h>
 
@@ -222,33 +221,6 @@ static int test_larger_feature_size(void)
 
 static char kwishctl_path[PATH_MAX];
 
-static bool find_kwishctl(void)
-{
-	const char *env = getenv("KWISHCTL");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && !access(env, X_OK)) {
-		snprintf(kwishctl_path, sizeof(kwishctl_path), "%s", env);
-		return true;
-	}
-	if (!access("/kwish/bin/kwishctl", X_OK)) {
-		snprintf(kwishctl_path, sizeof(kwishctl_path),
-			 "/kwish/bin/kwishctl");
-		return true;
-	}
-	/* The build tree: $(O)/selftests/core_status and $(O)/kwishctl. */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		snprintf(kwishctl_path, sizeof(kwishctl_path),
-			 "%s/../kwishctl", dirname(exe));
-		if (!access(kwishctl_path, X_OK))
-			return true;
-	}
-	return false;
-}
-
 /* Run kwishctl with @args; its stdout goes to @out.  Returns exit code. */
 static int run_kwishctl(char *const args[], char *out, size_t size)
 {
@@ -290,7 +262,7 @@ static int test_kwishctl_status(void)
 	unsigned int id;
 	int rc;
 
-	if (!find_kwishctl())
+	if (!kw_find_kwishctl(kwishctl_path, sizeof(kwishctl_path)))
 		return kw_skip("kwishctl not found (/kwish/bin/kwishctl, $KWISHCTL)");
 	rc = run_kwishctl(args, out, sizeof(out));
 	KW_CHECK(rc == 0, "%s status exited %d", kwishctl_path, rc);
@@ -310,7 +282,7 @@ static int test_kwishctl_status_json(void)
 	unsigned int id;
 	int rc;
 
-	if (!find_kwishctl())
+	if (!kw_find_kwishctl(kwishctl_path, sizeof(kwishctl_path)))
 		return kw_skip("kwishctl not found (/kwish/bin/kwishctl, $KWISHCTL)");
 	rc = run_kwishctl(args, out, sizeof(out));
 	KW_CHECK(rc == 0, "%s status --json exited %d", kwishctl_path, rc);

@@ -12,7 +12,6 @@
  * handler ends the wait with EINTR.  Timing bounds are generous: the
  * guest runs under TCG.
  */
-#include <libgen.h>
 #include <limits.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
@@ -694,32 +693,6 @@ static int test_libkwish(void)
 
 static char kwishctl_path[PATH_MAX];
 
-static bool find_kwishctl(void)
-{
-	const char *env = getenv("KWISHCTL");
-	char exe[PATH_MAX];
-	ssize_t n;
-
-	if (env && !access(env, X_OK)) {
-		snprintf(kwishctl_path, sizeof(kwishctl_path), "%s", env);
-		return true;
-	}
-	if (!access("/kwish/bin/kwishctl", X_OK)) {
-		snprintf(kwishctl_path, sizeof(kwishctl_path),
-			 "/kwish/bin/kwishctl");
-		return true;
-	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		snprintf(kwishctl_path, sizeof(kwishctl_path),
-			 "%s/../kwishctl", dirname(exe));
-		if (!access(kwishctl_path, X_OK))
-			return true;
-	}
-	return false;
-}
-
 static int run(char *const args[])
 {
 	pid_t pid;
@@ -752,7 +725,7 @@ static int test_kwishctl_flock(void)
 	pid_t h;
 	int rc;
 
-	if (!find_kwishctl())
+	if (!kw_find_kwishctl(kwishctl_path, sizeof(kwishctl_path)))
 		return kw_skip("kwishctl not found");
 	rc = run(ok);
 	KW_CHECK(rc == 7, "free lock: exit %d, want the command's 7", rc);

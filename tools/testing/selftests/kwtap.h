@@ -37,6 +37,8 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
+#include <libgen.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -325,6 +327,35 @@ static inline void kw_rm_rf(const char *path)
 {
 	nftw(path, kw__rm, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
 	rmdir(path);
+}
+
+/*
+ * Where kwishctl is: $KWISHCTL, the test VM's /kwish/bin/kwishctl, or the
+ * build tree's $(O)/kwishctl next to $(O)/selftests/.  Writes the path to
+ * @path (@size bytes); false if there is none.
+ */
+static inline bool kw_find_kwishctl(char *path, size_t size)
+{
+	const char *env = getenv("KWISHCTL");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env && !access(env, X_OK)) {
+		snprintf(path, size, "%s", env);
+		return true;
+	}
+	if (!access("/kwish/bin/kwishctl", X_OK)) {
+		snprintf(path, size, "/kwish/bin/kwishctl");
+		return true;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		snprintf(path, size, "%s/../kwishctl", dirname(exe));
+		if (!access(path, X_OK))
+			return true;
+	}
+	return false;
 }
 
 /* Wait up to @secs for @pid; returns true and fills @status if it ended. */
