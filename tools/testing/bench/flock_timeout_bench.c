@@ -44,6 +44,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "kwbench.h"
 #include "libkwish.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -52,14 +53,6 @@
 
 static int kfd = -1;
 static char path[4096];
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 static int lock_kwish(int fd)
 {
@@ -79,12 +72,12 @@ static int lock_kwish(int fd)
 
 static int lock_poll(int fd)
 {
-	double end = now_ns() + TIMEOUT_S * 1e9;
+	double end = kwb_now_ns() + TIMEOUT_S * 1e9;
 
 	for (;;) {
 		if (!flock(fd, LOCK_EX | LOCK_NB))
 			return 0;
-		if (errno != EWOULDBLOCK || now_ns() >= end)
+		if (errno != EWOULDBLOCK || kwb_now_ns() >= end)
 			return -1;
 		usleep(10000);
 	}
@@ -191,7 +184,7 @@ static void wake(struct method *m, int n, struct shared *sh)
 				_exit(1);
 			/* 20..30 ms, so that polling is not in step with it */
 			usleep(HOLD_US + (i * 3709) % 10000);
-			sh->released_ns = now_ns();
+			sh->released_ns = kwb_now_ns();
 			flock(hfd, LOCK_UN);
 			/* wait until the waiter has let go again */
 			if (read(to_h[0], &c, 1) != 1)
@@ -208,7 +201,7 @@ static void wake(struct method *m, int n, struct shared *sh)
 				 kwish_errno_name(errno));
 			break;
 		}
-		d[i] = now_ns() - sh->released_ns;
+		d[i] = kwb_now_ns() - sh->released_ns;
 		flock(fd, LOCK_UN);
 		if (write(to_h[1], "u", 1) != 1)
 			break;
@@ -242,7 +235,7 @@ static void cost(struct method *m, long iter, long rounds)
 	if (fd < 0)
 		return;
 	for (r = 0; r < rounds; r++) {
-		t0 = now_ns();
+		t0 = kwb_now_ns();
 		for (i = 0; i < iter; i++) {
 			if (m->lock(fd)) {
 				snprintf(m->why, sizeof(m->why), "%s",
@@ -252,7 +245,7 @@ static void cost(struct method *m, long iter, long rounds)
 			}
 			flock(fd, LOCK_UN);
 		}
-		ns = (now_ns() - t0) / iter;
+		ns = (kwb_now_ns() - t0) / iter;
 		if (!r || ns < m->best_ns)
 			m->best_ns = ns;
 	}

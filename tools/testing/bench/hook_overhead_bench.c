@@ -24,20 +24,14 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "kwbench.h"
+
 #define MODULE_NAME	"kwish_fs"
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* ns per openat()+close() of @path over @n iterations, or -1. */
 static double time_opens(const char *path, long n)
 {
-	double t0 = now_ns();
+	double t0 = kwb_now_ns();
 	long i;
 
 	for (i = 0; i < n; i++) {
@@ -47,7 +41,7 @@ static double time_opens(const char *path, long n)
 			return -1;
 		close(fd);
 	}
-	return (now_ns() - t0) / n;
+	return (kwb_now_ns() - t0) / n;
 }
 
 static int module_loaded(void)

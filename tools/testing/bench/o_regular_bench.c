@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <linux/openat2.h>
 
+#include "kwbench.h"
 #include "libkwish.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -89,26 +90,14 @@ static int open_native(void)
 }
 
 struct method {
-	const char *name;
+	struct kwb_method b;	/* name, state, results */
 	int (*open)(void);
-	bool enabled;
-	const char *why_not;
-	double best_ns;		/* per open, best round */
-	double sum_ns;		/* all rounds */
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* Returns ns per open, or -1 (errno set) if an open failed. */
 static double run(struct method *m, long iterations)
 {
-	double t0 = now_ns();
+	double t0 = kwb_now_ns();
 	long i;
 	int fd;
 
@@ -118,26 +107,21 @@ static double run(struct method *m, long iterations)
 			return -1;
 		close(fd);
 	}
-	return (now_ns() - t0) / iterations;
-}
-
-static void ratio(const struct method *a, const struct method *b)
-{
-	if (!a->enabled || !b->enabled)
-		printf("%s/%s = n/a\n", a->name, b->name);
-	else
-		printf("%s/%s = %.2f\n", a->name, b->name,
-		       b->best_ns / a->best_ns);
+	return (kwb_now_ns() - t0) / iterations;
 }
 
 int main(int argc, char **argv)
 {
 	struct method m[] = {
-		{ "kwish", open_kwish, true, NULL, 0, 0 },
-		{ "workaround", open_workaround, true, NULL, 0, 0 },
-		{ "openat", open_plain, true, NULL, 0, 0 },
-		{ "native", open_native, false, "kernel has no OPENAT2_REGULAR",
-		  0, 0 },
+		{ .b = { .name = "kwish", .enabled = true },
+		  .open = open_kwish },
+		{ .b = { .name = "workaround", .enabled = true },
+		  .open = open_workaround },
+		{ .b = { .name = "openat", .enabled = true },
+		  .open = open_plain },
+		{ .b = { .name = "native",
+			 .why_not = "kernel has no OPENAT2_REGULAR" },
+		  .open = open_native },
 	};
 	char tmpl[] = "/tmp/kwbench.XXXXXX";
 	long iterations = 100000, rounds = 5, r;
@@ -181,55 +165,35 @@ int main(int argc, char **argv)
 	kfd = kwish_open();
 	fd = kfd < 0 ? -1 : open_kwish();
 	if (kfd < 0) {
-		m[0].enabled = false;
-		m[0].why_not = kwish_core_missing(errno) ?
+		m[0].b.enabled = false;
+		m[0].b.why_not = kwish_core_missing(errno) ?
 			"/dev/kwish missing (kwish_core not loaded)" :
 			strerror(errno);
 	} else if (fd < 0) {
-		m[0].enabled = false;
-		m[0].why_not = kwish_strerror(errno);
+		m[0].b.enabled = false;
+		m[0].b.why_not = kwish_strerror(errno);
 	} else {
 		close(fd);
 	}
-	m[3].enabled = kwish_o_regular_native();
+	m[3].b.enabled = kwish_o_regular_native();
 
 	printf("# o_regular_bench: %s, %ld rounds x %ld opens per method, interleaved\n",
 	       path, rounds, iterations);
 	for (r = 0; r < rounds; r++) {
-		for (i = 0; i < ARRAY_SIZE(m); i++) {
-			double ns;
-
-			if (!m[i].enabled)
-				continue;
-			ns = run(&m[i], iterations);
-			if (ns < 0) {
-				m[i].enabled = false;
-				m[i].why_not = strerror(errno);
-				continue;
-			}
-			if (!r || ns < m[i].best_ns)
-				m[i].best_ns = ns;
-			m[i].sum_ns += ns;
-		}
+		for (i = 0; i < ARRAY_SIZE(m); i++)
+			if (m[i].b.enabled)
+				kwb_record(&m[i].b, run(&m[i], iterations), r);
 	}
 
-	printf("%-12s %14s %14s %14s\n", "method", "ns/open(best)",
-	       "ns/open(mean)", "opens/s(best)");
-	for (i = 0; i < ARRAY_SIZE(m); i++) {
-		if (!m[i].enabled) {
-			printf("%-12s %14s %14s %14s  (%s)\n", m[i].name, "n/a",
-			       "n/a", "n/a", m[i].why_not);
-			continue;
-		}
-		printf("%-12s %14.0f %14.0f %14.0f\n", m[i].name, m[i].best_ns,
-		       m[i].sum_ns / rounds, 1e9 / m[i].best_ns);
-	}
-	ratio(&m[0], &m[1]);
-	ratio(&m[0], &m[2]);
-	ratio(&m[1], &m[2]);
-	if (m[3].enabled) {
-		ratio(&m[3], &m[1]);
-		ratio(&m[0], &m[3]);
+	kwb_print_head("open", "opens");
+	for (i = 0; i < ARRAY_SIZE(m); i++)
+		kwb_print_row(&m[i].b, rounds);
+	kwb_ratio(&m[0].b, &m[1].b);
+	kwb_ratio(&m[0].b, &m[2].b);
+	kwb_ratio(&m[1].b, &m[2].b);
+	if (m[3].b.enabled) {
+		kwb_ratio(&m[3].b, &m[1].b);
+		kwb_ratio(&m[0].b, &m[3].b);
 	}
 	if (made)
 		unlink(tmpl);

@@ -34,6 +34,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 
+#include "kwbench.h"
 #include "libkwish.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
@@ -87,21 +88,9 @@ static int remove_plain(int fd)
 }
 
 struct method {
-	const char *name;
+	struct kwb_method b;	/* name, state, results */
 	int (*remove)(int fd);
-	bool enabled;
-	const char *why_not;
-	double best_ns;		/* per removal, best round */
-	double sum_ns;		/* all rounds */
 };
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
 
 /* Returns ns per removal, or -1 (errno set) if a step failed. */
 static double run(struct method *m, long iterations)
@@ -115,9 +104,9 @@ static double run(struct method *m, long iterations)
 			    0644);
 		if (fd < 0)
 			return -1;
-		t0 = now_ns();
+		t0 = kwb_now_ns();
 		ret = m->remove(fd);
-		total += now_ns() - t0;
+		total += kwb_now_ns() - t0;
 		err = errno;
 		close(fd);
 		if (ret < 0) {
@@ -129,21 +118,15 @@ static double run(struct method *m, long iterations)
 	return total / iterations;
 }
 
-static void ratio(const struct method *a, const struct method *b)
-{
-	if (!a->enabled || !b->enabled)
-		printf("%s/%s = n/a\n", a->name, b->name);
-	else
-		printf("%s/%s = %.2f\n", a->name, b->name,
-		       b->best_ns / a->best_ns);
-}
-
 int main(int argc, char **argv)
 {
 	struct method m[] = {
-		{ "kwish", remove_kwish, true, NULL, 0, 0 },
-		{ "workaround", remove_workaround, true, NULL, 0, 0 },
-		{ "unlinkat", remove_plain, true, NULL, 0, 0 },
+		{ .b = { .name = "kwish", .enabled = true },
+		  .remove = remove_kwish },
+		{ .b = { .name = "workaround", .enabled = true },
+		  .remove = remove_workaround },
+		{ .b = { .name = "unlinkat", .enabled = true },
+		  .remove = remove_plain },
 	};
 	char tmpl[] = "/tmp/kwbench10.XXXXXX";
 	long iterations = 50000, rounds = 5, r;
@@ -190,8 +173,8 @@ int main(int argc, char **argv)
 
 	kfd = kwish_open();
 	if (kfd < 0) {
-		m[0].enabled = false;
-		m[0].why_not = kwish_core_missing(errno) ?
+		m[0].b.enabled = false;
+		m[0].b.why_not = kwish_core_missing(errno) ?
 			"/dev/kwish missing (kwish_core not loaded)" :
 			strerror(errno);
 	} else {
@@ -199,8 +182,8 @@ int main(int argc, char **argv)
 		fd = openat(dir_fd, NAME, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 			    0644);
 		if (fd >= 0 && remove_kwish(fd) < 0) {
-			m[0].enabled = false;
-			m[0].why_not = kwish_strerror(errno);
+			m[0].b.enabled = false;
+			m[0].b.why_not = kwish_strerror(errno);
 			unlinkat(dir_fd, NAME, 0);
 		}
 		if (fd >= 0)
@@ -210,37 +193,17 @@ int main(int argc, char **argv)
 	printf("# unlink_inode_bench: %s, %ld rounds x %ld removals per method, interleaved\n",
 	       dir, rounds, iterations);
 	for (r = 0; r < rounds; r++) {
-		for (i = 0; i < ARRAY_SIZE(m); i++) {
-			double ns;
-
-			if (!m[i].enabled)
-				continue;
-			ns = run(&m[i], iterations);
-			if (ns < 0) {
-				m[i].enabled = false;
-				m[i].why_not = strerror(errno);
-				continue;
-			}
-			if (!r || ns < m[i].best_ns)
-				m[i].best_ns = ns;
-			m[i].sum_ns += ns;
-		}
+		for (i = 0; i < ARRAY_SIZE(m); i++)
+			if (m[i].b.enabled)
+				kwb_record(&m[i].b, run(&m[i], iterations), r);
 	}
 
-	printf("%-12s %14s %14s %14s\n", "method", "ns/rm(best)",
-	       "ns/rm(mean)", "rm/s(best)");
-	for (i = 0; i < ARRAY_SIZE(m); i++) {
-		if (!m[i].enabled) {
-			printf("%-12s %14s %14s %14s  (%s)\n", m[i].name, "n/a",
-			       "n/a", "n/a", m[i].why_not);
-			continue;
-		}
-		printf("%-12s %14.0f %14.0f %14.0f\n", m[i].name, m[i].best_ns,
-		       m[i].sum_ns / rounds, 1e9 / m[i].best_ns);
-	}
-	ratio(&m[0], &m[1]);
-	ratio(&m[0], &m[2]);
-	ratio(&m[1], &m[2]);
+	kwb_print_head("rm", "rm");
+	for (i = 0; i < ARRAY_SIZE(m); i++)
+		kwb_print_row(&m[i].b, rounds);
+	kwb_ratio(&m[0].b, &m[1].b);
+	kwb_ratio(&m[0].b, &m[2].b);
+	kwb_ratio(&m[1].b, &m[2].b);
 	close(dir_fd);
 	if (made)
 		rmdir(tmpl);

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * kwbench.h - what kwish's benchmarks share: a monotonic clock, and for
+ * the benchmarks that time methods in interleaved rounds, each method's
+ * best and mean round, the result table and the ratio lines
+ * ("a/b = 1.50": a does 1.5 times as many operations per second as b).
+ * Header only, like the selftests' kwtap.h.
+ */
+#ifndef KWBENCH_H
+#define KWBENCH_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static inline double kwb_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* One method's results over the rounds. */
+struct kwb_method {
+	const char *name;
+	bool enabled;
+	const char *why_not;	/* when !enabled */
+	double best_ns;		/* per operation, best round */
+	double sum_ns;		/* all rounds */
+};
+
+/*
+ * Record round @round's ns per operation, or a failure (@ns < 0, errno
+ * set): the method is then disabled with strerror(errno) as the reason.
+ */
+static inline void kwb_record(struct kwb_method *m, double ns, long round)
+{
+	if (ns < 0) {
+		m->enabled = false;
+		m->why_not = strerror(errno);
+		return;
+	}
+	if (!round || ns < m->best_ns)
+		m->best_ns = ns;
+	m->sum_ns += ns;
+}
+
+/* The table's head; @op names one operation ("open"), @ops per second. */
+static inline void kwb_print_head(const char *op, const char *ops)
+{
+	char best[32], mean[32], rate[32];
+
+	snprintf(best, sizeof(best), "ns/%s(best)", op);
+	snprintf(mean, sizeof(mean), "ns/%s(mean)", op);
+	snprintf(rate, sizeof(rate), "%s/s(best)", ops);
+	printf("%-12s %14s %14s %14s\n", "method", best, mean, rate);
+}
+
+static inline void kwb_print_row(const struct kwb_method *m, long rounds)
+{
+	if (!m->enabled) {
+		printf("%-12s %14s %14s %14s  (%s)\n", m->name, "n/a", "n/a",
+		       "n/a", m->why_not);
+		return;
+	}
+	printf("%-12s %14.0f %14.0f %14.0f\n", m->name, m->best_ns,
+	       m->sum_ns / rounds, 1e9 / m->best_ns);
+}
+
+static inline void kwb_ratio(const struct kwb_method *a,
+			     const struct kwb_method *b)
+{
+	if (!a->enabled || !b->enabled)
+		printf("%s/%s = n/a\n", a->name, b->name);
+	else
+		printf("%s/%s = %.2f\n", a->name, b->name,
+		       b->best_ns / a->best_ns);
+}
+
+#endif /* KWBENCH_H */
