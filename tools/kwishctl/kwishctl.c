@@ -312,6 +312,16 @@ static int parse_resolve(const char *arg, unsigned long long *resolve)
 	return ret;
 }
 
+/* @s as a decimal number from 0 to @max (an fd, an exit code), into @n. */
+static bool parse_decimal(const char *s, long max, long *n)
+{
+	char *end;
+
+	errno = 0;
+	*n = strtol(s, &end, 10);
+	return !errno && *s && !*end && *n >= 0 && *n <= max;
+}
+
 /* What an O_REGULAR open error means for kwishctl's user. */
 static const char *open_regular_error(int err)
 {
@@ -575,7 +585,7 @@ static int cmd_unlink_inode(int argc, char **argv)
 		{ }
 	};
 	const char *dir, *inode_path = NULL;
-	char *path, *name, *end;
+	char *path, *name;
 	unsigned int flags = 0;
 	int c, dirfd, inode_fd = -1, err, ret;
 	long n;
@@ -588,9 +598,7 @@ static int cmd_unlink_inode(int argc, char **argv)
 			flags |= KWISH_UNLINK_REMOVEDIR;
 			break;
 		case OPT_FD:
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno || !*optarg || *end || n < 0 || n > INT_MAX)
+			if (!parse_decimal(optarg, INT_MAX, &n))
 				return usage_error("unlink-inode: bad --fd '%s' (a file descriptor number)",
 						   optarg);
 			inode_fd = n;
@@ -814,7 +822,6 @@ static int cmd_flock(int argc, char **argv)
 	uint64_t timeout = UINT64_MAX;
 	struct timespec t0;
 	char **cmd_argv;
-	char *end;
 	long n;
 
 	optind = 0;
@@ -837,9 +844,7 @@ static int cmd_flock(int argc, char **argv)
 						   optarg);
 			break;
 		case 'E':
-			errno = 0;
-			n = strtol(optarg, &end, 10);
-			if (errno || !*optarg || *end || n < 0 || n > 255)
+			if (!parse_decimal(optarg, 255, &n))
 				return usage_error("flock: bad exit code '%s' (0 to 255)",
 						   optarg);
 			conflict = n;
@@ -889,9 +894,7 @@ static int cmd_flock(int argc, char **argv)
 		}
 	} else {
 		/* flock(1)'s "flock [options] number": an inherited fd */
-		errno = 0;
-		n = strtol(target, &end, 10);
-		if (errno || !*target || *end || n < 0 || n > INT_MAX)
+		if (!parse_decimal(target, INT_MAX, &n))
 			return usage_error("flock: '%s' is not a file descriptor number; a PATH needs a COMMAND",
 					   target);
 		fd = n;
