@@ -7,6 +7,7 @@
 #ifndef _KWISH_COMPAT_H
 #define _KWISH_COMPAT_H
 
+#include <linux/fs.h>
 #include <linux/ftrace.h>
 #include <linux/mount.h>
 #include "compat_gen.h"
@@ -76,6 +77,32 @@ static __always_inline struct pt_regs *kw_fregs_regs(struct ftrace_regs *fregs)
 #else
 #define kw_path_idmap(path)	mnt_user_ns((path)->mnt)
 #endif
+
+/*
+ * The type kw_path_idmap() returns, for prototypes of the non-exported
+ * functions kwish reaches through call gates (may_linkat(), fs/namei.c:
+ * (struct mnt_idmap *, const struct path *) in v6.12, (struct
+ * user_namespace *, const struct path *) in v6.1), and struct renamedata's
+ * two idmapping fields (old_mnt_idmap/new_mnt_idmap in v6.12,
+ * old_mnt_userns/new_mnt_userns in v6.1) for vfs_rename().
+ */
+#ifdef KW_HAVE_MNT_IDMAP
+#define kw_idmap		mnt_idmap
+#else
+#define kw_idmap		user_namespace
+#endif
+
+static inline void kw_renamedata_set_idmap(struct renamedata *rd,
+					   struct kw_idmap *idmap)
+{
+#ifdef KW_HAVE_MNT_IDMAP
+	rd->old_mnt_idmap = idmap;
+	rd->new_mnt_idmap = idmap;
+#else
+	rd->old_mnt_userns = idmap;
+	rd->new_mnt_userns = idmap;
+#endif
+}
 
 /*
  * Internal functions that kwish's KUnit modules (kunit/) test: static

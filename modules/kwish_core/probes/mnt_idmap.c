@@ -5,9 +5,10 @@
  * mnt_user_ns(mnt)) by it throughout the VFS in one series (Christian
  * Brauner, "fs: port vfs_*() helpers to struct mnt_idmap" and its
  * siblings).  v6.12 has it, v6.1 does not.  kwish passes it to
- * vfs_unlink(), vfs_rmdir() and lookup_one() (fs/namei.c), so all three
- * are checked: a kernel where they disagree fails this probe and then the
- * build, instead of passing the wrong type.
+ * vfs_unlink(), vfs_rmdir(), vfs_link(), vfs_rename() (struct renamedata),
+ * vfs_mkdir(), vfs_mknod(), vfs_symlink() and lookup_one() (fs/namei.c),
+ * so all are checked: a kernel where they disagree fails this probe and
+ * then the build, instead of passing the wrong type.
  */
 #include <linux/build_bug.h>
 #include <linux/fs.h>
@@ -20,6 +21,21 @@ static_assert(__same_type(&vfs_unlink,
 static_assert(__same_type(&vfs_rmdir,
 			  int (*)(struct mnt_idmap *, struct inode *,
 				  struct dentry *)));
+static_assert(__same_type(&vfs_link,
+			  int (*)(struct dentry *, struct mnt_idmap *,
+				  struct inode *, struct dentry *,
+				  struct inode **)));
+static_assert(__same_type(&vfs_mkdir,
+			  int (*)(struct mnt_idmap *, struct inode *,
+				  struct dentry *, umode_t)));
+static_assert(__same_type(&vfs_mknod,
+			  int (*)(struct mnt_idmap *, struct inode *,
+				  struct dentry *, umode_t, dev_t)));
+static_assert(__same_type(&vfs_symlink,
+			  int (*)(struct mnt_idmap *, struct inode *,
+				  struct dentry *, const char *)));
+static_assert(__same_type(((struct renamedata *)0)->old_mnt_idmap,
+			  struct mnt_idmap *));
 static_assert(__same_type(&lookup_one,
 			  struct dentry *(*)(struct mnt_idmap *, const char *,
 					     struct dentry *, int)));
