@@ -26,15 +26,18 @@
 
 static const unsigned int kwt_cmds[] = {
 	KWISH_STATUS, KWISH_OPEN_REGULAR, KWISH_UNLINK_INODE,
-	KWISH_FLOCK_TIMEOUT,
+	KWISH_FLOCK_TIMEOUT, KWISH_LINK_REPLACE, KWISH_CREATE_OPEN,
 };
 
 static const u32 kwt_min_size[] = {
 	KWISH_STATUS_SIZE_VER0, KWISH_OPEN_REGULAR_SIZE_VER0,
 	KWISH_UNLINK_INODE_SIZE_VER0, KWISH_FLOCK_TIMEOUT_SIZE_VER0,
+	KWISH_LINK_REPLACE_SIZE_VER0, KWISH_CREATE_OPEN_SIZE_VER0,
 };
 
-static const u32 kwt_valid_flags[] = { 0, 0, KWISH_UNLINK_REMOVEDIR, 0 };
+static const u32 kwt_valid_flags[] = {
+	0, 0, KWISH_UNLINK_REMOVEDIR, 0, 0, KWISH_CREATE_OPEN_NOCLOEXEC,
+};
 
 /* The request numbers are uapi: they never change. */
 static void kwt_uapi_numbers(struct kunit *test)
@@ -44,6 +47,8 @@ static void kwt_uapi_numbers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, KWISH_OPEN_REGULAR, 0xBA81U);
 	KUNIT_EXPECT_EQ(test, KWISH_UNLINK_INODE, 0xBA82U);
 	KUNIT_EXPECT_EQ(test, KWISH_FLOCK_TIMEOUT, 0xBA83U);
+	KUNIT_EXPECT_EQ(test, KWISH_LINK_REPLACE, 0xBA84U);
+	KUNIT_EXPECT_EQ(test, KWISH_CREATE_OPEN, 0xBA85U);
 	KUNIT_EXPECT_EQ(test, ARRAY_SIZE(kwt_cmds),
 			(size_t)(KWISH_CMD_END - KWISH_CMD_BASE));
 }

@@ -54,6 +54,8 @@ enum kwish_cmd {
 	KWISH_CMD_OPEN_REGULAR,			/* item 8, kwish_fs */
 	KWISH_CMD_UNLINK_INODE,			/* item 10, kwish_fs */
 	KWISH_CMD_FLOCK_TIMEOUT,		/* item 22, kwish_fs */
+	KWISH_CMD_LINK_REPLACE,			/* item 7, kwish_fs */
+	KWISH_CMD_CREATE_OPEN,			/* item 34, kwish_fs */
 	KWISH_CMD_END,
 };
 
@@ -317,5 +319,165 @@ struct kwish_flock_timeout {
 #define KWISH_FLOCK_TIMEOUT_SIZE_VER0	32
 
 #define KWISH_FLOCK_TIMEOUT	_IO(KWISH_TYPE, KWISH_CMD_FLOCK_TIMEOUT)
+
+/* ------------------------------------------------------------------ */
+/* Item 7: link a file (an O_TMPFILE file) over an existing name.      */
+
+/*
+ * The posted proposal was linkat(..., AT_LINK_REPLACE) (Omar Sandoval,
+ * 2020, not merged); its value 0x1000 has since become AT_EXECVE_CHECK, so
+ * kwish defines no linkat() flag and offers the operation as a command.
+ */
+
+/*
+ * struct kwish_link_replace - argument of KWISH_LINK_REPLACE
+ * @size:       sizeof(struct kwish_link_replace)
+ * @flags:      0 (no flags are defined; any bit is EINVAL)
+ * @fd:         the file to link: typically an O_TMPFILE fd opened without
+ *              O_EXCL, or any fd (O_PATH too) of a file that may be linked
+ * @dirfd:      the directory that holds @name: a directory fd (O_PATH is
+ *              fine) or AT_FDCWD; on the same mount as @fd
+ * @name:       pointer to the NUL-terminated name: one path component
+ *              (no '/', not "." or "..")
+ * @__reserved: must be 0
+ *
+ * Makes @name in @dirfd's directory refer to @fd's inode, replacing
+ * whatever @name referred to, in one step: a process that opens or stats
+ * @name at any moment finds either the old file or @fd's file, never
+ * ENOENT and never anything in between.  If @name does not exist this is
+ * linkat(); if it exists, the old entry is replaced as rename() replaces
+ * it (its inode loses this link; a directory, a mount point or a file the
+ * caller may not delete is refused, see below).  If @name already refers
+ * to @fd's inode, nothing changes and the call succeeds.
+ *
+ * Checks, for the calling task: linkat(@fd, "", @dirfd, @name,
+ * AT_EMPTY_PATH)'s as in v6.10 and later on every kernel (the caller must
+ * have opened @fd itself, i.e. the file's open credentials are the
+ * caller's, or have CAP_DAC_READ_SEARCH in the user namespace of those
+ * credentials; fs.protected_hardlinks; same mount; write and search
+ * permission on the directory; LSM link hooks), plus, when @name exists,
+ * rename()'s checks on the replaced entry (sticky bit, immutable,
+ * LSM unlink/rename hooks, idmapped mounts).
+ *
+ * How: under the directory's inode lock (the lock link(), rename(),
+ * unlink() and readdir() take), the inode is linked under a fresh name
+ * ".kwish-link-" + 16 hex digits in the same directory and that name is
+ * renamed over @name; if the rename fails, the temporary name is removed
+ * before the lock is dropped.  No reader of the directory can see the
+ * temporary name (readdir() waits for the lock); fsnotify watchers see
+ * IN_CREATE and IN_MOVED_FROM/IN_MOVED_TO of it, and a crash of the
+ * machine between the two steps can leave it on disk.
+ *
+ * Return: 0.  Errors, in the order checked:
+ *   EINVAL        non-zero @__reserved
+ *   EFAULT        @name cannot be read
+ *   ENAMETOOLONG  @name is longer than NAME_MAX (255) bytes
+ *   ENOENT        @name is empty
+ *   EINVAL        @name contains '/' or is "." or ".."
+ *   EBADF         @dirfd is neither an open fd nor AT_FDCWD; @fd is not
+ *                 an open fd
+ *   ENOTDIR       @dirfd is not a directory
+ *   ENOENT        @fd was not opened with the caller's credentials and the
+ *                 caller lacks CAP_DAC_READ_SEARCH (linkat(AT_EMPTY_PATH));
+ *                 @fd's file has no link left and is not a linkable
+ *                 O_TMPFILE file (O_TMPFILE|O_EXCL, or unlinked)
+ *   EXDEV         @fd is on another mount than @dirfd
+ *   EOVERFLOW     the file's owner is not mapped in the mount
+ *   EPERM         fs.protected_hardlinks refuses the link (not the
+ *                 file's owner, and it is not a regular file the caller
+ *                 may read and write); @fd is a directory; the file is
+ *                 immutable or append-only; the file system has no links
+ *   EROFS         @dirfd's mount or file system is read-only
+ *   then linkat()'s and rename()'s own: EACCES (no write or search
+ *   permission on the directory), EPERM (sticky directory, LSM), EISDIR
+ *   (@name is a directory), EBUSY (@name is a mount point), EMLINK,
+ *   ENOSPC, EDQUOT, EIO.
+ */
+struct kwish_link_replace {
+	__u32		size;
+	__u32		flags;
+	__s32		fd;
+	__s32		dirfd;
+	__aligned_u64	name;
+	__aligned_u64	__reserved;
+};
+
+#define KWISH_LINK_REPLACE_SIZE_VER0	32
+
+#define KWISH_LINK_REPLACE	_IO(KWISH_TYPE, KWISH_CMD_LINK_REPLACE)
+
+/* ------------------------------------------------------------------ */
+/* Item 34: create a directory, node or symlink and open it.           */
+
+/*
+ * The wish list's mkdirat_fd(), mknodat_fd() and symlinkat_fd() as one
+ * command; no kernel interface has been posted to copy.
+ */
+#define KWISH_CREATE_OPEN_NOCLOEXEC	0x1	/* the new fd without O_CLOEXEC */
+
+/*
+ * struct kwish_create_open - argument of KWISH_CREATE_OPEN
+ * @size:       sizeof(struct kwish_create_open)
+ * @flags:      0, or KWISH_CREATE_OPEN_NOCLOEXEC; any other bit is EINVAL
+ * @dirfd:      directory fd (O_PATH is fine) or AT_FDCWD, as for mkdirat()
+ * @mode:       the file type and permission bits (S_IF* | 07777):
+ *              S_IFDIR for mkdirat(), S_IFCHR, S_IFBLK, S_IFIFO or
+ *              S_IFSOCK for mknodat(), S_IFLNK (permission bits 0) for
+ *              symlinkat()
+ * @pathname:   pointer to the NUL-terminated path of the new object,
+ *              resolved as mkdirat()/mknodat()/symlinkat() resolve it
+ * @target:     S_IFLNK: pointer to the NUL-terminated symlink contents
+ *              (symlinkat()'s first argument); otherwise 0
+ * @rdev_major: S_IFCHR, S_IFBLK: the device number, as in statx(); 0
+ * @rdev_minor: for every other type
+ * @__reserved: must be 0
+ *
+ * Creates the object exactly as mkdirat(@dirfd, @pathname, @mode),
+ * mknodat(@dirfd, @pathname, @mode, makedev(@rdev_major, @rdev_minor)) or
+ * symlinkat(@target, @dirfd, @pathname) would (the same path walk,
+ * umask and default-ACL handling, setgid inheritance, permission, LSM,
+ * device-cgroup, audit and fsnotify) and returns a new fd that refers to
+ * the inode it created: O_RDONLY|O_DIRECTORY for a directory, O_PATH for
+ * a device node, FIFO or socket (no driver is opened, a FIFO does not
+ * block), O_PATH|O_NOFOLLOW for a symlink (the link itself: readlinkat(fd,
+ * ""), fchownat(fd, "", ..., AT_EMPTY_PATH)).  The fd is taken from the
+ * created dentry before the parent directory's lock is dropped, so it is
+ * the created inode even if another process renames, removes or replaces
+ * @pathname at once.  As for open(O_CREAT), opening the new directory
+ * needs no read permission on it: the caller just created it.
+ *
+ * Return: the new fd (O_CLOEXEC unless KWISH_CREATE_OPEN_NOCLOEXEC).
+ * Errors, in the order checked:
+ *   EINVAL        non-zero @__reserved; @mode has bits outside S_IFMT|07777;
+ *                 its type is none of the above (S_IFREG and 0 included:
+ *                 use open(O_CREAT|O_EXCL) for regular files); a symlink
+ *                 with permission bits or no @target; @target or a device
+ *                 number for a type that takes none; @rdev_major above
+ *                 4095 or @rdev_minor above 1048575 (MKDEV()'s limits)
+ *   EFAULT        @pathname or @target cannot be read
+ *   ENOENT        @target is empty (as for symlinkat())
+ *   EMFILE        the caller has no free fd (nothing is created)
+ *   then mkdirat()'s, mknodat()'s and symlinkat()'s own: EEXIST (the name
+ *   exists), ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG (path walk), EACCES,
+ *   EPERM (no CAP_MKNOD for a device node; the file system does not
+ *   support the type), EROFS, ENOSPC, EDQUOT, EMLINK, EIO.
+ *   ENFILE, ENOMEM  the object was created but could not be opened (as
+ *   for open(O_CREAT)); it stays.
+ */
+struct kwish_create_open {
+	__u32		size;
+	__u32		flags;
+	__s32		dirfd;
+	__u32		mode;
+	__aligned_u64	pathname;
+	__aligned_u64	target;
+	__u32		rdev_major;
+	__u32		rdev_minor;
+	__aligned_u64	__reserved;
+};
+
+#define KWISH_CREATE_OPEN_SIZE_VER0	48
+
+#define KWISH_CREATE_OPEN	_IO(KWISH_TYPE, KWISH_CMD_CREATE_OPEN)
 
 #endif /* _UAPI_LINUX_KWISH_H */
