@@ -19,6 +19,7 @@
 #include <linux/module.h>
 #include <linux/openat2.h>
 #include <linux/path.h>
+#include <linux/stat.h>
 #include <linux/string.h>
 
 #include "core.h"
@@ -190,7 +191,7 @@ static void kwt_unl_names(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		name = cases[i].name;
-		KUNIT_EXPECT_EQ_MSG(test, kw_unl_check_name(name, strlen(name)),
+		KUNIT_EXPECT_EQ_MSG(test, kw_fs_check_name(name, strlen(name)),
 				    cases[i].err, "name \"%s\"", name);
 	}
 }
@@ -201,12 +202,12 @@ static void kwt_unl_name_max(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, name);
 	memset(name, 'x', NAME_MAX + 1);
-	KUNIT_EXPECT_EQ(test, kw_unl_check_name(name, NAME_MAX), 0);
-	KUNIT_EXPECT_EQ(test, kw_unl_check_name(name, NAME_MAX + 1),
+	KUNIT_EXPECT_EQ(test, kw_fs_check_name(name, NAME_MAX), 0);
+	KUNIT_EXPECT_EQ(test, kw_fs_check_name(name, NAME_MAX + 1),
 			-ENAMETOOLONG);
 	/* a '/' at the very end of a maximal name */
 	name[NAME_MAX - 1] = '/';
-	KUNIT_EXPECT_EQ(test, kw_unl_check_name(name, NAME_MAX), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_fs_check_name(name, NAME_MAX), -EINVAL);
 }
 
 /* __reserved first, then the name (EFAULT), before any fd is looked at. */
@@ -376,7 +377,151 @@ static struct kunit_suite kwt_flt_suite = {
 	.test_cases = kwt_flt_cases,
 };
 
-kunit_test_suites(&kwt_oreg_suite, &kwt_unl_suite, &kwt_flt_suite);
+/* ------------------------------------------------------------- item 7 */
+
+static void kwt_lnr_uapi(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, sizeof(struct kwish_link_replace),
+			(size_t)KWISH_LINK_REPLACE_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, KWISH_LINK_REPLACE, 0xBA84U);
+}
+
+/* __reserved, then the name, then the fds: no fd is looked at first. */
+static void kwt_lnr_argument_order(struct kunit *test)
+{
+	struct kwish_link_replace arg = {
+		.size = sizeof(arg),
+		.fd = -1,
+		.dirfd = -1,
+		.name = 0,
+		.__reserved = 1,
+	};
+	struct kw_ucmd ucmd = { .cmd = &arg, .user_size = sizeof(arg) };
+
+	KUNIT_EXPECT_EQ(test, kw_fs_link_replace(&ucmd), -EINVAL);
+	arg.__reserved = 0;
+	KUNIT_EXPECT_EQ(test, kw_fs_link_replace(&ucmd), -EFAULT);
+	arg.name = 16;
+	KUNIT_EXPECT_EQ(test, kw_fs_link_replace(&ucmd), -EFAULT);
+}
+
+static void kwt_lnr_registered(struct kunit *test)
+{
+	struct kwish_feature e;
+
+	kw_registry_fill(7, &e);
+	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
+	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
+			    e.reason);
+}
+
+static struct kunit_case kwt_lnr_cases[] = {
+	KUNIT_CASE(kwt_lnr_uapi),
+	KUNIT_CASE(kwt_lnr_argument_order),
+	KUNIT_CASE(kwt_lnr_registered),
+	{}
+};
+
+static struct kunit_suite kwt_lnr_suite = {
+	.name = "kwish_fs_link_replace",
+	.test_cases = kwt_lnr_cases,
+};
+
+/* ------------------------------------------------------------ item 34 */
+
+static void kwt_cro_uapi(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, sizeof(struct kwish_create_open),
+			(size_t)KWISH_CREATE_OPEN_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, KWISH_CREATE_OPEN, 0xBA85U);
+}
+
+static void kwt_cro_check_args(struct kunit *test)
+{
+	static const struct {
+		u32 mode;
+		u64 target;
+		u32 major, minor;
+		int err;
+	} cases[] = {
+		{ S_IFDIR | 0755, 0, 0, 0, 0 },
+		{ S_IFDIR | 07777, 0, 0, 0, 0 },
+		{ S_IFIFO | 0600, 0, 0, 0, 0 },
+		{ S_IFSOCK, 0, 0, 0, 0 },
+		{ S_IFCHR | 0666, 0, 1, 3, 0 },
+		{ S_IFBLK | 0600, 0, 4095, 0xfffff, 0 },
+		{ S_IFLNK, 0x1000, 0, 0, 0 },
+		{ S_IFREG | 0644, 0, 0, 0, -EINVAL },
+		{ 0644, 0, 0, 0, -EINVAL },
+		{ S_IFMT, 0, 0, 0, -EINVAL },
+		{ S_IFDIR | 0x10000, 0, 0, 0, -EINVAL },
+		{ S_IFDIR, 0x1000, 0, 0, -EINVAL },
+		{ S_IFDIR, 0, 1, 0, -EINVAL },
+		{ S_IFIFO, 0, 0, 1, -EINVAL },
+		{ S_IFCHR, 0x1000, 1, 3, -EINVAL },
+		{ S_IFCHR, 0, 4096, 0, -EINVAL },
+		{ S_IFBLK, 0, 0, 0x100000, -EINVAL },
+		{ S_IFLNK, 0, 0, 0, -EINVAL },
+		{ S_IFLNK | 0777, 0x1000, 0, 0, -EINVAL },
+		{ S_IFLNK, 0x1000, 1, 0, -EINVAL },
+	};
+	struct kwish_create_open arg = {};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		arg.mode = cases[i].mode;
+		arg.target = cases[i].target;
+		arg.rdev_major = cases[i].major;
+		arg.rdev_minor = cases[i].minor;
+		KUNIT_EXPECT_EQ_MSG(test, kw_cro_check_args(&arg),
+				    cases[i].err, "case %u, mode %o", i,
+				    cases[i].mode);
+	}
+	arg.mode = S_IFDIR;
+	arg.target = 0;
+	arg.rdev_major = 0;
+	arg.rdev_minor = 0;
+	arg.__reserved = 1;
+	KUNIT_EXPECT_EQ(test, kw_cro_check_args(&arg), -EINVAL);
+}
+
+static void kwt_cro_open_flags(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, kw_cro_open_flags(S_IFDIR),
+			O_RDONLY | O_DIRECTORY | O_LARGEFILE);
+	KUNIT_EXPECT_EQ(test, kw_cro_open_flags(S_IFLNK), O_PATH | O_NOFOLLOW);
+	KUNIT_EXPECT_EQ(test, kw_cro_open_flags(S_IFIFO), O_PATH);
+	KUNIT_EXPECT_EQ(test, kw_cro_open_flags(S_IFSOCK), O_PATH);
+	KUNIT_EXPECT_EQ(test, kw_cro_open_flags(S_IFCHR), O_PATH);
+	KUNIT_EXPECT_EQ(test, kw_cro_open_flags(S_IFBLK), O_PATH);
+}
+
+static void kwt_cro_registered(struct kunit *test)
+{
+	struct kwish_feature e;
+
+	kw_registry_fill(34, &e);
+	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
+	KUNIT_EXPECT_STREQ(test, e.name, "create_open");
+	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
+			    e.reason);
+}
+
+static struct kunit_case kwt_cro_cases[] = {
+	KUNIT_CASE(kwt_cro_uapi),
+	KUNIT_CASE(kwt_cro_check_args),
+	KUNIT_CASE(kwt_cro_open_flags),
+	KUNIT_CASE(kwt_cro_registered),
+	{}
+};
+
+static struct kunit_suite kwt_cro_suite = {
+	.name = "kwish_fs_create_open",
+	.test_cases = kwt_cro_cases,
+};
+
+kunit_test_suites(&kwt_oreg_suite, &kwt_unl_suite, &kwt_flt_suite,
+		  &kwt_lnr_suite, &kwt_cro_suite);
 
 MODULE_DESCRIPTION("KUnit tests of kwish_fs");
 MODULE_LICENSE("GPL");

@@ -40,7 +40,7 @@
  *
  * The name is one path component, as in the proposal: the directory is
  * given by fd, so there is no path walk, and "." and ".." (which unlinkat()
- * refuses too) and "a/b" are EINVAL.
+ * refuses too) and "a/b" are EINVAL (kw_fs_copy_name(), dirent.c).
  */
 #define pr_fmt(fmt) "kwish_fs: " fmt
 
@@ -85,48 +85,6 @@ static struct kw_hook kw_unl_rmdir_gate = {
 /* Without CONFIG_SECURITY_PATH it is an inline that returns 0. */
 #define kw_security_path_rmdir	security_path_rmdir
 #endif
-
-/*
- * The name, @len bytes without the NUL: one component of at most NAME_MAX
- * bytes.  Empty is -ENOENT, as for unlinkat(); "." and ".." (which
- * lookup_one() would refuse with -EACCES) and names with '/' are -EINVAL.
- */
-VISIBLE_IF_KUNIT int kw_unl_check_name(const char *name, size_t len)
-{
-	if (len > NAME_MAX)
-		return -ENAMETOOLONG;
-	if (!len)
-		return -ENOENT;
-	if (memchr(name, '/', len))
-		return -EINVAL;
-	if (name[0] == '.' && (len == 1 || (len == 2 && name[1] == '.')))
-		return -EINVAL;
-	return 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(kw_unl_check_name);
-
-/* The directory @dirfd names, as path_init() (fs/namei.c) finds it. */
-static int kw_unl_get_dir(int dirfd, struct path *dir)
-{
-	struct file *file;
-
-	if (dirfd == AT_FDCWD) {
-		get_fs_pwd(current->fs, dir);
-	} else {
-		/* fget_raw(): O_PATH fds too, as path_init()'s fdget_raw() */
-		file = fget_raw(dirfd);
-		if (!file)
-			return -EBADF;
-		*dir = file->f_path;
-		path_get(dir);
-		fput(file);
-	}
-	if (!d_can_lookup(dir->dentry)) {
-		path_put(dir);
-		return -ENOTDIR;
-	}
-	return 0;
-}
 
 /*
  * Under the lock of @dir's inode: look @name up, compare, remove.  Sets
@@ -191,17 +149,11 @@ VISIBLE_IF_KUNIT long kw_fs_unlink_inode(struct kw_ucmd *ucmd)
 	if (arg->__reserved)
 		return -EINVAL;
 
-	len = strncpy_from_user(kname, u64_to_user_ptr(arg->name),
-				sizeof(kname));
+	len = kw_fs_copy_name(kname, arg->name);
 	if (len < 0)
 		return len;
-	if (len == sizeof(kname))	/* no NUL in NAME_MAX + 1 bytes */
-		return -ENAMETOOLONG;
-	err = kw_unl_check_name(kname, len);
-	if (err)
-		return err;
 
-	err = kw_unl_get_dir(arg->dirfd, &dir);
+	err = kw_fs_get_dir(arg->dirfd, &dir);
 	if (err)
 		return err;
 
