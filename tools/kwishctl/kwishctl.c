@@ -8,6 +8,8 @@
  *   kwishctl flock [options] PATH [--] COMMAND [ARGS...]
  *   kwishctl flock [options] PATH -c COMMAND_STRING
  *   kwishctl flock [options] FD
+ *   kwishctl link-replace [--fd N] [--mode MODE] [--no-sync] PATH
+ *   kwishctl create [--mode MODE] [--owner UID:GID] TYPE [ARG] PATH
  *   kwishctl help | version
  *
  * Exit status: 0 ok, 1 the operation failed, 2 usage error, 3 /dev/kwish
@@ -29,6 +31,7 @@
 #include <time.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <linux/openat2.h>
@@ -99,6 +102,24 @@ static void usage(FILE *f)
 "      -o, --close          do not pass the lock fd to COMMAND\n"
 "      -c, --command STRING run STRING with /bin/sh -c\n"
 "      -v, --verbose        say how long it took to get the lock\n"
+"  link-replace [OPTIONS] PATH\n"
+"                           replace PATH in one step (item 7): by the\n"
+"                           standard input, written to an O_TMPFILE file in\n"
+"                           PATH's directory, or by the inherited fd --fd N;\n"
+"                           readers of PATH see the old or the new file,\n"
+"                           never none, never a partial one\n"
+"      --fd N               link fd N's file instead of reading stdin\n"
+"      --mode MODE          the new file's octal mode (default 0644)\n"
+"      --no-sync            do not fsync() the file and the directory\n"
+"  create [OPTIONS] dir|fifo|socket PATH\n"
+"  create [OPTIONS] char|block MAJOR:MINOR PATH\n"
+"  create [OPTIONS] symlink TARGET PATH\n"
+"                           create PATH like mkdir/mknod/ln -s and work on\n"
+"                           the created inode through an fd (item 34);\n"
+"                           prints its type, inode number, mode and owner\n"
+"      --mode MODE          octal permission bits (default 0777 for dir,\n"
+"                           0666 otherwise; the umask applies)\n"
+"      --owner UID:GID      chown the created inode through the fd\n"
 "  help                     show this help\n"
 "  version                  show the kwishctl version\n"
 "\n"
@@ -322,6 +343,20 @@ static bool parse_decimal(const char *s, long max, long *n)
 	return !errno && *s && !*end && *n >= 0 && *n <= max;
 }
 
+/* An octal permission MODE (0 to 07777), as chmod(1) takes it. */
+static bool parse_mode(const char *s, mode_t *mode)
+{
+	unsigned long m;
+	char *end;
+
+	errno = 0;
+	m = strtoul(s, &end, 8);
+	if (errno || !*s || *end || m > 07777)
+		return false;
+	*mode = (mode_t)m;
+	return true;
+}
+
 /* What an O_REGULAR open error means for kwishctl's user. */
 static const char *open_regular_error(int err)
 {
@@ -407,7 +442,7 @@ static int cmd_open_regular(int argc, char **argv)
 	const char *dir = NULL, *path;
 	bool cat = false;
 	int c, dirfd = AT_FDCWD, fd, err, ret;
-	char *end;
+	mode_t cmode;
 
 	optind = 0;
 	opterr = 0;
@@ -417,11 +452,10 @@ static int cmd_open_regular(int argc, char **argv)
 			flags |= O_NOFOLLOW;
 			break;
 		case OPT_CREATE:
-			errno = 0;
-			mode = strtoull(optarg, &end, 8);
-			if (errno || !*optarg || *end || mode > 07777)
+			if (!parse_mode(optarg, &cmode))
 				return usage_error("open-regular: bad --create mode '%s' (octal, e.g. 0644)",
 						   optarg);
+			mode = cmode;
 			flags |= O_CREAT;
 			break;
 		case OPT_EXCL:
@@ -931,6 +965,355 @@ static int cmd_flock(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- */
+/* link-replace                                                      */
+
+/* What a KWISH_LINK_REPLACE error means for kwishctl's user. */
+static const char *link_replace_error(int err)
+{
+	switch (err) {
+	case EXDEV:
+		return "the file is on another mount than the directory";
+	case ENOENT:
+		return "no such directory, or the file has no link left and is not a linkable O_TMPFILE file (or was opened by another user)";
+	case EPERM:
+		return "operation not permitted (fs.protected_hardlinks, a directory, an immutable file, a sticky directory or a security module)";
+	case EACCES:
+		return "permission denied (write and search permission on the directory needed)";
+	case EISDIR:
+		return "is a directory: a file cannot replace it";
+	case EBUSY:
+		return "is a mount point";
+	case EROFS:
+		return "read-only file system";
+	case EOPNOTSUPP:
+		return "link-replace not available: kwish_fs not loaded or unavailable (modprobe kwish_fs; kwishctl status)";
+	case ENOTTY:
+		return "kwish_core does not know KWISH_LINK_REPLACE (older than this kwishctl)";
+	case EINVAL:
+		return "PATH must end in a name, not '.' or '..'";
+	default:
+		return strerror(err);
+	}
+}
+
+/* Copy standard input into @fd; returns 0 or an errno. */
+static int copy_stdin(int fd)
+{
+	char buf[65536];
+	ssize_t n, w, off;
+
+	for (;;) {
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return 0;
+		for (off = 0; off < n; off += w) {
+			w = write(fd, buf + off, n - off);
+			if (w < 0 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w < 0)
+				return errno;
+		}
+	}
+}
+
+static int cmd_link_replace(int argc, char **argv)
+{
+	enum { OPT_FD = 256, OPT_MODE, OPT_NO_SYNC };
+	static const struct option opts[] = {
+		{ "fd", required_argument, NULL, OPT_FD },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	int c, dirfd, fd = -1, err, ret;
+	bool sync = true, own_fd;
+	mode_t mode = 0644;
+	const char *dir;
+	char *path, *name;
+	long n;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FD:
+			if (!parse_decimal(optarg, INT_MAX, &n))
+				return usage_error("link-replace: bad --fd '%s' (a file descriptor number)",
+						   optarg);
+			fd = n;
+			break;
+		case OPT_MODE:
+			if (!parse_mode(optarg, &mode))
+				return usage_error("link-replace: bad --mode '%s' (octal, e.g. 0644)",
+						   optarg);
+			break;
+		case OPT_NO_SYNC:
+			sync = false;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("link-replace", argv, c);
+		}
+	}
+	if (argc - optind != 1)
+		return usage_error("link-replace: need exactly one PATH");
+	if (!*argv[optind])
+		return usage_error("link-replace: empty PATH");
+	own_fd = fd < 0;
+
+	path = strdup(argv[optind]);
+	if (!path) {
+		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
+		return EXIT_FAILED;
+	}
+	name = split_path(path, &dir);
+	/* readable, to fsync() it; O_PATH if it may only be searched */
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0 && errno == EACCES)
+		dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, dir, strerror(errno));
+		free(path);
+		return EXIT_FAILED;
+	}
+	if (own_fd) {
+		/* The new contents in an unnamed file in the same directory. */
+		fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+		err = fd < 0 ? errno : copy_stdin(fd);
+		if (!err && fchmod(fd, mode) < 0)	/* not the umask's */
+			err = errno;
+		if (!err && sync && fsync(fd) < 0)
+			err = errno;
+		if (err) {
+			fprintf(stderr, "%s: %s: writing the new file: %s\n",
+				prog, argv[optind], strerror(err));
+			if (fd >= 0)
+				close(fd);
+			close(dirfd);
+			free(path);
+			return EXIT_FAILED;
+		}
+	}
+	ret = kwish_link_replace(fd, dirfd, name, 0);
+	err = errno;
+	if (!ret && sync && fsync(dirfd) < 0 && errno != EBADF)
+		ret = -1, err = errno;
+	if (own_fd)
+		close(fd);
+	close(dirfd);
+	free(path);
+	if (ret == 0)
+		return EXIT_OK;
+	if (kwish_last_iface() == KWISH_IFACE_NONE)
+		return kwish_dev_error(err);
+	fprintf(stderr, "%s: %s: %s (%s)\n", prog, argv[optind],
+		link_replace_error(err), kwish_errno_name(err));
+	return err == EOPNOTSUPP ? EXIT_NO_FEATURE : EXIT_FAILED;
+}
+
+/* ---------------------------------------------------------------- */
+/* create                                                            */
+
+static const struct {
+	const char *name;
+	mode_t type;
+	mode_t mode;		/* default permission bits */
+} create_types[] = {
+	{ "dir",	S_IFDIR,	0777 },
+	{ "fifo",	S_IFIFO,	0666 },
+	{ "socket",	S_IFSOCK,	0666 },
+	{ "char",	S_IFCHR,	0666 },
+	{ "block",	S_IFBLK,	0666 },
+	{ "symlink",	S_IFLNK,	0 },
+};
+
+static const char *type_name(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFDIR:	return "directory";
+	case S_IFIFO:	return "fifo";
+	case S_IFSOCK:	return "socket";
+	case S_IFCHR:	return "character device";
+	case S_IFBLK:	return "block device";
+	case S_IFLNK:	return "symbolic link";
+	case S_IFREG:	return "regular file";
+	default:	return "unknown";
+	}
+}
+
+/* What a KWISH_CREATE_OPEN error means for kwishctl's user. */
+static const char *create_error(int err)
+{
+	switch (err) {
+	case EEXIST:
+		return "file exists";
+	case EPERM:
+		return "operation not permitted (CAP_MKNOD for device nodes, or the file system or a security module refuses)";
+	case EACCES:
+		return "permission denied (write and search permission on the directory needed)";
+	case EOPNOTSUPP:
+		return "create not available: kwish_fs not loaded or unavailable (modprobe kwish_fs; kwishctl status)";
+	case ENOTTY:
+		return "kwish_core does not know KWISH_CREATE_OPEN (older than this kwishctl)";
+	case EINVAL:
+		return "invalid type, mode or device number";
+	default:
+		return strerror(err);
+	}
+}
+
+/* "MAJOR:MINOR" */
+static bool parse_devnum(const char *s, dev_t *dev)
+{
+	unsigned long maj, min;
+	char *end;
+
+	errno = 0;
+	maj = strtoul(s, &end, 10);
+	if (errno || end == s || *end != ':')
+		return false;
+	s = end + 1;
+	min = strtoul(s, &end, 10);
+	if (errno || end == s || *end || maj > 4095 || min > 0xfffff)
+		return false;
+	*dev = makedev(maj, min);
+	return true;
+}
+
+/* "UID:GID", numeric */
+static bool parse_owner(const char *s, uid_t *uid, gid_t *gid)
+{
+	long u, g;
+	char *colon, buf[64];
+
+	if (strlen(s) >= sizeof(buf))
+		return false;
+	strcpy(buf, s);
+	colon = strchr(buf, ':');
+	if (!colon)
+		return false;
+	*colon = '\0';
+	if (!parse_decimal(buf, INT_MAX, &u) ||
+	    !parse_decimal(colon + 1, INT_MAX, &g))
+		return false;
+	*uid = u;
+	*gid = g;
+	return true;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	enum { OPT_MODE = 256, OPT_OWNER };
+	static const struct option opts[] = {
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "owner", required_argument, NULL, OPT_OWNER },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	const char *target = NULL, *path;
+	bool mode_set = false, owner = false;
+	uid_t uid = 0;
+	gid_t gid = 0;
+	mode_t type, mode = 0;
+	dev_t dev = 0;
+	struct stat st;
+	unsigned int i;
+	int c, fd, err, nargs;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_MODE:
+			if (!parse_mode(optarg, &mode))
+				return usage_error("create: bad --mode '%s' (octal, e.g. 0755)",
+						   optarg);
+			mode_set = true;
+			break;
+		case OPT_OWNER:
+			if (!parse_owner(optarg, &uid, &gid))
+				return usage_error("create: bad --owner '%s' (UID:GID, numeric)",
+						   optarg);
+			owner = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("create", argv, c);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("create: need a TYPE (dir, fifo, socket, char, block, symlink)");
+	for (i = 0; i < ARRAY_SIZE(create_types); i++)
+		if (!strcmp(argv[optind], create_types[i].name))
+			break;
+	if (i == ARRAY_SIZE(create_types))
+		return usage_error("create: unknown TYPE '%s' (dir, fifo, socket, char, block, symlink)",
+				   argv[optind]);
+	type = create_types[i].type;
+	if (!mode_set)
+		mode = create_types[i].mode;
+	else if (type == S_IFLNK)
+		return usage_error("create: a symlink has no --mode");
+	nargs = (type == S_IFLNK || type == S_IFCHR || type == S_IFBLK) ? 2 : 1;
+	if (argc - optind - 1 != nargs)
+		return usage_error(nargs == 2 ?
+				   "create: %s needs %s and PATH" :
+				   "create: %s needs PATH", argv[optind],
+				   type == S_IFLNK ? "TARGET" : "MAJOR:MINOR");
+	if (type == S_IFLNK)
+		target = argv[optind + 1];
+	else if (nargs == 2 && !parse_devnum(argv[optind + 1], &dev))
+		return usage_error("create: bad device number '%s' (MAJOR:MINOR)",
+				   argv[optind + 1]);
+	path = argv[argc - 1];
+
+	fd = kwish_create_open(AT_FDCWD, path, type | mode, target, dev, 0);
+	if (fd < 0) {
+		err = errno;
+		if (kwish_last_iface() == KWISH_IFACE_NONE)
+			return kwish_dev_error(err);
+		fprintf(stderr, "%s: %s: %s (%s)\n", prog, path,
+			create_error(err), kwish_errno_name(err));
+		return err == EOPNOTSUPP ? EXIT_NO_FEATURE : EXIT_FAILED;
+	}
+	/* Through the fd: the inode that was created, whatever PATH is now. */
+	if (owner && fchownat(fd, "", uid, gid,
+			      AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0) {
+		fprintf(stderr, "%s: %s: changing the owner: %s\n", prog, path,
+			strerror(errno));
+		close(fd);
+		return EXIT_FAILED;
+	}
+	if (fstat(fd, &st) < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		close(fd);
+		return EXIT_FAILED;
+	}
+	close(fd);
+	printf("%s: %s, inode %llu, mode %04o, owner %u:%u\n", path,
+	       type_name(st.st_mode), (unsigned long long)st.st_ino,
+	       (unsigned int)(st.st_mode & 07777), (unsigned int)st.st_uid,
+	       (unsigned int)st.st_gid);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "%s: writing output: %s\n", prog,
+			strerror(errno));
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {
@@ -949,6 +1332,10 @@ int main(int argc, char **argv)
 		return cmd_unlink_inode(argc - 1, argv + 1);
 	if (!strcmp(cmd, "flock"))
 		return cmd_flock(argc - 1, argv + 1);
+	if (!strcmp(cmd, "link-replace"))
+		return cmd_link_replace(argc - 1, argv + 1);
+	if (!strcmp(cmd, "create"))
+		return cmd_create(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		usage(stdout);

@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/openat2.h>
 
@@ -198,6 +199,49 @@ int kwish_flock_timeout_kfd(int kfd, int fd, int operation,
 int kwish_flock_timeout(int fd, int operation, uint64_t timeout_ns)
 {
 	return kwish_flock_timeout_kfd(-1, fd, operation, timeout_ns);
+}
+
+int kwish_link_replace_kfd(int kfd, int fd, int dirfd, const char *name,
+			   unsigned int flags)
+{
+	struct kwish_link_replace arg = {
+		.size = sizeof(arg),
+		.flags = flags,
+		.fd = fd,
+		.dirfd = dirfd,
+		.name = (uintptr_t)name,
+	};
+
+	return kwish_ioctl(kfd, KWISH_LINK_REPLACE, &arg);
+}
+
+int kwish_link_replace(int fd, int dirfd, const char *name,
+		       unsigned int flags)
+{
+	return kwish_link_replace_kfd(-1, fd, dirfd, name, flags);
+}
+
+int kwish_create_open_kfd(int kfd, int dirfd, const char *path, mode_t mode,
+			  const char *target, dev_t dev, unsigned int flags)
+{
+	struct kwish_create_open arg = {
+		.size = sizeof(arg),
+		.flags = flags,
+		.dirfd = dirfd,
+		.mode = mode,
+		.pathname = (uintptr_t)path,
+		.target = (uintptr_t)target,
+		.rdev_major = major(dev),
+		.rdev_minor = minor(dev),
+	};
+
+	return kwish_ioctl(kfd, KWISH_CREATE_OPEN, &arg);
+}
+
+int kwish_create_open(int dirfd, const char *path, mode_t mode,
+		      const char *target, dev_t dev, unsigned int flags)
+{
+	return kwish_create_open_kfd(-1, dirfd, path, mode, target, dev, flags);
 }
 
 const char *kwish_state_name(unsigned int state)

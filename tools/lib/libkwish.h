@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/kwish.h>
 
 #ifdef __cplusplus
@@ -114,6 +115,42 @@ int kwish_flock_timeout(int fd, int operation, uint64_t timeout_ns);
 /* The same with an fd from kwish_open() (-1: open one for this call). */
 int kwish_flock_timeout_kfd(int kfd, int fd, int operation,
 			    uint64_t timeout_ns);
+
+/*
+ * Item 7, link-replace: make @name (one path component) in the directory
+ * @dirfd (or AT_FDCWD) refer to the file @fd refers to (typically an
+ * O_TMPFILE fd opened without O_EXCL), replacing an existing @name in one
+ * step: a reader of @name sees the old or the new file, never ENOENT.
+ * @flags: 0.  Returns 0 or -1: the errors of KWISH_LINK_REPLACE
+ * (<linux/kwish.h>), which are linkat()'s and rename()'s (EXDEV for
+ * another mount, EPERM for fs.protected_hardlinks, EISDIR, EBUSY, ...);
+ * EOPNOTSUPP if kwish_fs is not loaded, the kwish_open() errno if
+ * /dev/kwish cannot be opened.  No kernel has this natively.
+ */
+int kwish_link_replace(int fd, int dirfd, const char *name,
+		       unsigned int flags);
+/* The same with an fd from kwish_open() (-1: open one for this call). */
+int kwish_link_replace_kfd(int kfd, int fd, int dirfd, const char *name,
+			   unsigned int flags);
+
+/*
+ * Item 34, create-and-open: create @path (relative to @dirfd, or
+ * AT_FDCWD) as mkdirat(), mknodat() or symlinkat() would, by the type in
+ * @mode (S_IFDIR, S_IFCHR, S_IFBLK, S_IFIFO, S_IFSOCK or S_IFLNK, with the
+ * permission bits; @target is the symlink's contents, @dev the device
+ * number (makedev()) for S_IFCHR and S_IFBLK, else 0), and return an fd to
+ * the inode that was created: O_RDONLY|O_DIRECTORY for a directory,
+ * O_PATH for the others (O_PATH|O_NOFOLLOW for a symlink).  @flags: 0
+ * (the fd is O_CLOEXEC) or KWISH_CREATE_OPEN_NOCLOEXEC.  Returns the fd or
+ * -1: the errors of KWISH_CREATE_OPEN (<linux/kwish.h>), which are the
+ * three syscalls' (EEXIST, EACCES, EPERM, ...); EOPNOTSUPP if kwish_fs is
+ * not loaded.
+ */
+int kwish_create_open(int dirfd, const char *path, mode_t mode,
+		      const char *target, dev_t dev, unsigned int flags);
+/* The same with an fd from kwish_open() (-1: open one for this call). */
+int kwish_create_open_kfd(int kfd, int dirfd, const char *path, mode_t mode,
+			  const char *target, dev_t dev, unsigned int flags);
 
 /* "not-implemented", "not-loaded", "present", "native", "unavailable". */
 const char *kwish_state_name(unsigned int state);
