@@ -6,9 +6,12 @@
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
 struct kw_ucmd;
+struct kwish_close_async;
 struct kwish_flock_timeout;
+struct kw_cla_user;
 struct task_struct;
 
 /* open_regular.c: a task inside KWISH_OPEN_REGULAR, on the marked list */
@@ -23,6 +26,8 @@ int kw_fs_unlink_inode_init(void);
 void kw_fs_unlink_inode_exit(void);
 int kw_fs_flock_timeout_init(void);
 void kw_fs_flock_timeout_exit(void);
+int kw_fs_close_async_init(void);
+void kw_fs_close_async_exit(void);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Reached by the KUnit tests (kunit/kwish_fs_test.c) only. */
@@ -36,6 +41,12 @@ int kw_flt_check_args(const struct kwish_flock_timeout *arg);
 ktime_t kw_flt_deadline(u64 timeout_ns, ktime_t now);
 ktime_t kw_flt_remaining(ktime_t deadline, ktime_t now);
 long kw_fs_flock_timeout(struct kw_ucmd *ucmd);
+int kw_cla_check_args(const struct kwish_close_async *arg);
+struct kw_cla_user *kw_cla_charge(kuid_t uid, unsigned int max_user,
+				  unsigned int max_total);
+void kw_cla_uncharge(struct kw_cla_user *u);
+unsigned int kw_cla_inflight(kuid_t uid);
+long kw_fs_close_async(struct kw_ucmd *ucmd);
 #endif
 
 #endif
