@@ -26,15 +26,19 @@
 
 static const unsigned int kwt_cmds[] = {
 	KWISH_STATUS, KWISH_OPEN_REGULAR, KWISH_UNLINK_INODE,
-	KWISH_FLOCK_TIMEOUT,
+	KWISH_FLOCK_TIMEOUT, KWISH_CLOSE_ASYNC,
 };
 
 static const u32 kwt_min_size[] = {
 	KWISH_STATUS_SIZE_VER0, KWISH_OPEN_REGULAR_SIZE_VER0,
 	KWISH_UNLINK_INODE_SIZE_VER0, KWISH_FLOCK_TIMEOUT_SIZE_VER0,
+	KWISH_CLOSE_ASYNC_SIZE_VER0,
 };
 
-static const u32 kwt_valid_flags[] = { 0, 0, KWISH_UNLINK_REMOVEDIR, 0 };
+static const u32 kwt_valid_flags[] = {
+	0, 0, KWISH_UNLINK_REMOVEDIR, 0,
+	KWISH_CLOSE_ASYNC_WAITFD | KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC,
+};
 
 /* The request numbers are uapi: they never change. */
 static void kwt_uapi_numbers(struct kunit *test)
