@@ -27,6 +27,7 @@
 static const unsigned int kwt_cmds[] = {
 	KWISH_STATUS, KWISH_OPEN_REGULAR, KWISH_UNLINK_INODE,
 	KWISH_FLOCK_TIMEOUT, KWISH_LINK_REPLACE, KWISH_CREATE_OPEN,
+	KWISH_CLOSE_ASYNC,
 };
 
 static const u32 kwt_min_size[] = {
@@ -37,6 +38,7 @@ static const u32 kwt_min_size[] = {
 
 static const u32 kwt_valid_flags[] = {
 	0, 0, KWISH_UNLINK_REMOVEDIR, 0, 0, KWISH_CREATE_OPEN_NOCLOEXEC,
+	KWISH_CLOSE_ASYNC_WAITFD | KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC,
 };
 
 /* The request numbers are uapi: they never change. */
@@ -49,6 +51,7 @@ static void kwt_uapi_numbers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, KWISH_FLOCK_TIMEOUT, 0xBA83U);
 	KUNIT_EXPECT_EQ(test, KWISH_LINK_REPLACE, 0xBA84U);
 	KUNIT_EXPECT_EQ(test, KWISH_CREATE_OPEN, 0xBA85U);
+	KUNIT_EXPECT_EQ(test, KWISH_CLOSE_ASYNC, 0xBA86U);
 	KUNIT_EXPECT_EQ(test, ARRAY_SIZE(kwt_cmds),
 			(size_t)(KWISH_CMD_END - KWISH_CMD_BASE));
 }

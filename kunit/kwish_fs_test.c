@@ -9,6 +9,9 @@
  *   kwish_fs_flock_timeout item 22: operation and reserved-field checks,
  *                          the deadline arithmetic, the order of the
  *                          argument checks
+ *   kwish_fs_close_async   item 19: uapi layout, argument checks and
+ *                          their order, the per-user and total limits
+ *                          of files in flight
  * Load after kwish_core and kwish_fs.
  */
 #include <kunit/test.h>
@@ -21,6 +24,7 @@
 #include <linux/path.h>
 #include <linux/stat.h>
 #include <linux/string.h>
+#include <linux/uidgid.h>
 
 #include "core.h"
 #include "compat.h"
@@ -507,6 +511,128 @@ static void kwt_cro_registered(struct kunit *test)
 			    e.reason);
 }
 
+/* ------------------------------------------------------------ item 19 */
+
+static void kwt_cla_uapi(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, sizeof(struct kwish_close_async),
+			(size_t)KWISH_CLOSE_ASYNC_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kwish_close_async, fds),
+			(size_t)8);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kwish_close_async, nr_fds),
+			(size_t)16);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kwish_close_async, wait_fd),
+			(size_t)20);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kwish_close_async_result),
+			(size_t)8);
+	KUNIT_EXPECT_EQ(test, KWISH_CLOSE_ASYNC_WAITFD &
+			KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC, 0U);
+}
+
+static void kwt_cla_check_args_cases(struct kunit *test)
+{
+	static const struct {
+		u32 flags, nr;
+		u64 reserved;
+		int want;
+	} cases[] = {
+		{ 0, 1, 0, 0 },
+		{ 0, KWISH_CLOSE_ASYNC_MAX_FDS, 0, 0 },
+		{ KWISH_CLOSE_ASYNC_WAITFD, 3, 0, 0 },
+		{ KWISH_CLOSE_ASYNC_WAITFD |
+		  KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC, 3, 0, 0 },
+		{ KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC, 3, 0, -EINVAL },
+		{ 0, 0, 0, -EINVAL },
+		{ 0, KWISH_CLOSE_ASYNC_MAX_FDS + 1, 0, -EINVAL },
+		{ 0, ~0u, 0, -EINVAL },
+		{ 0, 1, 1, -EINVAL },
+		{ 0, 1, 1ULL << 63, -EINVAL },
+	};
+	struct kwish_close_async arg = { .size = sizeof(arg) };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		arg.flags = cases[i].flags;
+		arg.nr_fds = cases[i].nr;
+		arg.__reserved = cases[i].reserved;
+		KUNIT_EXPECT_EQ_MSG(test, kw_cla_check_args(&arg),
+				    cases[i].want, "case %u", i);
+	}
+}
+
+/* A uid no test user has: the limits are per kuid. */
+#define KWT_CLA_UID	KUIDT_INIT(0x7ffe1919)
+
+static void kwt_cla_limit_per_user(struct kunit *test)
+{
+	struct kw_cla_user *a, *b, *c;
+
+	KUNIT_ASSERT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 0U);
+	a = kw_cla_charge(KWT_CLA_UID, 2, UINT_MAX);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	b = kw_cla_charge(KWT_CLA_UID, 2, UINT_MAX);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	KUNIT_EXPECT_PTR_EQ(test, a, b);
+	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 2U);
+	c = kw_cla_charge(KWT_CLA_UID, 2, UINT_MAX);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(c), -EAGAIN);
+	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 2U);
+	/* another user is not limited by this one */
+	c = kw_cla_charge(KUIDT_INIT(0x7ffe1920), 2, UINT_MAX);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	kw_cla_uncharge(c);
+
+	kw_cla_uncharge(a);
+	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 1U);
+	c = kw_cla_charge(KWT_CLA_UID, 2, UINT_MAX);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
+	kw_cla_uncharge(b);
+	kw_cla_uncharge(c);
+	/* the last uncharge frees the record (kmemleak would tell) */
+	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 0U);
+}
+
+static void kwt_cla_limit_zero(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, PTR_ERR(kw_cla_charge(KWT_CLA_UID, 0, UINT_MAX)),
+			-EAGAIN);
+	KUNIT_EXPECT_EQ(test, PTR_ERR(kw_cla_charge(KWT_CLA_UID, UINT_MAX, 0)),
+			-EAGAIN);
+	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 0U);
+}
+
+/* Argument checks come before the fd array is read, EFAULT before fds. */
+static void kwt_cla_argument_order(struct kunit *test)
+{
+	static s32 kernel_fds[1] = { 0 };
+	struct kwish_close_async arg = {
+		.size = sizeof(arg), .nr_fds = 0, .__reserved = 1,
+		.fds = (uintptr_t)kernel_fds,
+	};
+	struct kw_ucmd ucmd = { .cmd = &arg, .user_size = sizeof(arg) };
+
+	KUNIT_EXPECT_EQ(test, kw_fs_close_async(&ucmd), -EINVAL);
+	arg.__reserved = 0;
+	KUNIT_EXPECT_EQ(test, kw_fs_close_async(&ucmd), -EINVAL);
+	arg.nr_fds = 1;
+	arg.flags = KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC;
+	KUNIT_EXPECT_EQ(test, kw_fs_close_async(&ucmd), -EINVAL);
+	/* a kernel address is not a user pointer: nothing is closed */
+	arg.flags = 0;
+	KUNIT_EXPECT_EQ(test, kw_fs_close_async(&ucmd), -EFAULT);
+}
+
+static void kwt_cla_registered(struct kunit *test)
+{
+	struct kwish_feature e;
+
+	kw_registry_fill(19, &e);
+	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
+	KUNIT_EXPECT_STREQ(test, e.name, "async_close");
+	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
+			    e.reason);
+}
+
 static struct kunit_case kwt_cro_cases[] = {
 	KUNIT_CASE(kwt_cro_uapi),
 	KUNIT_CASE(kwt_cro_check_args),
@@ -520,8 +646,23 @@ static struct kunit_suite kwt_cro_suite = {
 	.test_cases = kwt_cro_cases,
 };
 
+static struct kunit_case kwt_cla_cases[] = {
+	KUNIT_CASE(kwt_cla_uapi),
+	KUNIT_CASE(kwt_cla_check_args_cases),
+	KUNIT_CASE(kwt_cla_limit_per_user),
+	KUNIT_CASE(kwt_cla_limit_zero),
+	KUNIT_CASE(kwt_cla_argument_order),
+	KUNIT_CASE(kwt_cla_registered),
+	{}
+};
+
+static struct kunit_suite kwt_cla_suite = {
+	.name = "kwish_fs_close_async",
+	.test_cases = kwt_cla_cases,
+};
+
 kunit_test_suites(&kwt_oreg_suite, &kwt_unl_suite, &kwt_flt_suite,
-		  &kwt_lnr_suite, &kwt_cro_suite);
+		  &kwt_lnr_suite, &kwt_cro_suite, &kwt_cla_suite);
 
 MODULE_DESCRIPTION("KUnit tests of kwish_fs");
 MODULE_LICENSE("GPL");

@@ -105,6 +105,20 @@ static inline void kw_renamedata_set_idmap(struct renamedata *rd,
 }
 
 /*
+ * Take fd @fd out of current's fd table and return its file with the
+ * table's reference, or NULL: what close(2) does first
+ * (probes/file_close_fd.c).  v6.8 renamed close_fd_get_file() to
+ * file_close_fd() (Christian Brauner, "file: rename close_fd_get_file()
+ * to file_close_fd()"); both exported, same prototype.
+ */
+#include <linux/fdtable.h>
+#ifdef KW_HAVE_FILE_CLOSE_FD
+#define kw_file_close_fd(fd)	file_close_fd(fd)
+#else
+#define kw_file_close_fd(fd)	close_fd_get_file(fd)
+#endif
+
+/*
  * Internal functions that kwish's KUnit modules (kunit/) test: static
  * unless the kernel has CONFIG_KUNIT, then global and exported in the
  * EXPORTED_FOR_KUNIT_TESTING namespace.  <kunit/visibility.h> since v6.2,

@@ -6,8 +6,11 @@
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/types.h>
+#include <linux/uidgid.h>
 
+struct kw_cla_user;
 struct kw_ucmd;
+struct kwish_close_async;
 struct kwish_create_open;
 struct kwish_flock_timeout;
 struct path;
@@ -33,6 +36,8 @@ int kw_fs_link_replace_init(void);
 void kw_fs_link_replace_exit(void);
 int kw_fs_create_open_init(void);
 void kw_fs_create_open_exit(void);
+int kw_fs_close_async_init(void);
+void kw_fs_close_async_exit(void);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Reached by the KUnit tests (kunit/kwish_fs_test.c) only. */
@@ -50,6 +55,12 @@ long kw_fs_link_replace(struct kw_ucmd *ucmd);
 int kw_cro_check_args(const struct kwish_create_open *arg);
 int kw_cro_open_flags(umode_t type);
 long kw_fs_create_open(struct kw_ucmd *ucmd);
+int kw_cla_check_args(const struct kwish_close_async *arg);
+struct kw_cla_user *kw_cla_charge(kuid_t uid, unsigned int max_user,
+				  unsigned int max_total);
+void kw_cla_uncharge(struct kw_cla_user *u);
+unsigned int kw_cla_inflight(kuid_t uid);
+long kw_fs_close_async(struct kw_ucmd *ucmd);
 #endif
 
 #endif

@@ -10,6 +10,7 @@
  *   kwishctl flock [options] FD
  *   kwishctl link-replace [--fd N] [--mode MODE] [--no-sync] PATH
  *   kwishctl create [--mode MODE] [--owner UID:GID] TYPE [ARG] PATH
+ *   kwishctl close-async [--wait] [--verbose] FD... [-- COMMAND [ARGS...]]
  *   kwishctl help | version
  *
  * Exit status: 0 ok, 1 the operation failed, 2 usage error, 3 /dev/kwish
@@ -120,6 +121,13 @@ static void usage(FILE *f)
 "      --mode MODE          octal permission bits (default 0777 for dir,\n"
 "                           0666 otherwise; the umask applies)\n"
 "      --owner UID:GID      chown the created inode through the fd\n"
+"  close-async [OPTIONS] FD... [-- COMMAND [ARGS...]]\n"
+"                           close the inherited fds FD... without waiting\n"
+"                           for their flush or release (item 19), then run\n"
+"                           COMMAND (exec) if given\n"
+"      -w, --wait           wait until the releases are done and report\n"
+"                           the first flush error, if any\n"
+"      -v, --verbose        say how long closing and releasing took\n"
 "  help                     show this help\n"
 "  version                  show the kwishctl version\n"
 "\n"
@@ -1314,6 +1322,145 @@ static int cmd_create(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- */
+/* close-async                                                       */
+
+/* What a KWISH_CLOSE_ASYNC error means for kwishctl's user. */
+static const char *close_async_error(int err)
+{
+	switch (err) {
+	case EBADF:
+		return "not an open file descriptor";
+	case EAGAIN:
+		return "too many files of this user are being released (kwish_fs.close_async_max_per_user); the fd stays open";
+	case EINVAL:
+		return "too many fds for one call";
+	case EMFILE:
+	case ENFILE:
+		return "no file descriptor left for the completion fd (--wait)";
+	case ENOTTY:
+		return "kwish_core does not know KWISH_CLOSE_ASYNC (older than this kwishctl)";
+	case EOPNOTSUPP:
+		return "close-async not available: kwish_fs not loaded or unavailable (modprobe kwish_fs; kwishctl status)";
+	case E2BIG:
+		return "kwish_core rejects the argument struct (older than this kwishctl)";
+	default:
+		return strerror(err);
+	}
+}
+
+/* Wait for the completion fd @wfd; returns an exit status. */
+static int close_async_wait(int wfd, bool verbose, const struct timespec *t0)
+{
+	struct kwish_close_async_result res;
+	ssize_t n;
+
+	do {
+		n = read(wfd, &res, sizeof(res));
+	} while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(res)) {
+		fprintf(stderr, "%s: close-async: reading the completion fd: %s\n",
+			prog, n < 0 ? strerror(errno) : "short read");
+		return EXIT_FAILED;
+	}
+	if (verbose)
+		fprintf(stderr, "%s: %u file(s) released after %.3f s\n", prog,
+			res.nr_files, elapsed(t0));
+	if (res.error) {
+		fprintf(stderr, "%s: close-async: a flush failed: %s (%s), as close() would have reported\n",
+			prog, strerror(-res.error), kwish_errno_name(-res.error));
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
+static int cmd_close_async(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "wait", no_argument, NULL, 'w' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	int fds[KWISH_CLOSE_ASYNC_MAX_FDS];
+	bool wait = false, verbose = false;
+	char **command = NULL;
+	unsigned int nr = 0;
+	int c, i, ret, err, wfd = -1, status = EXIT_OK;
+	struct timespec t0;
+	long n;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:wvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			wait = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("close-async", argv, c);
+		}
+	}
+	for (i = optind; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			command = argv + i + 1;
+			if (!*command)
+				return usage_error("close-async: no COMMAND after '--'");
+			break;
+		}
+		if (!parse_decimal(argv[i], INT_MAX, &n))
+			return usage_error("close-async: bad FD '%s' (a file descriptor number)",
+					   argv[i]);
+		if (nr == ARRAY_SIZE(fds))
+			return usage_error("close-async: more than %d fds",
+					   KWISH_CLOSE_ASYNC_MAX_FDS);
+		fds[nr++] = n;
+	}
+	if (!nr)
+		return usage_error("close-async: need at least one FD");
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = kwish_close_async(fds, nr, wait ? &wfd : NULL);
+	err = errno;
+	if (ret < 0) {
+		if (kwish_last_iface() == KWISH_IFACE_NONE)
+			return kwish_dev_error(err);
+		fprintf(stderr, "%s: close-async: fd %d: %s (%s)\n", prog,
+			fds[0], close_async_error(err), kwish_errno_name(err));
+		return err == EOPNOTSUPP ? EXIT_NO_FEATURE : EXIT_FAILED;
+	}
+	if (verbose)
+		fprintf(stderr, "%s: %d fd(s) closed in %.6f s\n", prog, ret,
+			elapsed(&t0));
+	if ((unsigned int)ret < nr) {
+		/* Ask again for the first fd that was not closed: its errno. */
+		kwish_close_async(fds + ret, 1, NULL);
+		err = errno;
+		fprintf(stderr, "%s: close-async: fd %d: %s (%s); fds before it are closed, it and the ones after it are not\n",
+			prog, fds[ret], close_async_error(err),
+			kwish_errno_name(err));
+		status = EXIT_FAILED;
+	}
+	if (wfd >= 0) {
+		ret = close_async_wait(wfd, verbose, &t0);
+		close(wfd);
+		if (ret != EXIT_OK)
+			status = ret;
+	}
+	if (!command || status != EXIT_OK)
+		return status;
+	fflush(NULL);
+	execvp(command[0], command);
+	fprintf(stderr, "%s: %s: %s\n", prog, command[0], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+/* ---------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {
@@ -1336,6 +1483,8 @@ int main(int argc, char **argv)
 		return cmd_link_replace(argc - 1, argv + 1);
 	if (!strcmp(cmd, "create"))
 		return cmd_create(argc - 1, argv + 1);
+	if (!strcmp(cmd, "close-async"))
+		return cmd_close_async(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		usage(stdout);

@@ -244,6 +244,29 @@ int kwish_create_open(int dirfd, const char *path, mode_t mode,
 	return kwish_create_open_kfd(-1, dirfd, path, mode, target, dev, flags);
 }
 
+int kwish_close_async_kfd(int kfd, const int *fds, unsigned int nr,
+			  int *wait_fd)
+{
+	struct kwish_close_async arg = {
+		.size = sizeof(arg),
+		.flags = wait_fd ? KWISH_CLOSE_ASYNC_WAITFD : 0,
+		.fds = (uintptr_t)fds,
+		.nr_fds = nr,
+		.wait_fd = -1,
+	};
+	int ret;
+
+	ret = kwish_ioctl(kfd, KWISH_CLOSE_ASYNC, &arg);
+	if (ret > 0 && wait_fd)
+		*wait_fd = arg.wait_fd;
+	return ret;
+}
+
+int kwish_close_async(const int *fds, unsigned int nr, int *wait_fd)
+{
+	return kwish_close_async_kfd(-1, fds, nr, wait_fd);
+}
+
 const char *kwish_state_name(unsigned int state)
 {
 	switch (state) {

@@ -152,6 +152,29 @@ int kwish_create_open(int dirfd, const char *path, mode_t mode,
 int kwish_create_open_kfd(int kfd, int dirfd, const char *path, mode_t mode,
 			  const char *target, dev_t dev, unsigned int flags);
 
+/*
+ * Item 19, close without blocking: close the @nr fds @fds (1 to
+ * KWISH_CLOSE_ASYNC_MAX_FDS) as close(2) would, but return at once: the
+ * fds are gone from the table and the caller's POSIX locks on their files
+ * are removed when the call returns; each file's flush and release (NFS
+ * writeback, a lingering TCP close, ...) run in the kernel afterwards.
+ * With @wait_fd not NULL, *@wait_fd receives a completion fd (O_CLOEXEC)
+ * that polls readable when all those releases are done and reads as a
+ * struct kwish_close_async_result; close it when done.
+ * Returns the number of fds closed, in order: fewer than @nr when
+ * fds[return value] could not be closed (it stays open; call again from
+ * there for its errno).  -1 when the first fd could not be closed
+ * (nothing closed): EBADF (not open), EAGAIN (too many files of this
+ * user in flight), ENOMEM; EINVAL for @nr out of range, EMFILE/ENFILE (no
+ * fd for the completion fd), EOPNOTSUPP if kwish_fs is not loaded, the
+ * kwish_open() errno if /dev/kwish cannot be opened.  No kernel has this
+ * natively: it always uses /dev/kwish.
+ */
+int kwish_close_async(const int *fds, unsigned int nr, int *wait_fd);
+/* The same with an fd from kwish_open() (-1: open one for this call). */
+int kwish_close_async_kfd(int kfd, const int *fds, unsigned int nr,
+			  int *wait_fd);
+
 /* "not-implemented", "not-loaded", "present", "native", "unavailable". */
 const char *kwish_state_name(unsigned int state);
 /* "EFTYPE", "ENOTTY", ... ("E?" for unknown values). */

@@ -56,6 +56,7 @@ enum kwish_cmd {
 	KWISH_CMD_FLOCK_TIMEOUT,		/* item 22, kwish_fs */
 	KWISH_CMD_LINK_REPLACE,			/* item 7, kwish_fs */
 	KWISH_CMD_CREATE_OPEN,			/* item 34, kwish_fs */
+	KWISH_CMD_CLOSE_ASYNC,			/* item 19, kwish_fs */
 	KWISH_CMD_END,
 };
 
@@ -479,5 +480,104 @@ struct kwish_create_open {
 #define KWISH_CREATE_OPEN_SIZE_VER0	48
 
 #define KWISH_CREATE_OPEN	_IO(KWISH_TYPE, KWISH_CMD_CREATE_OPEN)
+
+/* ------------------------------------------------------------------ */
+/* Item 19: close without blocking (asynchronous close).               */
+
+/*
+ * The wish list's "special form of close() that simply detaches a file
+ * descriptor from the file descriptor table without blocking on IO in any
+ * form".  No kernel interface has been posted to copy (close_range(2) has
+ * no such flag; io_uring's IORING_OP_CLOSE still runs the final fput in
+ * the submitting task), so the call takes a batch of fds, as received
+ * with SCM_RIGHTS, and can return a completion fd.
+ */
+#define KWISH_CLOSE_ASYNC_WAITFD		0x1U
+#define KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC	0x2U
+
+/* The most fds one call takes (SCM_RIGHTS carries at most 253). */
+#define KWISH_CLOSE_ASYNC_MAX_FDS	1024
+
+/*
+ * struct kwish_close_async - argument of KWISH_CLOSE_ASYNC
+ * @size:       sizeof(struct kwish_close_async)
+ * @flags:      0, or KWISH_CLOSE_ASYNC_WAITFD for a completion fd in
+ *              @wait_fd (O_CLOEXEC unless KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC
+ *              is given too; that flag alone is EINVAL)
+ * @fds:        pointer to an array of @nr_fds __s32 file descriptors
+ * @nr_fds:     1..KWISH_CLOSE_ASYNC_MAX_FDS
+ * @wait_fd:    out: with KWISH_CLOSE_ASYNC_WAITFD the completion fd, else
+ *              -1.  Written before any fd is closed; meaningful only when
+ *              the call returns > 0.  Ignored on input.
+ * @__reserved: must be 0
+ *
+ * Closes the fds in array order the way close(2) does, except that the
+ * caller never waits for a file's flush or release.  For each fd, in the
+ * calling task and without blocking on I/O:
+ *   - the fd is removed from the caller's fd table (as close(2): the
+ *     number is free for reuse when the call returns);
+ *   - the caller's POSIX (fcntl F_SETLK) locks on the file are removed
+ *     and its dnotify registrations on the fd dropped, as close(2) does,
+ *     so no lock outlives the call (on a file system that locks remotely,
+ *     NFS, CIFS, FUSE, Ceph, 9p, this is the file system's unlock request
+ *     and only happens when the file has POSIX locks);
+ * then, in a kernel worker running with the caller's credentials, the
+ * file's ->flush (NFS writeback, FUSE FLUSH) and the release of the
+ * caller's reference: when it was the last one, the file's final release
+ * (->release, e.g. a TCP close that lingers) runs there too.
+ *
+ * Memory is bounded: each fd being released holds a small kernel record
+ * (charged to the caller's memory cgroup) and its file.  At most
+ * kwish_fs.close_async_max_per_user (default 1024) files per user (uid in
+ * the initial user namespace, so all user namespaces of one uid share it)
+ * and kwish_fs.close_async_max_total (default 65536) altogether may be in
+ * flight; past that an fd is not closed and the call stops with EAGAIN.
+ *
+ * The completion fd becomes readable (poll/epoll/select: POLLIN) when
+ * every file this call closed has been flushed and released; read(2) of
+ * at least 8 bytes then returns a struct kwish_close_async_result (and
+ * keeps returning it).  Before that, read blocks (EAGAIN with O_NONBLOCK).
+ *
+ * Return: the number of fds closed, 1..@nr_fds.  The fds are processed in
+ * order and the call stops at the first one it cannot close: if that is
+ * the first fd the call fails with its errno and nothing was closed (no
+ * completion fd either), else it returns how many were closed and
+ * fds[return value] is the one that was not (call again from there to see
+ * why).  Errors, in the order checked:
+ *   EINVAL   non-zero @__reserved; @nr_fds 0 or above
+ *            KWISH_CLOSE_ASYNC_MAX_FDS; KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC
+ *            without KWISH_CLOSE_ASYNC_WAITFD
+ *   EFAULT   @fds cannot be read, @wait_fd cannot be written
+ *   ENOMEM   no memory
+ *   EMFILE, ENFILE  no fd or file for the completion fd
+ *   and for the first fd:
+ *   EBADF    not an open fd (also a second copy of an fd in @fds)
+ *   EAGAIN   the in-flight limit is reached: the fd stays open
+ *   ENOMEM   no memory for its record: the fd stays open
+ */
+struct kwish_close_async {
+	__u32		size;
+	__u32		flags;
+	__aligned_u64	fds;
+	__u32		nr_fds;
+	__s32		wait_fd;
+	__aligned_u64	__reserved;
+};
+
+#define KWISH_CLOSE_ASYNC_SIZE_VER0	32
+
+/*
+ * struct kwish_close_async_result - what read(2) of a completion fd gives
+ * @nr_files: how many files the call closed (its return value)
+ * @error:    0, or the first error a file's ->flush returned (what
+ *            close(2) would have returned, as a negative errno: -EIO,
+ *            -EDQUOT, -ENOSPC, ... from NFS writeback)
+ */
+struct kwish_close_async_result {
+	__u32	nr_files;
+	__s32	error;
+};
+
+#define KWISH_CLOSE_ASYNC	_IO(KWISH_TYPE, KWISH_CMD_CLOSE_ASYNC)
 
 #endif /* _UAPI_LINUX_KWISH_H */

@@ -1,0 +1,539 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_fs, item 19: close without blocking, as KWISH_CLOSE_ASYNC.
+ *
+ * Where close(2) blocks.  close(2) (fs/open.c) takes the file out of the
+ * fd table (file_close_fd() in v6.12, close_fd_get_file() in v6.1), then
+ * runs filp_flush()/filp_close(): the file's ->flush (NFS writes back
+ * dirty pages and waits, FUSE sends FLUSH and waits for the daemon),
+ * dnotify_flush() and locks_remove_posix() for the caller's fd table, and
+ * drops the reference.  When that is the last reference the file's
+ * __fput() runs before the caller is back in user space (v6.12: directly,
+ * __fput_sync(); v6.1: task_work on the return to user space) and calls
+ * ->release, which may block too: a TCP socket with SO_LINGER and unsent
+ * data waits in tcp_close() for up to the linger time.
+ *
+ * What kwish does.  In the calling task, per fd, nothing that waits for
+ * I/O:
+ *   - the kernel's own detach (kw_file_close_fd(), exported, compat.h);
+ *   - dnotify_flush() (not exported: a call gate) and locks_remove_posix()
+ *     with the caller's files_struct as owner, exactly as close(2) does.
+ *     These stay synchronous on purpose: POSIX locks belong to the fd
+ *     table, and a removal that ran later could remove locks the caller
+ *     took again in the meantime (a lock owner is only a pointer); a
+ *     dnotify registration names the struct file and must be gone before
+ *     the file is freed.
+ * Then a work item on kwish's unbound workqueue runs, with the caller's
+ * credentials, ->flush(file, owner) and __fput_sync(): from a kernel
+ * thread plain fput() would defer __fput() to the kernel's delayed_fput
+ * list, and the completion fd could not tell when the release is over.
+ * ->flush sees the same owner cookie as under close(2); it is only ever
+ * compared (FUSE hashes it into lock_owner), never dereferenced.
+ *
+ * Bounds.  Each file in flight costs one struct kw_cla_item (allocated
+ * with __GFP_ACCOUNT, so charged to the caller's memory cgroup) and keeps
+ * its file; per user (kuid, so the same across user namespaces) and in
+ * total the number in flight is limited by module parameters; past them
+ * the fd is left open and the call stops with -EAGAIN.  The workqueue
+ * runs up to WQ_UNBOUND_MAX_ACTIVE releases at once; more wait in its
+ * queue.
+ *
+ * Module unload.  Every item in flight holds a reference on kwish_fs
+ * (taken in the ioctl, where the dispatcher already holds one, and dropped
+ * as the work function's last statement), and every completion fd holds
+ * one through its f_op->owner; so rmmod fails with EBUSY ("in use") while
+ * a release is in flight instead of waiting for it (an NFS flush to a dead
+ * server could wait for ever) or leaving a work item that points into
+ * freed module text.  kw_fs_close_async_exit() then destroys the
+ * workqueue, which waits for the work functions that dropped their
+ * reference to return out of this module's text.
+ */
+#define pr_fmt(fmt) "kwish_fs: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/cred.h>
+#include <linux/dnotify.h>
+#include <linux/errno.h>
+#include <linux/fcntl.h>
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hashtable.h>
+#include <linux/moduleparam.h>
+#include <linux/poll.h>
+#include <linux/refcount.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/uidgid.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include <kwish_core.h>
+#include "../kwish_core/compat.h"
+#include "kwish_fs.h"
+
+static unsigned int close_async_max_per_user = 1024;
+module_param(close_async_max_per_user, uint, 0644);
+MODULE_PARM_DESC(close_async_max_per_user,
+		 "KWISH_CLOSE_ASYNC: files in flight per user (EAGAIN past it)");
+
+static unsigned int close_async_max_total = 65536;
+module_param(close_async_max_total, uint, 0644);
+MODULE_PARM_DESC(close_async_max_total,
+		 "KWISH_CLOSE_ASYNC: files in flight in total (EAGAIN past it)");
+
+#ifdef CONFIG_DNOTIFY
+/*
+ * Gate to fs/notify/dnotify/dnotify.c: void dnotify_flush(struct file *,
+ * fl_owner_t) (the same in v6.1 and v6.12), not exported.  If the gate is
+ * not installed the feature is unavailable and this body never runs.
+ */
+static KW_CALL_GATE void kw_gate_dnotify_flush(struct file *filp,
+					       fl_owner_t id)
+{
+}
+
+static struct kw_hook kw_cla_dnotify_gate = {
+	.name = "dnotify_flush gate",
+	.target_fn = kw_gate_dnotify_flush,
+	.dest_sym = "dnotify_flush",
+};
+
+#define kw_dnotify_flush	kw_gate_dnotify_flush
+#else
+/* Without CONFIG_DNOTIFY it is an empty inline. */
+#define kw_dnotify_flush	dnotify_flush
+#endif
+
+static struct workqueue_struct *kw_cla_wq;
+
+/* Files in flight of one user. */
+struct kw_cla_user {
+	struct hlist_node node;
+	kuid_t uid;
+	unsigned int inflight;
+};
+
+static DEFINE_SPINLOCK(kw_cla_users_lock);
+static DEFINE_HASHTABLE(kw_cla_users, 6);
+static unsigned int kw_cla_total;	/* under kw_cla_users_lock */
+
+/* The files one call closed, for its completion fd. */
+struct kw_cla_batch {
+	refcount_t ref;		/* the completion fd and each item */
+	atomic_t pending;	/* items not done, + 1 while submitting */
+	u32 nr_files;
+	atomic_t error;		/* the first ->flush error */
+	wait_queue_head_t wqh;
+};
+
+/* One file being released. */
+struct kw_cla_item {
+	struct work_struct work;
+	struct file *file;
+	fl_owner_t owner;		/* the caller's files_struct: a cookie */
+	const struct cred *cred;
+	struct kw_cla_user *user;
+	struct kw_cla_batch *batch;	/* NULL without a completion fd */
+};
+
+/*
+ * The checks of KWISH_CLOSE_ASYNC's argument that need no fd: 0 or
+ * -EINVAL.  The dispatcher has already refused unknown flags.
+ */
+VISIBLE_IF_KUNIT int kw_cla_check_args(const struct kwish_close_async *arg)
+{
+	if (arg->__reserved)
+		return -EINVAL;
+	if (!arg->nr_fds || arg->nr_fds > KWISH_CLOSE_ASYNC_MAX_FDS)
+		return -EINVAL;
+	if ((arg->flags & KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC) &&
+	    !(arg->flags & KWISH_CLOSE_ASYNC_WAITFD))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_cla_check_args);
+
+static struct kw_cla_user *kw_cla_user_find(kuid_t uid)
+{
+	struct kw_cla_user *u;
+
+	hash_for_each_possible(kw_cla_users, u, node, __kuid_val(uid))
+		if (uid_eq(u->uid, uid))
+			return u;
+	return NULL;
+}
+
+/*
+ * Count one more file in flight for @uid, unless that passes @max_user
+ * files for @uid or @max_total in all.  Returns the user's record (for
+ * kw_cla_uncharge()) or ERR_PTR(-EAGAIN) / ERR_PTR(-ENOMEM).
+ */
+VISIBLE_IF_KUNIT struct kw_cla_user *kw_cla_charge(kuid_t uid,
+						   unsigned int max_user,
+						   unsigned int max_total)
+{
+	struct kw_cla_user *u, *fresh = NULL;
+
+again:
+	spin_lock(&kw_cla_users_lock);
+	u = kw_cla_user_find(uid);
+	if (kw_cla_total >= max_total ||
+	    (u ? u->inflight : 0) >= max_user) {
+		spin_unlock(&kw_cla_users_lock);
+		kfree(fresh);
+		return ERR_PTR(-EAGAIN);
+	}
+	if (!u) {
+		if (!fresh) {
+			/* Allocated outside the lock, then looked up again. */
+			spin_unlock(&kw_cla_users_lock);
+			fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+			if (!fresh)
+				return ERR_PTR(-ENOMEM);
+			goto again;
+		}
+		u = fresh;
+		fresh = NULL;
+		u->uid = uid;
+		u->inflight = 0;
+		hash_add(kw_cla_users, &u->node, __kuid_val(uid));
+	}
+	u->inflight++;
+	kw_cla_total++;
+	spin_unlock(&kw_cla_users_lock);
+	kfree(fresh);
+	return u;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_cla_charge);
+
+VISIBLE_IF_KUNIT void kw_cla_uncharge(struct kw_cla_user *u)
+{
+	bool last;
+
+	spin_lock(&kw_cla_users_lock);
+	kw_cla_total--;
+	last = !--u->inflight;
+	if (last)
+		hash_del(&u->node);
+	spin_unlock(&kw_cla_users_lock);
+	if (last)
+		kfree(u);
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_cla_uncharge);
+
+/* Files in flight for @uid (for the KUnit tests). */
+VISIBLE_IF_KUNIT __maybe_unused unsigned int kw_cla_inflight(kuid_t uid)
+{
+	struct kw_cla_user *u;
+	unsigned int n;
+
+	spin_lock(&kw_cla_users_lock);
+	u = kw_cla_user_find(uid);
+	n = u ? u->inflight : 0;
+	spin_unlock(&kw_cla_users_lock);
+	return n;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_cla_inflight);
+
+static void kw_cla_batch_put(struct kw_cla_batch *b)
+{
+	if (refcount_dec_and_test(&b->ref))
+		kfree(b);
+}
+
+static bool kw_cla_batch_done(struct kw_cla_batch *b)
+{
+	return !atomic_read(&b->pending);
+}
+
+/* One item (or the submission's bias) is over: wake the waiters if last. */
+static void kw_cla_batch_finish(struct kw_cla_batch *b)
+{
+	if (atomic_dec_and_test(&b->pending))
+		wake_up_all(&b->wqh);
+}
+
+static __poll_t kw_cla_poll(struct file *file, poll_table *wait)
+{
+	struct kw_cla_batch *b = file->private_data;
+
+	poll_wait(file, &b->wqh, wait);
+	return kw_cla_batch_done(b) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static ssize_t kw_cla_read(struct file *file, char __user *buf, size_t count,
+			   loff_t *ppos)
+{
+	struct kw_cla_batch *b = file->private_data;
+	struct kwish_close_async_result res = {};
+	int err;
+
+	if (count < sizeof(res))
+		return -EINVAL;
+	if (!kw_cla_batch_done(b)) {
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		err = wait_event_interruptible(b->wqh, kw_cla_batch_done(b));
+		if (err)
+			return err;
+	}
+	/* pending reached 0 with a full barrier after the last error */
+	res.nr_files = b->nr_files;
+	res.error = atomic_read(&b->error);
+	if (copy_to_user(buf, &res, sizeof(res)))
+		return -EFAULT;
+	return sizeof(res);
+}
+
+static int kw_cla_release(struct inode *inode, struct file *file)
+{
+	kw_cla_batch_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations kw_cla_fops = {
+	.owner = THIS_MODULE,
+	.poll = kw_cla_poll,
+	.read = kw_cla_read,
+	.release = kw_cla_release,
+	.llseek = noop_llseek,
+};
+
+static void kw_cla_work(struct work_struct *work)
+{
+	struct kw_cla_item *item = container_of(work, struct kw_cla_item, work);
+	struct kw_cla_batch *b = item->batch;
+	struct file *file = item->file;
+	const struct cred *old;
+	int err = 0;
+
+	old = override_creds(item->cred);
+	if (file->f_op->flush)
+		err = file->f_op->flush(file, item->owner);
+	/* Our reference; the file's __fput() here if it is the last one. */
+	__fput_sync(file);
+	revert_creds(old);
+	put_cred(item->cred);
+	kw_cla_uncharge(item->user);
+
+	if (b) {
+		/* as close(2): a restart cannot be asked for any more */
+		if (err == -ERESTARTSYS || err == -ERESTARTNOINTR ||
+		    err == -ERESTARTNOHAND || err == -ERESTART_RESTARTBLOCK)
+			err = -EINTR;
+		if (err)
+			atomic_cmpxchg(&b->error, 0, err);
+		kw_cla_batch_finish(b);
+		kw_cla_batch_put(b);
+	}
+	kfree(item);
+	/*
+	 * The last statement: after it this module may be on its way out;
+	 * kw_fs_close_async_exit()'s destroy_workqueue() waits for the
+	 * return from here.
+	 */
+	module_put(THIS_MODULE);
+}
+
+/* Close @fd of the caller without waiting: 0, -EBADF, -EAGAIN, -ENOMEM. */
+static int kw_cla_close_one(int fd, struct kw_cla_batch *b)
+{
+	struct files_struct *files = current->files;
+	struct kw_cla_item *item;
+	struct kw_cla_user *user;
+	struct file *file;
+
+	item = kzalloc(sizeof(*item), GFP_KERNEL_ACCOUNT);
+	if (!item)
+		return -ENOMEM;
+	user = kw_cla_charge(current_uid(), READ_ONCE(close_async_max_per_user),
+			     READ_ONCE(close_async_max_total));
+	if (IS_ERR(user)) {
+		kfree(item);
+		return PTR_ERR(user);
+	}
+
+	/* The point of no return: the fd is gone from the table. */
+	file = fd < 0 ? NULL : kw_file_close_fd(fd);
+	if (!file) {
+		kw_cla_uncharge(user);
+		kfree(item);
+		return -EBADF;
+	}
+
+	/* filp_flush()'s part that is not I/O, for the caller's table */
+	if (likely(!(file->f_mode & FMODE_PATH))) {
+		kw_dnotify_flush(file, files);
+		locks_remove_posix(file, files);
+	}
+
+	INIT_WORK(&item->work, kw_cla_work);
+	item->file = file;
+	item->owner = files;
+	item->cred = get_current_cred();
+	item->user = user;
+	item->batch = b;
+	if (b) {
+		refcount_inc(&b->ref);
+		atomic_inc(&b->pending);
+		b->nr_files++;
+	}
+	/* The dispatcher holds a reference on this module: we may take one. */
+	__module_get(THIS_MODULE);
+	queue_work(kw_cla_wq, &item->work);
+	return 0;
+}
+
+VISIBLE_IF_KUNIT long kw_fs_close_async(struct kw_ucmd *ucmd)
+{
+	struct kwish_close_async *arg = ucmd->cmd;
+	struct kwish_close_async __user *uarg = ucmd->ubuffer;
+	bool waitfd = arg->flags & KWISH_CLOSE_ASYNC_WAITFD;
+	struct kw_cla_batch *b = NULL;
+	struct file *wfile = NULL;
+	int wfd = -1, err;
+	u32 i;
+	s32 *fds;
+
+	err = kw_cla_check_args(arg);
+	if (err)
+		return err;
+
+	fds = memdup_user(u64_to_user_ptr(arg->fds),
+			  arg->nr_fds * sizeof(*fds));
+	if (IS_ERR(fds))
+		return PTR_ERR(fds);
+
+	if (waitfd) {
+		err = -ENOMEM;
+		b = kzalloc(sizeof(*b), GFP_KERNEL_ACCOUNT);
+		if (!b)
+			goto out_free;
+		refcount_set(&b->ref, 1);	/* the completion fd's */
+		atomic_set(&b->pending, 1);	/* until all are queued */
+		init_waitqueue_head(&b->wqh);
+
+		wfd = get_unused_fd_flags(O_RDONLY |
+			(arg->flags & KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC ?
+			 0 : O_CLOEXEC));
+		if (wfd < 0) {
+			err = wfd;
+			kfree(b);
+			goto out_free;
+		}
+		wfile = anon_inode_getfile("[kwish_close_async]", &kw_cla_fops,
+					   b, O_RDONLY);
+		if (IS_ERR(wfile)) {
+			err = PTR_ERR(wfile);
+			put_unused_fd(wfd);
+			kfree(b);
+			goto out_free;
+		}
+	}
+
+	/* Before anything is closed, so EFAULT never loses a completion. */
+	err = put_user(wfd, &uarg->wait_fd);
+	if (err)
+		goto out_wait;
+
+	for (i = 0; i < arg->nr_fds; i++) {
+		err = kw_cla_close_one(fds[i], b);
+		if (err)
+			break;
+	}
+	if (!i)
+		goto out_wait;		/* nothing closed: fail with err */
+
+	if (b) {
+		kw_cla_batch_finish(b);	/* the submission's bias */
+		fd_install(wfd, wfile);
+	}
+	kfree(fds);
+	return i;
+
+out_wait:
+	if (b) {
+		/* the file's release puts the batch */
+		fput(wfile);
+		put_unused_fd(wfd);
+	}
+out_free:
+	kfree(fds);
+	return err;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_fs_close_async);
+
+static const struct kw_cmd kw_cla_cmds[] = {
+	{ KWISH_CMD_CLOSE_ASYNC, kw_fs_close_async },
+};
+
+static struct kw_feature kw_cla_feature = {
+	.id = 19,
+	.cmds = kw_cla_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_cla_cmds),
+};
+
+static int kw_cla_install_gates(char *why, size_t why_len)
+{
+#ifdef CONFIG_DNOTIFY
+	return kw_hooks_install(&kw_cla_dnotify_gate, 1, why, why_len);
+#else
+	return 0;
+#endif
+}
+
+static void kw_cla_remove_gates(void)
+{
+#ifdef CONFIG_DNOTIFY
+	kw_hooks_remove(&kw_cla_dnotify_gate, 1);
+#endif
+}
+
+int kw_fs_close_async_init(void)
+{
+	struct kw_feature *f = &kw_cla_feature;
+	int err;
+
+	kw_cla_wq = alloc_workqueue("kwish_close", WQ_UNBOUND,
+				    WQ_UNBOUND_MAX_ACTIVE);
+	if (!kw_cla_wq)
+		return -ENOMEM;
+
+	err = kw_cla_install_gates(f->reason, sizeof(f->reason));
+	if (err) {
+		/* The module stays loaded; kwishctl status shows f->reason. */
+		f->state = KWISH_STATE_UNAVAILABLE;
+		err = kw_feature_register(f);
+		if (err)
+			destroy_workqueue(kw_cla_wq);
+		return err;
+	}
+	f->state = KWISH_STATE_PRESENT;
+	strscpy(f->reason,
+		"fd detached and POSIX locks dropped at once; flush and release in a kworker",
+		sizeof(f->reason));
+	err = kw_feature_register(f);
+	if (err) {
+		kw_cla_remove_gates();
+		destroy_workqueue(kw_cla_wq);
+	}
+	return err;
+}
+
+void kw_fs_close_async_exit(void)
+{
+	kw_feature_unregister(&kw_cla_feature);
+	/*
+	 * Every item held a module reference until its last statement:
+	 * none is queued or running any more, but the last ones may still
+	 * be returning; destroy_workqueue() drains and waits for them.
+	 */
+	destroy_workqueue(kw_cla_wq);
+	WARN_ON(kw_cla_total || !hash_empty(kw_cla_users));
+	if (kw_cla_feature.state == KWISH_STATE_PRESENT)
+		kw_cla_remove_gates();
+}

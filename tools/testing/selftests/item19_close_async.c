@@ -1,0 +1,719 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * item19_close_async: KWISH_CLOSE_ASYNC, close without blocking.
+ *
+ * The slow release is a real one and needs no test module: a TCP
+ * loopback socket with SO_LINGER {1, LINGER s} whose peer never reads and
+ * whose send buffer is full.  close(2) of it waits in tcp_close() for the
+ * FIN to be acknowledged, which cannot happen before the linger time is
+ * over.  The tests show that close(2) blocks for that time and
+ * KWISH_CLOSE_ASYNC does not, that the completion fd reports the end of
+ * the release, that SCM_RIGHTS-received fds are released in parallel,
+ * that POSIX locks and dnotify registrations go at once as with
+ * close(2), the per-user limit (EAGAIN), rmmod while a release is in
+ * flight (refused, then clean), every errno of the contract, and the
+ * unprivileged user and a user namespace.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "kwtap.h"
+
+#define LINGER		2	/* seconds a slow close(2) blocks */
+#define FAST		0.5	/* seconds: "at once", generous for TCG */
+#define PARAM_MAX_USER	"/sys/module/kwish_fs/parameters/close_async_max_per_user"
+
+static int kfd = -1;
+
+static int close_async(int *fds, unsigned int nr, unsigned int flags,
+		       int *wfd)
+{
+	struct kwish_close_async arg = {
+		.size = sizeof(arg),
+		.flags = flags,
+		.fds = (uintptr_t)fds,
+		.nr_fds = nr,
+		.wait_fd = -2,
+	};
+	int ret = ioctl(kfd, KWISH_CLOSE_ASYNC, &arg);
+
+	if (wfd)
+		*wfd = arg.wait_fd;
+	return ret;
+}
+
+static bool fd_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+static int setup(void)
+{
+	kfd = kwish_open();
+	if (kfd < 0)
+		return kw_skip("/dev/kwish: %s", kw_errname(errno));
+	if (close_async(NULL, 0, 0, NULL) < 0 && errno == EOPNOTSUPP)
+		return kw_skip("KWISH_CLOSE_ASYNC not available (kwish_fs)");
+	return KW_PASS;
+}
+
+/*
+ * A TCP socket whose close(2) blocks for about @secs seconds: connected
+ * over loopback, SO_LINGER {1, @secs}, the send buffer and the peer's
+ * small receive window full.  *@peer is the accepted end (keep it open,
+ * never read).  Returns the fd or -1.
+ */
+static int slow_socket(int secs, int *peer)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct linger lg = { .l_onoff = 1, .l_linger = secs };
+	socklen_t len = sizeof(sa);
+	int small = 4096, lfd, c, p, fl;
+	static char buf[65536];
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return -1;
+	/* inherited by the accepted socket: a small, fixed window */
+	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(lfd, 1) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &len) < 0) {
+		close(lfd);
+		return -1;
+	}
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0) {
+		close(lfd);
+		return -1;
+	}
+	setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	if (connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(c);
+		close(lfd);
+		return -1;
+	}
+	p = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	close(lfd);
+	if (p < 0) {
+		close(c);
+		return -1;
+	}
+	fl = fcntl(c, F_GETFL);
+	fcntl(c, F_SETFL, fl | O_NONBLOCK);
+	/* Fill until the peer's window and our buffer are both full. */
+	for (int idle = 0; idle < 20;) {
+		if (write(c, buf, sizeof(buf)) > 0) {
+			idle = 0;
+			continue;
+		}
+		if (errno != EAGAIN) {
+			close(c);
+			close(p);
+			return -1;
+		}
+		idle++;
+		usleep(5000);
+	}
+	fcntl(c, F_SETFL, fl);
+	if (setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0) {
+		close(c);
+		close(p);
+		return -1;
+	}
+	*peer = p;
+	return c;
+}
+
+/* Wait up to @secs for @wfd to be readable; returns the poll() result. */
+static int wait_readable(int wfd, double secs)
+{
+	struct pollfd p = { .fd = wfd, .events = POLLIN };
+
+	return poll(&p, 1, (int)(secs * 1000));
+}
+
+static int read_result(int wfd, struct kwish_close_async_result *res)
+{
+	ssize_t n = read(wfd, res, sizeof(*res));
+
+	return n == (ssize_t)sizeof(*res) ? 0 : -1;
+}
+
+/* ------------------------------------------------------------ behaviour */
+
+static int test_plain_file(void)
+{
+	struct kwish_close_async_result res;
+	int fd, wfd, ret;
+
+	KW_TRY(setup());
+	fd = open("/proc/self/status", O_RDONLY);
+	KW_CHECK_OK(fd);
+	ret = close_async(&fd, 1, KWISH_CLOSE_ASYNC_WAITFD, &wfd);
+	KW_CHECK(ret == 1, "returned %d (%s)", ret, kw_errname(errno));
+	KW_CHECK(!fd_open(fd), "fd %d still open", fd);
+	KW_CHECK(wfd >= 0 && fd_open(wfd), "no completion fd (%d)", wfd);
+	KW_CHECK(wait_readable(wfd, 10) == 1, "completion fd never readable");
+	KW_CHECK(read_result(wfd, &res) == 0, "read: %s", kw_errname(errno));
+	KW_CHECK(res.nr_files == 1 && res.error == 0, "result {%u, %d}",
+		 res.nr_files, res.error);
+	/* the fd number is free for reuse at once, as after close(2) */
+	ret = open("/dev/null", O_RDONLY);
+	KW_CHECK(ret == fd, "lowest free fd is %d, not the closed %d", ret, fd);
+	close(ret);
+	close(wfd);
+	return KW_PASS;
+}
+
+/* The baseline: close(2) of the slow socket really blocks. */
+static int test_sync_close_blocks(void)
+{
+	int peer, fd = slow_socket(LINGER, &peer);
+	double t;
+
+	KW_CHECK(fd >= 0, "slow socket: %s", kw_errname(errno));
+	t = kw_now();
+	close(fd);
+	t = kw_now() - t;
+	close(peer);
+	KW_CHECK(t >= LINGER * 0.8, "close() took only %.3f s", t);
+	kw_diag("close(2) of the lingering socket: %.3f s", t);
+	return KW_PASS;
+}
+
+static int slow_async(void)
+{
+	struct kwish_close_async_result res;
+	int peer, fd, wfd, ret;
+	double t0, t;
+
+	KW_TRY(setup());
+	fd = slow_socket(LINGER, &peer);
+	KW_CHECK(fd >= 0, "slow socket: %s", kw_errname(errno));
+	t0 = kw_now();
+	ret = close_async(&fd, 1, KWISH_CLOSE_ASYNC_WAITFD, &wfd);
+	t = kw_now() - t0;
+	KW_CHECK(ret == 1, "returned %d (%s)", ret, kw_errname(errno));
+	KW_CHECK(t < FAST, "the caller waited %.3f s", t);
+	KW_CHECK(!fd_open(fd), "fd still open");
+	KW_CHECK(wait_readable(wfd, 0) == 0,
+		 "completion fd readable before the release");
+	/* O_NONBLOCK read before completion: EAGAIN */
+	fcntl(wfd, F_SETFL, O_NONBLOCK);
+	KW_CHECK_ERRNO(read(wfd, &res, sizeof(res)), EAGAIN);
+	fcntl(wfd, F_SETFL, 0);
+	/* a blocking read waits for the release */
+	KW_CHECK(read_result(wfd, &res) == 0, "read: %s", kw_errname(errno));
+	t = kw_now() - t0;
+	KW_CHECK(t >= LINGER * 0.8, "released after only %.3f s", t);
+	KW_CHECK(res.nr_files == 1 && res.error == 0, "result {%u, %d}",
+		 res.nr_files, res.error);
+	KW_CHECK(wait_readable(wfd, 0) == 1, "not readable after completion");
+	KW_CHECK(read_result(wfd, &res) == 0 && res.nr_files == 1,
+		 "second read differs");
+	kw_diag("caller returned at once, release took %.3f s", t);
+	close(wfd);
+	close(peer);
+	return KW_PASS;
+}
+
+static int test_slow_release_async(void)
+{
+	return slow_async();
+}
+
+static int test_slow_release_as_user(void)
+{
+	return kw_run_as_user(slow_async);
+}
+
+/* As the namespace's root (the program runs as root and as uid 1000). */
+static int test_slow_release_in_userns(void)
+{
+	int ret = kw_enter_userns(0);
+
+	if (ret == -EPERM || ret == -EINVAL || ret == -ENOSPC)
+		return kw_skip("unshare(CLONE_NEWUSER): %s", kw_errname(-ret));
+	KW_CHECK(ret == 0, "entering a user namespace: %s", kw_errname(-ret));
+	return slow_async();
+}
+
+/* The broker case: fds received with SCM_RIGHTS, released in parallel. */
+static int test_scm_rights_batch(void)
+{
+	enum { N = 8 };
+	int sv[2], socks[N], peers[N], got[N], wfd, ret, i;
+	char cbuf[CMSG_SPACE(sizeof(socks))], byte = 'x';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct kwish_close_async_result res;
+	struct cmsghdr *cm;
+	double t0, t;
+
+	KW_TRY(setup());
+	KW_CHECK_OK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv));
+	for (i = 0; i < N; i++) {
+		socks[i] = slow_socket(LINGER, &peers[i]);
+		KW_CHECK(socks[i] >= 0, "slow socket %d: %s", i,
+			 kw_errname(errno));
+	}
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(socks));
+	memcpy(CMSG_DATA(cm), socks, sizeof(socks));
+	KW_CHECK(sendmsg(sv[0], &msg, 0) == 1, "sendmsg: %s", kw_errname(errno));
+	/* not the last reference (in flight in sv): cheap */
+	for (i = 0; i < N; i++)
+		close(socks[i]);
+	memset(cbuf, 0, sizeof(cbuf));
+	msg.msg_controllen = sizeof(cbuf);
+	KW_CHECK(recvmsg(sv[1], &msg, MSG_CMSG_CLOEXEC) == 1, "recvmsg: %s",
+		 kw_errname(errno));
+	cm = CMSG_FIRSTHDR(&msg);
+	KW_CHECK(cm && cm->cmsg_type == SCM_RIGHTS, "no SCM_RIGHTS");
+	memcpy(got, CMSG_DATA(cm), sizeof(got));
+
+	t0 = kw_now();
+	ret = close_async(got, N, KWISH_CLOSE_ASYNC_WAITFD, &wfd);
+	t = kw_now() - t0;
+	KW_CHECK(ret == N, "returned %d (%s)", ret, kw_errname(errno));
+	KW_CHECK(t < FAST, "the caller waited %.3f s for %d fds", t, N);
+	for (i = 0; i < N; i++)
+		KW_CHECK(!fd_open(got[i]), "received fd %d still open", got[i]);
+	KW_CHECK(read_result(wfd, &res) == 0, "read: %s", kw_errname(errno));
+	t = kw_now() - t0;
+	KW_CHECK(res.nr_files == N, "nr_files %u", res.nr_files);
+	/* released side by side, not one after the other (N * LINGER s) */
+	KW_CHECK(t < LINGER * 3, "%d releases took %.3f s", N, t);
+	kw_diag("%d received fds: caller at once, all released after %.3f s",
+		N, t);
+	close(wfd);
+	for (i = 0; i < N; i++)
+		close(peers[i]);
+	return KW_PASS;
+}
+
+/* POSIX locks go when the call returns, as with close(2). */
+static int test_posix_locks_dropped(void)
+{
+	char path[] = "/tmp/kw_cla_lockXXXXXX";
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd1, fd2, st;
+	pid_t pid;
+
+	KW_TRY(setup());
+	fd1 = mkstemp(path);
+	KW_CHECK_OK(fd1);
+	KW_CHECK_OK(fcntl(fd1, F_SETLK, &fl));
+	fd2 = open(path, O_RDWR);
+	unlink(path);
+	KW_CHECK_OK(fd2);
+	/* closing any fd of the file drops the process's locks on it */
+	KW_CHECK(close_async(&fd2, 1, 0, NULL) == 1, "close_async: %s",
+		 kw_errname(errno));
+	pid = fork();
+	KW_CHECK_OK(pid);
+	if (pid == 0) {
+		struct flock t = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+
+		_exit(fcntl(fd1, F_SETLK, &t) == 0 ? 0 : 1);
+	}
+	st = kw_wait(pid);
+	KW_CHECK(st == 0, "the lock survived the call (child could not lock)");
+	close(fd1);
+	return KW_PASS;
+}
+
+static volatile sig_atomic_t dn_events;
+
+static void dn_handler(int sig)
+{
+	dn_events++;
+}
+
+/* The dnotify registration is dropped before the file can be freed. */
+static int test_dnotify_dropped(void)
+{
+	char dir[] = "/tmp/kw_cla_dnXXXXXX", path[64];
+	struct sigaction sa = { .sa_handler = dn_handler };
+	int dfd, wfd, fd;
+
+	KW_TRY(setup());
+	KW_CHECK(mkdtemp(dir), "mkdtemp: %s", kw_errname(errno));
+	sigaction(SIGUSR1, &sa, NULL);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	KW_CHECK_OK(dfd);
+	KW_CHECK_OK(fcntl(dfd, F_SETSIG, SIGUSR1));
+	KW_CHECK_OK(fcntl(dfd, F_NOTIFY, DN_CREATE | DN_MULTISHOT));
+	snprintf(path, sizeof(path), "%s/a", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	KW_CHECK_OK(fd);
+	close(fd);
+	usleep(50000);
+	KW_CHECK(dn_events > 0, "dnotify does not work here");
+	KW_CHECK(close_async(&dfd, 1, KWISH_CLOSE_ASYNC_WAITFD, &wfd) == 1,
+		 "close_async: %s", kw_errname(errno));
+	KW_CHECK(wait_readable(wfd, 10) == 1, "no completion");
+	dn_events = 0;
+	snprintf(path, sizeof(path), "%s/b", dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	KW_CHECK_OK(fd);
+	close(fd);
+	usleep(50000);
+	KW_CHECK(dn_events == 0, "dnotify still fires after the close");
+	close(wfd);
+	kw_rm_rf(dir);
+	return KW_PASS;
+}
+
+static int test_waitfd_cloexec(void)
+{
+	int fd, wfd;
+
+	KW_TRY(setup());
+	fd = open("/dev/null", O_RDONLY);
+	KW_CHECK(close_async(&fd, 1, KWISH_CLOSE_ASYNC_WAITFD, &wfd) == 1,
+		 "close_async: %s", kw_errname(errno));
+	KW_CHECK(fcntl(wfd, F_GETFD) == FD_CLOEXEC, "not O_CLOEXEC");
+	close(wfd);
+	fd = open("/dev/null", O_RDONLY);
+	KW_CHECK(close_async(&fd, 1, KWISH_CLOSE_ASYNC_WAITFD |
+			     KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC, &wfd) == 1,
+		 "close_async: %s", kw_errname(errno));
+	KW_CHECK(fcntl(wfd, F_GETFD) == 0, "O_CLOEXEC despite _NOCLOEXEC");
+	/* a read shorter than the result is EINVAL */
+	KW_CHECK(wait_readable(wfd, 10) == 1, "no completion");
+	{
+		char small[4];
+
+		KW_CHECK_ERRNO(read(wfd, small, sizeof(small)), EINVAL);
+	}
+	close(wfd);
+	/* without the flag: no completion fd, wait_fd is -1 */
+	fd = open("/dev/null", O_RDONLY);
+	KW_CHECK(close_async(&fd, 1, 0, &wfd) == 1, "close_async: %s",
+		 kw_errname(errno));
+	KW_CHECK(wfd == -1, "wait_fd %d without the flag", wfd);
+	return KW_PASS;
+}
+
+/* O_PATH fds, the /dev/kwish fd the call came through, exit in flight. */
+static int test_special_fds(void)
+{
+	int fd, k, peer = -1, st;
+	pid_t pid;
+	double t;
+
+	KW_TRY(setup());
+	fd = open("/tmp", O_PATH);
+	KW_CHECK_OK(fd);
+	KW_CHECK(close_async(&fd, 1, 0, NULL) == 1, "O_PATH: %s",
+		 kw_errname(errno));
+	KW_CHECK(!fd_open(fd), "O_PATH fd still open");
+
+	k = kwish_open();
+	KW_CHECK_OK(k);
+	{
+		struct kwish_close_async arg = {
+			.size = sizeof(arg), .fds = (uintptr_t)&k, .nr_fds = 1,
+		};
+
+		KW_CHECK(ioctl(k, KWISH_CLOSE_ASYNC, &arg) == 1,
+			 "closing the /dev/kwish fd itself: %s",
+			 kw_errname(errno));
+	}
+	KW_CHECK(!fd_open(k), "/dev/kwish fd still open");
+
+	/* the caller exits while its release is in flight */
+	t = kw_now();
+	pid = fork();
+	KW_CHECK_OK(pid);
+	if (pid == 0) {
+		fd = slow_socket(LINGER, &peer);
+		if (fd < 0)
+			_exit(2);
+		_exit(close_async(&fd, 1, 0, NULL) == 1 ? 0 : 1);
+	}
+	st = kw_wait(pid);
+	t = kw_now() - t;
+	KW_CHECK(st == 0, "child failed (%d)", st);
+	kw_diag("child with a release in flight exited after %.3f s", t);
+	return KW_PASS;
+}
+
+/* ------------------------------------------------------------ errors */
+
+static int test_errno_contract(void)
+{
+	struct kwish_close_async arg = { .size = sizeof(arg) };
+	int a, b, c, fds[3], wfd, ret;
+	struct {
+		struct kwish_close_async a;
+		__u64 tail;
+	} big = { .a = { .size = sizeof(big) } };
+
+	KW_TRY(setup());
+	a = open("/dev/null", O_RDONLY);
+	b = open("/dev/null", O_RDONLY);
+	c = open("/dev/null", O_RDONLY);
+	KW_CHECK(a >= 0 && b >= 0 && c >= 0, "open: %s", kw_errname(errno));
+
+	/* EINVAL: nr_fds 0 and too many, reserved, lone _NOCLOEXEC, flags */
+	KW_CHECK_ERRNO(close_async(&a, 0, 0, NULL), EINVAL);
+	KW_CHECK_ERRNO(close_async(&a, KWISH_CLOSE_ASYNC_MAX_FDS + 1, 0, NULL),
+		       EINVAL);
+	KW_CHECK_ERRNO(close_async(&a, 1, KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC,
+				   NULL), EINVAL);
+	KW_CHECK_ERRNO(close_async(&a, 1, 0x4, NULL), EINVAL);
+	arg.fds = (uintptr_t)&a;
+	arg.nr_fds = 1;
+	arg.__reserved = 1;
+	KW_CHECK_ERRNO(ioctl(kfd, KWISH_CLOSE_ASYNC, &arg), EINVAL);
+	arg.__reserved = 0;
+	arg.size = KWISH_CLOSE_ASYNC_SIZE_VER0 - 1;
+	KW_CHECK_ERRNO(ioctl(kfd, KWISH_CLOSE_ASYNC, &arg), EINVAL);
+	/* E2BIG: a larger struct with a non-zero tail */
+	big.a.fds = (uintptr_t)&a;
+	big.a.nr_fds = 1;
+	big.tail = 1;
+	KW_CHECK_ERRNO(ioctl(kfd, KWISH_CLOSE_ASYNC, &big), E2BIG);
+	/* EFAULT: the argument, the fd array, the wait_fd field */
+	KW_CHECK_ERRNO(ioctl(kfd, KWISH_CLOSE_ASYNC, kw_bad_ptr()), EFAULT);
+	KW_CHECK_ERRNO(close_async(kw_bad_ptr(), 1, 0, NULL), EFAULT);
+	KW_CHECK(fd_open(a), "EINVAL/EFAULT closed fd %d", a);
+
+	/* EBADF for the first fd: nothing closed, no completion fd */
+	fds[0] = -1;
+	fds[1] = a;
+	KW_CHECK_ERRNO(close_async(fds, 2, KWISH_CLOSE_ASYNC_WAITFD, &wfd),
+		       EBADF);
+	KW_CHECK(fd_open(a), "fd after a bad first fd was closed");
+	fds[0] = 100000;
+	KW_CHECK_ERRNO(close_async(fds, 1, 0, NULL), EBADF);
+
+	/* partial: stops at the bad one, returns how many were closed */
+	fds[0] = a;
+	fds[1] = -1;
+	fds[2] = b;
+	ret = close_async(fds, 3, KWISH_CLOSE_ASYNC_WAITFD, &wfd);
+	KW_CHECK(ret == 1, "partial: returned %d (%s)", ret, kw_errname(errno));
+	KW_CHECK(!fd_open(a) && fd_open(b), "partial: wrong fds closed");
+	KW_CHECK(wfd >= 0, "partial: no completion fd");
+	close(wfd);
+	/* the same fd twice: the second copy is EBADF */
+	fds[0] = b;
+	fds[1] = b;
+	KW_CHECK(close_async(fds, 2, 0, NULL) == 1, "duplicate: %s",
+		 kw_errname(errno));
+	KW_CHECK(!fd_open(b), "duplicate: not closed");
+	close(c);
+	return KW_PASS;
+}
+
+/* EMFILE: no fd for the completion fd, and nothing is closed. */
+static int test_emfile(void)
+{
+	struct rlimit rl;
+	int last;
+
+	KW_TRY(setup());
+	/* the lowest free fd: every one below it is in use */
+	last = open("/dev/null", O_RDONLY);
+	KW_CHECK_OK(last);
+	KW_CHECK_OK(getrlimit(RLIMIT_NOFILE, &rl));
+	rl.rlim_cur = last + 1;
+	KW_CHECK_OK(setrlimit(RLIMIT_NOFILE, &rl));
+	KW_CHECK_ERRNO(open("/dev/null", O_RDONLY), EMFILE);
+	KW_CHECK_ERRNO(close_async(&last, 1, KWISH_CLOSE_ASYNC_WAITFD, NULL),
+		       EMFILE);
+	KW_CHECK(fd_open(last), "fd closed although the call failed");
+	KW_CHECK(close_async(&last, 1, 0, NULL) == 1, "without a wait fd: %s",
+		 kw_errname(errno));
+	return KW_PASS;
+}
+
+/* EAGAIN past the per-user limit; the fd stays open. */
+static int test_limit_eagain(void)
+{
+	char old[32];
+	int p1, p2, s1, s2, wfd, ret;
+
+	if (!kw_is_root())
+		return kw_skip("changing the module parameter needs root");
+	KW_TRY(setup());
+	KW_CHECK(kw_read_file(PARAM_MAX_USER, old, sizeof(old)) > 0,
+		 "read %s", PARAM_MAX_USER);
+	s1 = slow_socket(LINGER, &p1);
+	s2 = slow_socket(LINGER, &p2);
+	KW_CHECK(s1 >= 0 && s2 >= 0, "slow sockets: %s", kw_errname(errno));
+	KW_CHECK(kw_write_file(PARAM_MAX_USER, "1") == 0, "set limit");
+	ret = close_async(&s1, 1, KWISH_CLOSE_ASYNC_WAITFD, &wfd);
+	if (ret == 1)
+		ret = close_async(&s2, 1, 0, NULL) == -1 && errno == EAGAIN ?
+		      0 : -1;
+	else
+		ret = -2;
+	kw_write_file(PARAM_MAX_USER, old);
+	KW_CHECK(ret != -2, "first close_async: %s", kw_errname(errno));
+	KW_CHECK(ret == 0, "second close_async was not EAGAIN");
+	KW_CHECK(fd_open(s2), "the refused fd was closed");
+	KW_CHECK(wait_readable(wfd, 10) == 1, "no completion");
+	close(wfd);
+	/* with the file released (and the old limit back) it works */
+	KW_CHECK(close_async(&s2, 1, 0, NULL) == 1, "after release: %s",
+		 kw_errname(errno));
+	close(p1);
+	close(p2);
+	return KW_PASS;
+}
+
+/* ------------------------------------------------------------ rmmod */
+
+static int module_refcnt(void)
+{
+	char buf[32];
+
+	if (kw_read_file("/sys/module/kwish_fs/refcnt", buf, sizeof(buf)) <= 0)
+		return -1;
+	return atoi(buf);
+}
+
+static int module_insert(const char *name)
+{
+	const char *dir = getenv("KWISH_MODULES_DIR");
+	char path[512];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "%s/%s.ko", dir ? dir : "/kwish/modules",
+		 name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	close(fd);
+	return ret;
+}
+
+/*
+ * rmmod while a release is in flight is refused (the module is in use),
+ * after it the references are back and rmmod and a reload are clean.
+ */
+static int test_rmmod_in_flight(void)
+{
+	int peer, fd, wfd, before, during, ret, err;
+
+	if (!kw_is_root())
+		return kw_skip("rmmod needs root");
+	KW_TRY(setup());
+	before = module_refcnt();
+	KW_CHECK(before >= 0, "no /sys/module/kwish_fs/refcnt");
+	fd = slow_socket(LINGER, &peer);
+	KW_CHECK(fd >= 0, "slow socket: %s", kw_errname(errno));
+	KW_CHECK(close_async(&fd, 1, KWISH_CLOSE_ASYNC_WAITFD, &wfd) == 1,
+		 "close_async: %s", kw_errname(errno));
+	during = module_refcnt();
+	ret = syscall(SYS_delete_module, "kwish_fs", O_NONBLOCK);
+	err = errno;
+	if (ret == 0)
+		module_insert("kwish_fs");
+	KW_CHECK(ret == -1 && (err == EWOULDBLOCK || err == EBUSY),
+		 "rmmod during the release: %s",
+		 ret ? kw_errname(err) : "succeeded");
+	KW_CHECK(during == before + 2, "refcnt %d during, %d before", during,
+		 before);
+	KW_CHECK(wait_readable(wfd, 10) == 1, "no completion");
+	close(wfd);
+	close(peer);
+	KW_CHECK(module_refcnt() == before, "refcnt %d after, %d before",
+		 module_refcnt(), before);
+	if (before > 0)
+		return KW_PASS;	/* someone else uses it: do not unload */
+	close(kfd);
+	kfd = -1;
+	ret = syscall(SYS_delete_module, "kwish_fs", O_NONBLOCK);
+	err = errno;
+	KW_CHECK(ret == 0, "rmmod after the release: %s", kw_errname(err));
+	KW_CHECK(module_insert("kwish_fs") == 0, "reload: %s",
+		 kw_errname(errno));
+	KW_TRY(setup());
+	fd = open("/dev/null", O_RDONLY);
+	KW_CHECK(close_async(&fd, 1, 0, NULL) == 1, "after reload: %s",
+		 kw_errname(errno));
+	return KW_PASS;
+}
+
+/* ------------------------------------------------------------ kwishctl */
+
+static char kwishctl_path[PATH_MAX];
+
+static int run(char *const args[])
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execv(args[0], args);
+		_exit(127);
+	}
+	return kw_wait(pid);
+}
+
+static int test_kwishctl(void)
+{
+	char *ok[] = { kwishctl_path, "close-async", "--wait", "7", "--",
+		       "/bin/sh", "-c", "test ! -e /proc/self/fd/7 && exit 5",
+		       NULL };
+	char *badfd[] = { kwishctl_path, "close-async", "99", NULL };
+	char *usage[] = { kwishctl_path, "close-async", "x", NULL };
+	int fd, rc;
+
+	KW_TRY(setup());
+	if (!kw_find_kwishctl(kwishctl_path, sizeof(kwishctl_path)))
+		return kw_skip("kwishctl not found");
+	fd = open("/dev/null", O_RDONLY);
+	KW_CHECK_OK(dup2(fd, 7));
+	rc = run(ok);
+	KW_CHECK(rc == 5, "close-async 7 -- sh: exit %d, want 5", rc);
+	rc = run(badfd);
+	KW_CHECK(rc == 1, "close-async 99: exit %d, want 1", rc);
+	rc = run(usage);
+	KW_CHECK(rc == 2, "close-async x: exit %d, want 2", rc);
+	return KW_PASS;
+}
+
+static const struct kw_test tests[] = {
+	KW_TEST(test_plain_file),
+	KW_TEST(test_sync_close_blocks),
+	KW_TEST(test_slow_release_async),
+	KW_TEST(test_slow_release_as_user),
+	KW_TEST(test_slow_release_in_userns),
+	KW_TEST(test_scm_rights_batch),
+	KW_TEST(test_posix_locks_dropped),
+	KW_TEST(test_dnotify_dropped),
+	KW_TEST(test_waitfd_cloexec),
+	KW_TEST(test_special_fds),
+	KW_TEST(test_errno_contract),
+	KW_TEST(test_emfile),
+	KW_TEST(test_limit_eagain),
+	KW_TEST(test_rmmod_in_flight),
+	KW_TEST(test_kwishctl),
+};
+
+int main(void)
+{
+	return KW_RUN(tests);
+}
