@@ -47,6 +47,23 @@ int __kw_feature_register(struct kw_feature *feature, struct module *owner);
 void kw_feature_unregister(struct kw_feature *feature);
 
 /*
+ * The common case of a feature that needs hooks (or call gates): install
+ * @nr_hooks @hooks all-or-nothing, then register @f as PRESENT with
+ * @reason; if the hooks cannot be installed, register it UNAVAILABLE with
+ * the registry's words why (the module still loads).  Returns 0 or the
+ * registration's error (nothing stays installed then).
+ * kw_feature_teardown() undoes it.  Hooks are declared below.
+ */
+struct kw_hook;
+int __kw_feature_setup(struct kw_feature *f, struct kw_hook *hooks,
+		       unsigned int nr_hooks, const char *reason,
+		       struct module *owner);
+#define kw_feature_setup(f, hooks, n, reason) \
+	__kw_feature_setup(f, hooks, n, reason, THIS_MODULE)
+void kw_feature_teardown(struct kw_feature *f, struct kw_hook *hooks,
+			 unsigned int nr_hooks);
+
+/*
  * Symbol resolution.  kallsyms_lookup_name() is not exported (since v5.7);
  * kwish_core finds it through a kprobe and calls it through a call gate
  * (see below), so this works on IBT kernels too.

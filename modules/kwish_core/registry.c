@@ -142,6 +142,37 @@ void kw_feature_unregister(struct kw_feature *f)
 }
 EXPORT_SYMBOL_NS_GPL(kw_feature_unregister, KWISH);
 
+int __kw_feature_setup(struct kw_feature *f, struct kw_hook *hooks,
+		       unsigned int nr_hooks, const char *reason,
+		       struct module *owner)
+{
+	int err;
+
+	err = __kw_hooks_install(hooks, nr_hooks, owner, f->reason,
+				 sizeof(f->reason));
+	if (err) {
+		/* The module stays loaded; kwishctl status shows f->reason. */
+		f->state = KWISH_STATE_UNAVAILABLE;
+		return __kw_feature_register(f, owner);
+	}
+	f->state = KWISH_STATE_PRESENT;
+	strscpy(f->reason, reason, sizeof(f->reason));
+	err = __kw_feature_register(f, owner);
+	if (err)
+		kw_hooks_remove(hooks, nr_hooks);
+	return err;
+}
+EXPORT_SYMBOL_NS_GPL(__kw_feature_setup, KWISH);
+
+void kw_feature_teardown(struct kw_feature *f, struct kw_hook *hooks,
+			 unsigned int nr_hooks)
+{
+	kw_feature_unregister(f);
+	if (f->state == KWISH_STATE_PRESENT)
+		kw_hooks_remove(hooks, nr_hooks);
+}
+EXPORT_SYMBOL_NS_GPL(kw_feature_teardown, KWISH);
+
 kw_cmd_handler_t kw_registry_get_handler(unsigned int nr, struct module **owner)
 {
 	kw_cmd_handler_t handler = NULL;

@@ -96,17 +96,21 @@ static KW_CALL_GATE void kw_gate_dnotify_flush(struct file *filp,
 {
 }
 
-static struct kw_hook kw_cla_dnotify_gate = {
-	.name = "dnotify_flush gate",
-	.target_fn = kw_gate_dnotify_flush,
-	.dest_sym = "dnotify_flush",
-};
-
 #define kw_dnotify_flush	kw_gate_dnotify_flush
 #else
 /* Without CONFIG_DNOTIFY it is an empty inline. */
 #define kw_dnotify_flush	dnotify_flush
 #endif
+
+static struct kw_hook kw_cla_gates[] = {
+#ifdef CONFIG_DNOTIFY
+	{
+		.name = "dnotify_flush gate",
+		.target_fn = kw_gate_dnotify_flush,
+		.dest_sym = "dnotify_flush",
+	},
+#endif
+};
 
 static struct workqueue_struct *kw_cla_wq;
 
@@ -477,50 +481,19 @@ static struct kw_feature kw_cla_feature = {
 	.nr_cmds = ARRAY_SIZE(kw_cla_cmds),
 };
 
-static int kw_cla_install_gates(char *why, size_t why_len)
-{
-#ifdef CONFIG_DNOTIFY
-	return kw_hooks_install(&kw_cla_dnotify_gate, 1, why, why_len);
-#else
-	return 0;
-#endif
-}
-
-static void kw_cla_remove_gates(void)
-{
-#ifdef CONFIG_DNOTIFY
-	kw_hooks_remove(&kw_cla_dnotify_gate, 1);
-#endif
-}
-
 int kw_fs_close_async_init(void)
 {
-	struct kw_feature *f = &kw_cla_feature;
 	int err;
 
 	kw_cla_wq = alloc_workqueue("kwish_close", WQ_UNBOUND,
 				    WQ_UNBOUND_MAX_ACTIVE);
 	if (!kw_cla_wq)
 		return -ENOMEM;
-
-	err = kw_cla_install_gates(f->reason, sizeof(f->reason));
-	if (err) {
-		/* The module stays loaded; kwishctl status shows f->reason. */
-		f->state = KWISH_STATE_UNAVAILABLE;
-		err = kw_feature_register(f);
-		if (err)
-			destroy_workqueue(kw_cla_wq);
-		return err;
-	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"fd detached and POSIX locks dropped at once; flush and release in a kworker",
-		sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (err) {
-		kw_cla_remove_gates();
+	err = kw_feature_setup(&kw_cla_feature, kw_cla_gates,
+			       ARRAY_SIZE(kw_cla_gates),
+			       "fd detached and POSIX locks dropped at once; flush and release in a kworker");
+	if (err)
 		destroy_workqueue(kw_cla_wq);
-	}
 	return err;
 }
 
@@ -535,5 +508,5 @@ void kw_fs_close_async_exit(void)
 	destroy_workqueue(kw_cla_wq);
 	WARN_ON(kw_cla_total || !hash_empty(kw_cla_users));
 	if (kw_cla_feature.state == KWISH_STATE_PRESENT)
-		kw_cla_remove_gates();
+		kw_hooks_remove(kw_cla_gates, ARRAY_SIZE(kw_cla_gates));
 }

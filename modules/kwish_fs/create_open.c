@@ -72,16 +72,20 @@ static KW_CALL_GATE int kw_gate_security_path_symlink(const struct path *dir,
 	return -EOPNOTSUPP;
 }
 
-static struct kw_hook kw_cro_symlink_gate = {
-	.name = "security_path_symlink gate",
-	.target_fn = kw_gate_security_path_symlink,
-	.dest_sym = "security_path_symlink",
-};
-
 #define kw_security_path_symlink	kw_gate_security_path_symlink
 #else
 #define kw_security_path_symlink	security_path_symlink
 #endif
+
+static struct kw_hook kw_cro_gates[] = {
+#ifdef CONFIG_SECURITY_PATH
+	{
+		.name = "security_path_symlink gate",
+		.target_fn = kw_gate_security_path_symlink,
+		.dest_sym = "security_path_symlink",
+	},
+#endif
+};
 
 /* MKDEV()'s limits: 12 bits of major, MINORBITS (20) of minor. */
 #define KW_CRO_MAJOR_MAX	((1U << (32 - MINORBITS)) - 1)
@@ -331,46 +335,15 @@ static struct kw_feature kw_cro_feature = {
 	.nr_cmds = ARRAY_SIZE(kw_cro_cmds),
 };
 
-static int kw_cro_install_gates(char *why, size_t why_len)
-{
-#ifdef CONFIG_SECURITY_PATH
-	return kw_hooks_install(&kw_cro_symlink_gate, 1, why, why_len);
-#else
-	return 0;
-#endif
-}
-
-static void kw_cro_remove_gates(void)
-{
-#ifdef CONFIG_SECURITY_PATH
-	kw_hooks_remove(&kw_cro_symlink_gate, 1);
-#endif
-}
-
 int kw_fs_create_open_init(void)
 {
-	struct kw_feature *f = &kw_cro_feature;
-	int err;
-
-	err = kw_cro_install_gates(f->reason, sizeof(f->reason));
-	if (err) {
-		/* The module stays loaded; kwishctl status shows f->reason. */
-		f->state = KWISH_STATE_UNAVAILABLE;
-		return kw_feature_register(f);
-	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"vfs_mkdir()/vfs_mknod()/vfs_symlink(), fd from the created dentry",
-		sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (err)
-		kw_cro_remove_gates();
-	return err;
+	return kw_feature_setup(&kw_cro_feature, kw_cro_gates,
+				ARRAY_SIZE(kw_cro_gates),
+				"vfs_mkdir()/vfs_mknod()/vfs_symlink(), fd from the created dentry");
 }
 
 void kw_fs_create_open_exit(void)
 {
-	kw_feature_unregister(&kw_cro_feature);
-	if (kw_cro_feature.state == KWISH_STATE_PRESENT)
-		kw_cro_remove_gates();
+	kw_feature_teardown(&kw_cro_feature, kw_cro_gates,
+			    ARRAY_SIZE(kw_cro_gates));
 }

@@ -276,29 +276,13 @@ static struct kw_feature kw_flt_feature = {
 
 int kw_fs_flock_timeout_init(void)
 {
-	struct kw_feature *f = &kw_flt_feature;
-	int err;
-
-	err = kw_hooks_install(kw_flt_gates, ARRAY_SIZE(kw_flt_gates),
-			       f->reason, sizeof(f->reason));
-	if (err) {
-		/* The module stays loaded; kwishctl status shows f->reason. */
-		f->state = KWISH_STATE_UNAVAILABLE;
-		return kw_feature_register(f);
-	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"flock_lock_inode() with an hrtimer deadline on the lock's wait queue",
-		sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (err)
-		kw_hooks_remove(kw_flt_gates, ARRAY_SIZE(kw_flt_gates));
-	return err;
+	return kw_feature_setup(&kw_flt_feature, kw_flt_gates,
+				ARRAY_SIZE(kw_flt_gates),
+				"flock_lock_inode() with an hrtimer deadline on the lock's wait queue");
 }
 
 void kw_fs_flock_timeout_exit(void)
 {
-	kw_feature_unregister(&kw_flt_feature);
-	if (kw_flt_feature.state == KWISH_STATE_PRESENT)
-		kw_hooks_remove(kw_flt_gates, ARRAY_SIZE(kw_flt_gates));
+	kw_feature_teardown(&kw_flt_feature, kw_flt_gates,
+			    ARRAY_SIZE(kw_flt_gates));
 }

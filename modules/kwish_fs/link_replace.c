@@ -356,29 +356,13 @@ static struct kw_feature kw_lnr_feature = {
 
 int kw_fs_link_replace_init(void)
 {
-	struct kw_feature *f = &kw_lnr_feature;
-	int err;
-
-	err = kw_hooks_install(kw_lnr_gates, ARRAY_SIZE(kw_lnr_gates),
-			       f->reason, sizeof(f->reason));
-	if (err) {
-		/* The module stays loaded; kwishctl status shows f->reason. */
-		f->state = KWISH_STATE_UNAVAILABLE;
-		return kw_feature_register(f);
-	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"vfs_link() to a temporary name and vfs_rename() over the name, under the directory lock",
-		sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (err)
-		kw_hooks_remove(kw_lnr_gates, ARRAY_SIZE(kw_lnr_gates));
-	return err;
+	return kw_feature_setup(&kw_lnr_feature, kw_lnr_gates,
+				ARRAY_SIZE(kw_lnr_gates),
+				"vfs_link() to a temporary name and vfs_rename() over the name, under the directory lock");
 }
 
 void kw_fs_link_replace_exit(void)
 {
-	kw_feature_unregister(&kw_lnr_feature);
-	if (kw_lnr_feature.state == KWISH_STATE_PRESENT)
-		kw_hooks_remove(kw_lnr_gates, ARRAY_SIZE(kw_lnr_gates));
+	kw_feature_teardown(&kw_lnr_feature, kw_lnr_gates,
+			    ARRAY_SIZE(kw_lnr_gates));
 }

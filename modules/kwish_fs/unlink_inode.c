@@ -74,17 +74,21 @@ static KW_CALL_GATE int kw_gate_security_path_rmdir(const struct path *dir,
 	return -EOPNOTSUPP;
 }
 
-static struct kw_hook kw_unl_rmdir_gate = {
-	.name = "security_path_rmdir gate",
-	.target_fn = kw_gate_security_path_rmdir,
-	.dest_sym = "security_path_rmdir",
-};
-
 #define kw_security_path_rmdir	kw_gate_security_path_rmdir
 #else
 /* Without CONFIG_SECURITY_PATH it is an inline that returns 0. */
 #define kw_security_path_rmdir	security_path_rmdir
 #endif
+
+static struct kw_hook kw_unl_gates[] = {
+#ifdef CONFIG_SECURITY_PATH
+	{
+		.name = "security_path_rmdir gate",
+		.target_fn = kw_gate_security_path_rmdir,
+		.dest_sym = "security_path_rmdir",
+	},
+#endif
+};
 
 /*
  * Under the lock of @dir's inode: look @name up, compare, remove.  Sets
@@ -218,46 +222,15 @@ static struct kw_feature kw_unl_feature = {
 	.nr_cmds = ARRAY_SIZE(kw_unl_cmds),
 };
 
-static int kw_unl_install_gates(char *why, size_t why_len)
-{
-#ifdef CONFIG_SECURITY_PATH
-	return kw_hooks_install(&kw_unl_rmdir_gate, 1, why, why_len);
-#else
-	return 0;
-#endif
-}
-
-static void kw_unl_remove_gates(void)
-{
-#ifdef CONFIG_SECURITY_PATH
-	kw_hooks_remove(&kw_unl_rmdir_gate, 1);
-#endif
-}
-
 int kw_fs_unlink_inode_init(void)
 {
-	struct kw_feature *f = &kw_unl_feature;
-	int err;
-
-	err = kw_unl_install_gates(f->reason, sizeof(f->reason));
-	if (err) {
-		/* The module stays loaded; kwishctl status shows f->reason. */
-		f->state = KWISH_STATE_UNAVAILABLE;
-		return kw_feature_register(f);
-	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"inode check and vfs_unlink()/vfs_rmdir() under the directory lock",
-		sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (err)
-		kw_unl_remove_gates();
-	return err;
+	return kw_feature_setup(&kw_unl_feature, kw_unl_gates,
+				ARRAY_SIZE(kw_unl_gates),
+				"inode check and vfs_unlink()/vfs_rmdir() under the directory lock");
 }
 
 void kw_fs_unlink_inode_exit(void)
 {
-	kw_feature_unregister(&kw_unl_feature);
-	if (kw_unl_feature.state == KWISH_STATE_PRESENT)
-		kw_unl_remove_gates();
+	kw_feature_teardown(&kw_unl_feature, kw_unl_gates,
+			    ARRAY_SIZE(kw_unl_gates));
 }
