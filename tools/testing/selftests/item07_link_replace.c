@@ -96,22 +96,6 @@ static int create_at(int at, const char *name)
 	return fd;
 }
 
-static unsigned long ino_at(int at, const char *name)
-{
-	struct stat st;
-
-	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return 0;
-	return st.st_ino;
-}
-
-static unsigned long ino_of(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) < 0 ? 0 : st.st_ino;
-}
-
 static long nlink_of(int fd)
 {
 	struct stat st;
@@ -154,9 +138,9 @@ static int tmp_names_in(const char *path)
 }
 
 #define CHECK_IS(at, name, fd)						\
-	KW_CHECK(ino_at(at, name) == ino_of(fd),			\
-		 "%s is inode %lu, want %lu", name, ino_at(at, name),	\
-		 ino_of(fd))
+	KW_CHECK(kw_ino_at(at, name) == kw_ino_of(fd),			\
+		 "%s is inode %lu, want %lu", name, kw_ino_at(at, name),	\
+		 kw_ino_of(fd))
 
 #define CHECK_NO_TMP(path)						\
 	KW_CHECK(tmp_names_in(path) == 0,				\
@@ -201,7 +185,7 @@ static int test_creates_missing(void)
 	int fd = tmpfile_in("fresh");
 
 	KW_CHECK_OK(fd);
-	KW_CHECK(!ino_at(dfd, "fresh"), "fresh exists");
+	KW_CHECK(!kw_ino_at(dfd, "fresh"), "fresh exists");
 	KW_CHECK_OK(link_replace(fd, dfd, "fresh"));
 	CHECK_IS(dfd, "fresh", fd);
 	KW_CHECK(nlink_of(fd) == 1, "%ld links", nlink_of(fd));
@@ -272,7 +256,7 @@ static int test_enoent_not_linkable(void)
 	KW_CHECK_OK(unlinkat(dfd, "gone", 0));
 	KW_CHECK_ERRNO(link_replace(gone, dfd, "keep"), ENOENT);
 	CHECK_IS(dfd, "keep", old);
-	KW_CHECK(!ino_at(dfd, "keep-missing"), "keep-missing exists");
+	KW_CHECK(!kw_ino_at(dfd, "keep-missing"), "keep-missing exists");
 	CHECK_NO_TMP(dir);
 	close(gone);
 	close(ex);
@@ -370,7 +354,7 @@ static int test_struct_contract(void)
 	big.tail[5] = 0;
 	KW_CHECK_ERRNO(ioctl(kfd, KWISH_LINK_REPLACE, NULL), EFAULT);
 	KW_CHECK_ERRNO(ioctl(kfd, KWISH_LINK_REPLACE, kw_bad_ptr()), EFAULT);
-	KW_CHECK(!ino_at(dfd, "contract"), "contract was linked");
+	KW_CHECK(!kw_ino_at(dfd, "contract"), "contract was linked");
 	KW_CHECK(ioctl(kfd, KWISH_LINK_REPLACE, &big) == 0,
 		 "larger struct with zero tail: %s", kw_errname(errno));
 	CHECK_IS(dfd, "contract", fd);
@@ -417,33 +401,13 @@ static int test_fd_errors(void)
 	KW_CHECK_ERRNO(link_replace(fd, -1, "fds"), EBADF);
 	KW_CHECK_ERRNO(link_replace(fd, 9999, "fds"), EBADF);
 	KW_CHECK_ERRNO(link_replace(fd, ffd, "fds"), ENOTDIR);
-	KW_CHECK(!ino_at(dfd, "fds"), "fds was linked");
+	KW_CHECK(!kw_ino_at(dfd, "fds"), "fds was linked");
 	/* AT_FDCWD: the working directory */
 	KW_CHECK_OK(fchdir(openat(dfd, ".", O_RDONLY | O_DIRECTORY)));
 	KW_CHECK_OK(link_replace(fd, AT_FDCWD, "fds"));
 	CHECK_IS(dfd, "fds", fd);
 	close(ffd);
 	close(fd);
-	return KW_PASS;
-}
-
-/* A private mount namespace (root's, or the user's in a user ns). */
-static int enter_mount_ns(void)
-{
-	int ret;
-
-	if (kw_is_root()) {
-		if (unshare(CLONE_NEWNS) < 0)
-			return kw_fail("unshare(CLONE_NEWNS): %s",
-				       kw_errname(errno));
-	} else {
-		ret = kw_enter_userns(CLONE_NEWNS);
-		if (ret < 0)
-			return kw_skip("no user and mount namespace: %s",
-				       kw_errname(-ret));
-	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return kw_fail("making / private: %s", kw_errname(errno));
 	return KW_PASS;
 }
 
@@ -462,7 +426,7 @@ static int test_mounts(void)
 	KW_CHECK_OK(old);
 	mfd = create_at(dfd, "bsrc/m");
 	KW_CHECK_OK(mfd);
-	KW_TRY(enter_mount_ns());
+	KW_TRY(kw_enter_mount_ns());
 	KW_CHECK_OK(mount(P("bsrc"), P("bmnt"), NULL, MS_BIND, NULL));
 	bind = open(P("bmnt"), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	KW_CHECK_OK(bind);
@@ -565,9 +529,9 @@ static int test_protected_hardlinks(void)
 	pc.dirfd = udir;
 	KW_TRY(kw_run_as_user(user_links_root_file));
 	kw_diag("fs.protected_hardlinks=%.1s: uid %d got %s", val, KW_USER_UID,
-		ino_at(udir, "hl") ? "the link" : "EPERM");
+		kw_ino_at(udir, "hl") ? "the link" : "EPERM");
 	if (val[0] == '1')
-		KW_CHECK(!ino_at(udir, "hl"), "hl was linked");
+		KW_CHECK(!kw_ino_at(udir, "hl"), "hl was linked");
 	close(udir);
 	close(fd);
 	return KW_PASS;
@@ -595,7 +559,7 @@ static int test_foreign_fd_enoent(void)
 		_exit(perm_case());
 	}
 	KW_TRY(kw_wait(pid));
-	KW_CHECK(!ino_at(dfd, "foreign"), "foreign was linked");
+	KW_CHECK(!kw_ino_at(dfd, "foreign"), "foreign was linked");
 	/* root (CAP_DAC_READ_SEARCH) may link another process's fd */
 	if (kw_is_root()) {
 		pid = fork();
@@ -684,7 +648,7 @@ static int test_eperm_sticky_tmp(void)
 	KW_CHECK_OK(fchmod(fd, 0666));
 	pc.name = strrchr(path, '/') + 1;
 	res = kw_run_as_user(user_sticky);
-	KW_CHECK(ino_at(AT_FDCWD, path) == ino_of(fd), "%s was replaced",
+	KW_CHECK(kw_ino_at(AT_FDCWD, path) == kw_ino_of(fd), "%s was replaced",
 		 path);
 	unlink(path);
 	close(fd);
@@ -739,8 +703,8 @@ static int test_userns(void)
 		_exit(ret);
 	}
 	KW_TRY(kw_wait(pid));
-	KW_CHECK(ino_at(dfd, "nsfile"), "nsfile missing");
-	KW_CHECK(!ino_at(dfd, "nsdir/x"), "nsdir/x was linked");
+	KW_CHECK(kw_ino_at(dfd, "nsfile"), "nsfile missing");
+	KW_CHECK(!kw_ino_at(dfd, "nsdir/x"), "nsdir/x was linked");
 	return KW_PASS;
 }
 
@@ -892,30 +856,11 @@ static int test_libkwish(void)
 	return KW_PASS;
 }
 
-/* Run kwishctl link-replace with @argv, stdin from @in_fd. */
-static int run_kwishctl(char *const argv[], int in_fd)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(in_fd >= 0 ? in_fd : null, STDIN_FILENO);
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		execvp("kwishctl", argv);
-		_exit(127);
-	}
-	return kw_wait(pid);
-}
-
 #define KWISHCTL(want, in, ...)						\
 	do {								\
 		char *const __argv[] = { "kwishctl", "link-replace",	\
 					 __VA_ARGS__, NULL };		\
-		int __st = run_kwishctl(__argv, in);			\
+		int __st = kw_run_cmd(__argv, in, NULL, 0);			\
 									\
 		if (__st == 127)					\
 			return kw_skip("kwishctl is not in PATH");	\

@@ -87,28 +87,9 @@ static int mkdir_open_at(int at, const char *name)
 	return openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* Inode number of @name in @at (not followed), 0 if it does not exist. */
-static unsigned long ino_at(int at, const char *name)
-{
-	struct stat st;
-
-	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return 0;
-	return st.st_ino;
-}
-
 static bool exists(const char *name)
 {
-	return ino_at(dfd, name) != 0;
-}
-
-static unsigned long ino_of(int fd)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return 0;
-	return st.st_ino;
+	return kw_ino_at(dfd, name) != 0;
 }
 
 static long nlink_of(int fd)
@@ -122,9 +103,9 @@ static long nlink_of(int fd)
 
 /* Check that @name in the scratch dir is the file @fd refers to. */
 #define CHECK_IS(name, fd)						\
-	KW_CHECK(ino_at(dfd, name) == ino_of(fd),			\
-		 "%s is inode %lu, want %lu", name, ino_at(dfd, name),	\
-		 ino_of(fd))
+	KW_CHECK(kw_ino_at(dfd, name) == kw_ino_of(fd),			\
+		 "%s is inode %lu, want %lu", name, kw_ino_at(dfd, name),	\
+		 kw_ino_of(fd))
 
 static int setup(void)
 {
@@ -198,7 +179,7 @@ static int test_replaced_by_rename_estale(void)
 		_exit(KW_PASS);
 	}
 	KW_TRY(kw_wait(pid));
-	KW_CHECK(exists("replaced") && ino_at(dfd, "replaced") != ino_of(fd),
+	KW_CHECK(exists("replaced") && kw_ino_at(dfd, "replaced") != kw_ino_of(fd),
 		 "the name was not replaced");
 
 	KW_CHECK_ERRNO(unlink_inode(dfd, "replaced", fd, 0), ESTALE);
@@ -729,7 +710,7 @@ static int test_eacces_root_owned_dir(void)
 	pc.inode_fd = openat(pc.dirfd, pc.name, O_PATH | O_CLOEXEC);
 	KW_CHECK_OK(pc.inode_fd);
 	KW_TRY(perm_case_as_user());
-	KW_CHECK(ino_at(pc.dirfd, pc.name) == ino_of(pc.inode_fd),
+	KW_CHECK(kw_ino_at(pc.dirfd, pc.name) == kw_ino_of(pc.inode_fd),
 		 "%s/%s was removed", exe, pc.name);
 	return KW_PASS;
 }
@@ -792,7 +773,7 @@ static int test_eperm_sticky_tmp(void)
 	res = kw_run_as_user(perm_case_as_user);
 	if (res == KW_PASS)
 		res = kw_run_as_user(own_file_in_tmp);
-	KW_CHECK(ino_at(pc.dirfd, pc.name) == ino_of(fd), "%s was removed",
+	KW_CHECK(kw_ino_at(pc.dirfd, pc.name) == kw_ino_of(fd), "%s was removed",
 		 path);
 	unlink(path);
 	close(fd);
@@ -855,29 +836,6 @@ static int test_userns_no_dac_override(void)
 }
 
 /*
- * A private mount namespace: root's own, or for the user one in a new
- * user namespace (where the user is root and may mount).
- */
-static int enter_mount_ns(void)
-{
-	int ret;
-
-	if (kw_is_root()) {
-		if (unshare(CLONE_NEWNS) < 0)
-			return kw_fail("unshare(CLONE_NEWNS): %s",
-				       kw_errname(errno));
-	} else {
-		ret = kw_enter_userns(CLONE_NEWNS);
-		if (ret < 0)
-			return kw_skip("no user and mount namespace: %s",
-				       kw_errname(-ret));
-	}
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
-		return kw_fail("making / private: %s", kw_errname(errno));
-	return KW_PASS;
-}
-
-/*
  * A read-only bind mount: EROFS, as for unlinkat().  The mount inode_fd
  * was opened on does not matter: through the writable mount, the fd
  * opened through the read-only one removes the file.
@@ -891,7 +849,7 @@ static int test_erofs_ro_bind_mount(void)
 	KW_CHECK_OK(fd);
 	close(fd);
 	KW_CHECK_OK(mkdirat(dfd, "romnt", 0755));
-	KW_TRY(enter_mount_ns());
+	KW_TRY(kw_enter_mount_ns());
 	KW_CHECK_OK(mount(P("rosrc"), P("romnt"), NULL, MS_BIND, NULL));
 	KW_CHECK_OK(mount(NULL, P("romnt"), NULL,
 			  MS_REMOUNT | MS_BIND | MS_RDONLY, NULL));
@@ -921,7 +879,7 @@ static int test_ebusy_mountpoint(void)
 	KW_CHECK_OK(mkdirat(dfd, "mp", 0755));
 	under = openat(dfd, "mp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	KW_CHECK_OK(under);
-	KW_TRY(enter_mount_ns());
+	KW_TRY(kw_enter_mount_ns());
 	KW_CHECK_OK(mount("kw10", P("mp"), "tmpfs", 0, NULL));
 	/* The scratch directory as this mount namespace sees it. */
 	ndfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -932,10 +890,10 @@ static int test_ebusy_mountpoint(void)
 	/* What is mounted there is not the entry (another file system). */
 	top = openat(ndfd, "mp", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	KW_CHECK_OK(top);
-	KW_CHECK(ino_at(ndfd, "mp") == ino_of(top), "mp is not the mount");
+	KW_CHECK(kw_ino_at(ndfd, "mp") == kw_ino_of(top), "mp is not the mount");
 	KW_CHECK_ERRNO(unlink_inode(ndfd, "mp", top, KWISH_UNLINK_REMOVEDIR),
 		       EXDEV);
-	KW_CHECK(ino_at(dfd, "mp") == ino_of(under), "mp was removed");
+	KW_CHECK(kw_ino_at(dfd, "mp") == kw_ino_of(under), "mp was removed");
 	close(top);
 	close(ndfd);
 	close(under);
@@ -1166,7 +1124,7 @@ static int test_race_exchange(void)
 				sh->pause = 1;
 				while (sh->paused_gen != sh->pause_gen)
 					sched_yield();
-				if (ino_at(rdfd, "a") == ino_of(x) &&
+				if (kw_ino_at(rdfd, "a") == kw_ino_of(x) &&
 				    renameat2(rdfd, "a", rdfd, "b",
 					      RENAME_EXCHANGE)) {
 					res = kw_fail("exchange: %s",
@@ -1200,13 +1158,13 @@ static int test_race_exchange(void)
 			break;
 		}
 		/* E is gone, X is untouched and is the one entry left. */
-		ia = ino_at(rdfd, "a");
-		ib = ino_at(rdfd, "b");
+		ia = kw_ino_at(rdfd, "a");
+		ib = kw_ino_at(rdfd, "b");
 		if (nlink_of(e) != 0 || nlink_of(x) != lx ||
-		    !!ia == !!ib || (ia ? ia : ib) != ino_of(x)) {
+		    !!ia == !!ib || (ia ? ia : ib) != kw_ino_of(x)) {
 			res = kw_fail("round %u: after removal: nlink E %ld X %ld, a=%lu b=%lu, E=%lu X=%lu",
 				      rounds, nlink_of(e), nlink_of(x), ia, ib,
-				      ino_of(e), ino_of(x));
+				      kw_ino_of(e), kw_ino_of(x));
 			break;
 		}
 		if (unlinkat(rdfd, ia ? "a" : "b", isdir ? AT_REMOVEDIR : 0)) {
@@ -1299,7 +1257,7 @@ static int test_race_rename_over(void)
 			if (nfd < 0)
 				_exit(kw_fail("create %s: %s", name,
 					      kw_errname(errno)));
-			sh->ino[k] = ino_of(nfd);
+			sh->ino[k] = kw_ino_of(nfd);
 			close(nfd);
 			__sync_synchronize();
 			if (renameat(rdfd, name, rdfd, "a"))
@@ -1321,7 +1279,7 @@ static int test_race_rename_over(void)
 			nodel++;	/* just removed, not replaced yet */
 			continue;
 		}
-		ino = ino_of(fd);
+		ino = kw_ino_of(fd);
 		r = unlink_inode(rdfd, "a", fd, 0);
 		if (r == 0) {
 			succ[nsucc++] = ino;
@@ -1406,29 +1364,11 @@ static int test_libkwish(void)
 	return KW_PASS;
 }
 
-/* Run kwishctl with @argv (NULL-terminated); returns its exit status. */
-static int run_kwishctl(char *const argv[])
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-
-		dup2(null, STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		execvp("kwishctl", argv);
-		_exit(127);
-	}
-	return kw_wait(pid);
-}
-
 #define KWISHCTL(want, ...)						\
 	do {								\
 		char *const __argv[] = { "kwishctl", "unlink-inode",	\
 					 __VA_ARGS__, NULL };		\
-		int __st = run_kwishctl(__argv);			\
+		int __st = kw_run_cmd(__argv, -1, NULL, 0);			\
 									\
 		if (__st == 127)					\
 			return kw_skip("kwishctl is not in PATH");	\

@@ -83,26 +83,10 @@ static int mk_syscall(int at, const char *path, __u32 mode,
 	}
 }
 
-static unsigned long ino_at(int at, const char *name)
-{
-	struct stat st;
-
-	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return 0;
-	return st.st_ino;
-}
-
-static unsigned long ino_of(int fd)
-{
-	struct stat st;
-
-	return fstat(fd, &st) < 0 ? 0 : st.st_ino;
-}
-
 #define CHECK_IS(at, name, fd)						\
-	KW_CHECK(ino_at(at, name) == ino_of(fd),			\
-		 "%s is inode %lu, want %lu", name, ino_at(at, name),	\
-		 ino_of(fd))
+	KW_CHECK(kw_ino_at(at, name) == kw_ino_of(fd),			\
+		 "%s is inode %lu, want %lu", name, kw_ino_at(at, name),	\
+		 kw_ino_of(fd))
 
 static int setup(void)
 {
@@ -138,7 +122,7 @@ static int test_directory_fd(void)
 	cfd = openat(fd, "child", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		     0600);
 	KW_CHECK_OK(cfd);
-	KW_CHECK(ino_at(dfd, "d/child") == ino_of(cfd), "d/child missing");
+	KW_CHECK(kw_ino_at(dfd, "d/child") == kw_ino_of(cfd), "d/child missing");
 	close(cfd);
 	close(fd);
 	/* trailing slash allowed for a directory, as mkdir("d2/") */
@@ -220,7 +204,7 @@ static int test_device_nodes(void)
 					   1, 3, 0), EPERM);
 		KW_CHECK_ERRNO(mknodat(dfd, "null", S_IFCHR | 0666,
 				       makedev(1, 3)), EPERM);
-		KW_CHECK(!ino_at(dfd, "null"), "null exists");
+		KW_CHECK(!kw_ino_at(dfd, "null"), "null exists");
 		return KW_PASS;
 	}
 	fd = create_open(dfd, "null", S_IFCHR | 0666, NULL, 1, 3, 0);
@@ -403,7 +387,7 @@ static int test_einval_args(void)
 	KW_CHECK_ERRNO(create_open(dfd, "r", S_IFLNK, "", 0, 0, 0), ENOENT);
 	KW_CHECK_ERRNO(create_open(dfd, "r", S_IFLNK, kw_bad_ptr(), 0, 0, 0),
 		       EFAULT);
-	KW_CHECK(!ino_at(dfd, "r"), "r was created");
+	KW_CHECK(!kw_ino_at(dfd, "r"), "r was created");
 	return KW_PASS;
 }
 
@@ -437,7 +421,7 @@ static int test_struct_contract(void)
 	KW_CHECK_ERRNO(ioctl(kfd, KWISH_CREATE_OPEN, &big), E2BIG);
 	big.tail[0] = 0;
 	KW_CHECK_ERRNO(ioctl(kfd, KWISH_CREATE_OPEN, NULL), EFAULT);
-	KW_CHECK(!ino_at(dfd, "contract"), "contract was created");
+	KW_CHECK(!kw_ino_at(dfd, "contract"), "contract was created");
 	fd = ioctl(kfd, KWISH_CREATE_OPEN, &big);
 	KW_CHECK(fd >= 0, "larger struct with zero tail: %s",
 		 kw_errname(errno));
@@ -458,7 +442,7 @@ static int test_emfile_creates_nothing(void)
 	rl.rlim_cur = rl.rlim_max = top;	/* fds 0..top-1 only */
 	KW_CHECK_OK(setrlimit(RLIMIT_NOFILE, &rl));
 	KW_CHECK_ERRNO(mk("emfile", S_IFDIR | 0755), EMFILE);
-	KW_CHECK(!ino_at(dfd, "emfile"), "emfile was created");
+	KW_CHECK(!kw_ino_at(dfd, "emfile"), "emfile was created");
 	return KW_PASS;
 }
 
@@ -480,7 +464,7 @@ static int test_eacces(void)
 		return kw_skip("root only (needs a directory of root's)");
 	KW_CHECK_OK(mkdirat(dfd, "rootonly", 0755));
 	KW_TRY(kw_run_as_user(user_in_root_dir));
-	KW_CHECK(!ino_at(dfd, "rootonly/x"), "rootonly/x was created");
+	KW_CHECK(!kw_ino_at(dfd, "rootonly/x"), "rootonly/x was created");
 	return KW_PASS;
 }
 
@@ -520,9 +504,9 @@ static int test_userns(void)
 		_exit(KW_PASS);
 	}
 	KW_TRY(kw_wait(pid));
-	KW_CHECK(ino_at(dfd, "nsown"), "nsown missing");
-	KW_CHECK(!ino_at(dfd, "nsnull"), "nsnull exists");
-	KW_CHECK(!ino_at(dfd, "nsdir/x"), "nsdir/x exists");
+	KW_CHECK(kw_ino_at(dfd, "nsown"), "nsown missing");
+	KW_CHECK(!kw_ino_at(dfd, "nsnull"), "nsnull exists");
+	KW_CHECK(!kw_ino_at(dfd, "nsdir/x"), "nsdir/x exists");
 	return KW_PASS;
 }
 
@@ -708,41 +692,11 @@ static int test_libkwish(void)
 	return KW_PASS;
 }
 
-static int run_kwishctl(char *const argv[], char *out, size_t size)
-{
-	int pipefd[2], status;
-	ssize_t n, len = 0;
-	pid_t pid;
-
-	if (pipe(pipefd) < 0)
-		return -1;
-	pid = fork();
-	if (pid < 0)
-		return -1;
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(null, STDIN_FILENO);
-		dup2(pipefd[1], STDOUT_FILENO);
-		dup2(null, STDERR_FILENO);
-		execvp("kwishctl", argv);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	while (len + 1 < (ssize_t)size &&
-	       (n = read(pipefd[0], out + len, size - 1 - len)) > 0)
-		len += n;
-	out[len] = '\0';
-	close(pipefd[0]);
-	status = kw_wait(pid);
-	return status;
-}
-
 #define KWISHCTL(want, ...)						\
 	do {								\
 		char *const __argv[] = { "kwishctl", "create",		\
 					 __VA_ARGS__, NULL };		\
-		int __st = run_kwishctl(__argv, out, sizeof(out));	\
+		int __st = kw_run_cmd(__argv, -1, out, sizeof(out));	\
 									\
 		if (__st == 127)					\
 			return kw_skip("kwishctl is not in PATH");	\
@@ -757,7 +711,7 @@ static int test_kwishctl(void)
 	p = strdup(P("ctl"));
 	KWISHCTL(0, "--mode", "0700", "dir", p);
 	snprintf(want, sizeof(want), "%s: directory, inode %lu, mode 0700",
-		 p, ino_at(dfd, "ctl"));
+		 p, kw_ino_at(dfd, "ctl"));
 	KW_CHECK(!strncmp(out, want, strlen(want)), "printed '%s', want '%s'",
 		 out, want);
 	KWISHCTL(1, "dir", p);				/* EEXIST */

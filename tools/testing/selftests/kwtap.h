@@ -51,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -296,6 +297,93 @@ static inline int kw_enter_userns(int flags)
 		return ret;
 	snprintf(map, sizeof(map), "0 %u 1", gid);
 	return kw_write_file("/proc/self/gid_map", map);
+}
+
+/* The inode number of @name in @at (not followed), 0 if it does not exist. */
+static inline unsigned long kw_ino_at(int at, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return 0;
+	return st.st_ino;
+}
+
+/* The inode number of the file @fd refers to, 0 on error. */
+static inline unsigned long kw_ino_of(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) < 0 ? 0 : st.st_ino;
+}
+
+/*
+ * A private mount namespace to mount in: root's own, or for an
+ * unprivileged caller one in a new user namespace (where it is root).
+ * "/" is made private so nothing propagates out.  Returns a KW_ result.
+ */
+static inline int kw_enter_mount_ns(void)
+{
+	int ret;
+
+	if (kw_is_root()) {
+		if (unshare(CLONE_NEWNS) < 0)
+			return kw_fail("unshare(CLONE_NEWNS): %s",
+				       kw_errname(errno));
+	} else {
+		ret = kw_enter_userns(CLONE_NEWNS);
+		if (ret < 0)
+			return kw_skip("no user and mount namespace: %s",
+				       kw_errname(-ret));
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return kw_fail("making / private: %s", kw_errname(errno));
+	return KW_PASS;
+}
+
+/*
+ * Run @argv (execvp(), so "kwishctl" is found in $PATH) with standard
+ * input from @in_fd (-1: /dev/null), standard error to /dev/null and
+ * standard output into @out (@size bytes, NUL-terminated; NULL: to
+ * /dev/null).  Returns the exit status (127: could not be run), or -1.
+ */
+static inline int kw_run_cmd(char *const argv[], int in_fd, char *out,
+			     size_t size)
+{
+	int pipefd[2] = { -1, -1 };
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (out && pipe2(pipefd, O_CLOEXEC) < 0)
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(in_fd >= 0 ? in_fd : null, STDIN_FILENO);
+		dup2(out ? pipefd[1] : null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (out) {
+		close(pipefd[1]);
+		while (len + 1 < size) {
+			n = read(pipefd[0], out + len, size - 1 - len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			len += n;
+		}
+		out[len] = '\0';
+		close(pipefd[0]);
+	}
+	return kw_wait(pid);
 }
 
 /* An address that faults: a PROT_NONE page (never unmapped). */
