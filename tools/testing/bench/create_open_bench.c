@@ -134,32 +134,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: -n and -r must be positive\n", argv[0]);
 		return 2;
 	}
-	if (!dir) {
-		if (!mkdtemp(tmpl)) {
-			perror("create_open_bench: temporary directory");
-			return 1;
-		}
-		dir = tmpl;
-		made = true;
-	}
-	dir_fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0) {
-		perror(dir);
+	dir_fd = kwb_open_dir(argv[0], &dir, tmpl, &made, O_PATH);
+	if (dir_fd < 0)
 		return 1;
-	}
-
-	kfd = kwish_open();
-	if (kfd < 0) {
-		m[0].b.enabled = false;
-		m[0].b.why_not = kwish_core_missing(errno) ?
-			"/dev/kwish missing (kwish_core not loaded)" :
-			strerror(errno);
-	} else {
+	kfd = kwb_open_kwish(&m[0].b);
+	if (kfd >= 0) {
 		/* One try: is KWISH_CREATE_OPEN there at all? */
 		fd = create_kwish();
 		if (fd < 0) {
-			m[0].b.enabled = false;
-			m[0].b.why_not = kwish_strerror(errno);
+			kwb_disable(&m[0].b, errno);
 		} else {
 			close(fd);
 			unlinkat(dir_fd, NAME, AT_REMOVEDIR);

@@ -10,10 +10,14 @@
 #define KWBENCH_H
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "libkwish.h"
 
 static inline double kwb_now_ns(void)
 {
@@ -78,6 +82,56 @@ static inline void kwb_ratio(const struct kwb_method *a,
 	else
 		printf("%s/%s = %.2f\n", a->name, b->name,
 		       b->best_ns / a->best_ns);
+}
+
+/*
+ * The benchmark's scratch directory: *@dir if the user gave one (-d),
+ * else a new one from the mkdtemp() template @tmpl (then *@dir points to
+ * it and *@made is set, for rmdir() at the end).  Returns an fd of it
+ * opened with @oflags | O_DIRECTORY | O_CLOEXEC, or -1 (said on stderr).
+ */
+static inline int kwb_open_dir(const char *prog, const char **dir, char *tmpl,
+			       bool *made, int oflags)
+{
+	int fd;
+
+	if (!*dir) {
+		if (!mkdtemp(tmpl)) {
+			fprintf(stderr, "%s: temporary directory: %s\n", prog,
+				strerror(errno));
+			return -1;
+		}
+		*dir = tmpl;
+		*made = true;
+	}
+	fd = open(*dir, oflags | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		fprintf(stderr, "%s: %s: %s\n", prog, *dir, strerror(errno));
+	return fd;
+}
+
+/*
+ * /dev/kwish for the kwish method @m: its fd, or -1 with @m disabled and
+ * the reason recorded for the table.
+ */
+static inline int kwb_open_kwish(struct kwb_method *m)
+{
+	int kfd = kwish_open();
+
+	if (kfd < 0) {
+		m->enabled = false;
+		m->why_not = kwish_core_missing(errno) ?
+			"/dev/kwish missing (kwish_core not loaded)" :
+			strerror(errno);
+	}
+	return kfd;
+}
+
+/* The command behind @m failed its first try: disable @m, say why. */
+static inline void kwb_disable(struct kwb_method *m, int err)
+{
+	m->enabled = false;
+	m->why_not = kwish_strerror(err);
 }
 
 #endif /* KWBENCH_H */

@@ -148,31 +148,13 @@ int main(int argc, char **argv)
 	if (!data)
 		return 1;
 	memset(data, 'k', size);
-	if (!dir) {
-		if (!mkdtemp(tmpl)) {
-			perror("link_replace_bench: temporary directory");
-			return 1;
-		}
-		dir = tmpl;
-		made = true;
-	}
-	dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dir_fd < 0) {
-		perror(dir);
+	dir_fd = kwb_open_dir(argv[0], &dir, tmpl, &made, O_RDONLY);
+	if (dir_fd < 0)
 		return 1;
-	}
-
-	kfd = kwish_open();
-	if (kfd < 0) {
-		m[0].b.enabled = false;
-		m[0].b.why_not = kwish_core_missing(errno) ?
-			"/dev/kwish missing (kwish_core not loaded)" :
-			strerror(errno);
-	} else if (replace_kwish() < 0) {
-		/* One try: is KWISH_LINK_REPLACE there at all? */
-		m[0].b.enabled = false;
-		m[0].b.why_not = kwish_strerror(errno);
-	}
+	kfd = kwb_open_kwish(&m[0].b);
+	/* One try: is KWISH_LINK_REPLACE there at all? */
+	if (kfd >= 0 && replace_kwish() < 0)
+		kwb_disable(&m[0].b, errno);
 
 	printf("# link_replace_bench: %s, %ld rounds x %ld replacements of %zu bytes per method, interleaved\n",
 	       dir, rounds, iterations, size);
