@@ -31,6 +31,7 @@ union kw_cmd_buffer {
 	struct kwish_open_regular open_regular;
 	struct kwish_unlink_inode unlink_inode;
 	struct kwish_flock_timeout flock_timeout;
+	struct kwish_flock_watch flock_watch;
 };
 
 #define KW_CMD(_nr, _type, _min, _flags) \
@@ -48,6 +49,9 @@ static const struct kw_cmd_desc kw_cmd_descs[KW_NR_CMDS] = {
 	       KWISH_UNLINK_INODE_SIZE_VER0, KWISH_UNLINK_REMOVEDIR),
 	KW_CMD(KWISH_CMD_FLOCK_TIMEOUT, struct kwish_flock_timeout,
 	       KWISH_FLOCK_TIMEOUT_SIZE_VER0, 0),
+	KW_CMD(KWISH_CMD_FLOCK_WATCH, struct kwish_flock_watch,
+	       KWISH_FLOCK_WATCH_SIZE_VER0,
+	       KWISH_FLOCK_WATCH_NONBLOCK | KWISH_FLOCK_WATCH_NO_CLOEXEC),
 };
 
 /*
@@ -114,6 +118,10 @@ long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		     KWISH_UNLINK_INODE_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kwish_flock_timeout) !=
 		     KWISH_FLOCK_TIMEOUT_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kwish_flock_watch) !=
+		     KWISH_FLOCK_WATCH_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kwish_flock_event) !=
+		     KWISH_FLOCK_EVENT_SIZE_VER0);
 
 	nr = kw_cmd_decode(cmd);
 	if (nr < 0)
