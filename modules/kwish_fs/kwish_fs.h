@@ -8,7 +8,11 @@
 #include <linux/types.h>
 
 struct kw_ucmd;
+struct file_lock;
+struct inode;
+struct kwish_flock_event;
 struct kwish_flock_timeout;
+struct kwish_flock_watch;
 struct task_struct;
 
 /* open_regular.c: a task inside KWISH_OPEN_REGULAR, on the marked list */
@@ -23,6 +27,16 @@ int kw_fs_unlink_inode_init(void);
 void kw_fs_unlink_inode_exit(void);
 int kw_fs_flock_timeout_init(void);
 void kw_fs_flock_timeout_exit(void);
+int kw_fs_flock_notify_init(void);
+void kw_fs_flock_notify_exit(void);
+/*
+ * flock_notify.c: flock_lock_inode() through the call gate @lock_inode,
+ * for kwish_fs's own callers (item 22), whose calls the item-4 hook never
+ * diverts; it keeps watched inodes' release counts right.
+ */
+int kw_fs_flock_lock_inode(struct inode *inode, struct file_lock *request,
+			   int (*lock_inode)(struct inode *,
+					     struct file_lock *));
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Reached by the KUnit tests (kunit/kwish_fs_test.c) only. */
@@ -36,6 +50,11 @@ int kw_flt_check_args(const struct kwish_flock_timeout *arg);
 ktime_t kw_flt_deadline(u64 timeout_ns, ktime_t now);
 ktime_t kw_flt_remaining(ktime_t deadline, ktime_t now);
 long kw_fs_flock_timeout(struct kw_ucmd *ucmd);
+int kw_fln_check_args(const struct kwish_flock_watch *arg);
+bool kw_fln_transition(bool *held, bool held_now);
+bool kw_fln_make_event(u64 releases, u64 seen, bool unlocked_at_arm,
+		       bool held, struct kwish_flock_event *ev);
+long kw_fs_flock_watch(struct kw_ucmd *ucmd);
 #endif
 
 #endif

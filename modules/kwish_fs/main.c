@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kwish_fs: file and lock operations of the wish list
- * (items 4, 7, 8, 10, 19, 22, 24, 34; items 8, 10 and 22 in this release).
+ * (items 4, 7, 8, 10, 19, 22, 24, 34; items 4, 8, 10 and 22 in this
+ * release).
  */
 #include <linux/module.h>
 
@@ -21,8 +22,13 @@ static int __init kw_fs_init(void)
 	err = kw_fs_flock_timeout_init();
 	if (err)
 		goto err_unl;
+	err = kw_fs_flock_notify_init();
+	if (err)
+		goto err_flt;
 	return 0;
 
+err_flt:
+	kw_fs_flock_timeout_exit();
 err_unl:
 	kw_fs_unlink_inode_exit();
 err_oreg:
@@ -32,6 +38,7 @@ err_oreg:
 
 static void __exit kw_fs_exit(void)
 {
+	kw_fs_flock_notify_exit();
 	kw_fs_flock_timeout_exit();
 	kw_fs_unlink_inode_exit();
 	kw_fs_open_regular_exit();
@@ -39,6 +46,6 @@ static void __exit kw_fs_exit(void)
 
 module_init(kw_fs_init);
 module_exit(kw_fs_exit);
-MODULE_DESCRIPTION("kwish: file and lock operations (O_REGULAR, unlink if inode, flock timeout, ...)");
+MODULE_DESCRIPTION("kwish: file and lock operations (O_REGULAR, unlink if inode, flock timeout, flock release watch, ...)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(KWISH);
