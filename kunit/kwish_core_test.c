@@ -26,15 +26,19 @@
 
 static const unsigned int kwt_cmds[] = {
 	KWISH_STATUS, KWISH_OPEN_REGULAR, KWISH_UNLINK_INODE,
-	KWISH_FLOCK_TIMEOUT,
+	KWISH_FLOCK_TIMEOUT, KWISH_FLOCK_WATCH,
 };
 
 static const u32 kwt_min_size[] = {
 	KWISH_STATUS_SIZE_VER0, KWISH_OPEN_REGULAR_SIZE_VER0,
 	KWISH_UNLINK_INODE_SIZE_VER0, KWISH_FLOCK_TIMEOUT_SIZE_VER0,
+	KWISH_FLOCK_WATCH_SIZE_VER0,
 };
 
-static const u32 kwt_valid_flags[] = { 0, 0, KWISH_UNLINK_REMOVEDIR, 0 };
+static const u32 kwt_valid_flags[] = {
+	0, 0, KWISH_UNLINK_REMOVEDIR, 0,
+	KWISH_FLOCK_WATCH_NONBLOCK | KWISH_FLOCK_WATCH_NO_CLOEXEC,
+};
 
 /* The request numbers are uapi: they never change. */
 static void kwt_uapi_numbers(struct kunit *test)
