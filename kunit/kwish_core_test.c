@@ -27,19 +27,26 @@
 static const unsigned int kwt_cmds[] = {
 	KWISH_STATUS, KWISH_OPEN_REGULAR, KWISH_UNLINK_INODE,
 	KWISH_FLOCK_TIMEOUT, KWISH_LINK_REPLACE, KWISH_CREATE_OPEN,
-	KWISH_CLOSE_ASYNC,
+	KWISH_CLOSE_ASYNC, KWISH_FLOCK_WATCH,
 };
 
 static const u32 kwt_min_size[] = {
 	KWISH_STATUS_SIZE_VER0, KWISH_OPEN_REGULAR_SIZE_VER0,
 	KWISH_UNLINK_INODE_SIZE_VER0, KWISH_FLOCK_TIMEOUT_SIZE_VER0,
 	KWISH_LINK_REPLACE_SIZE_VER0, KWISH_CREATE_OPEN_SIZE_VER0,
+	KWISH_CLOSE_ASYNC_SIZE_VER0, KWISH_FLOCK_WATCH_SIZE_VER0,
 };
 
 static const u32 kwt_valid_flags[] = {
 	0, 0, KWISH_UNLINK_REMOVEDIR, 0, 0, KWISH_CREATE_OPEN_NOCLOEXEC,
 	KWISH_CLOSE_ASYNC_WAITFD | KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC,
+	KWISH_FLOCK_WATCH_NONBLOCK | KWISH_FLOCK_WATCH_NO_CLOEXEC,
 };
+
+/* One entry per command in each table, or the build fails. */
+static_assert(ARRAY_SIZE(kwt_cmds) == KWISH_CMD_END - KWISH_CMD_BASE);
+static_assert(ARRAY_SIZE(kwt_min_size) == ARRAY_SIZE(kwt_cmds));
+static_assert(ARRAY_SIZE(kwt_valid_flags) == ARRAY_SIZE(kwt_cmds));
 
 /* The request numbers are uapi: they never change. */
 static void kwt_uapi_numbers(struct kunit *test)
@@ -52,6 +59,7 @@ static void kwt_uapi_numbers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, KWISH_LINK_REPLACE, 0xBA84U);
 	KUNIT_EXPECT_EQ(test, KWISH_CREATE_OPEN, 0xBA85U);
 	KUNIT_EXPECT_EQ(test, KWISH_CLOSE_ASYNC, 0xBA86U);
+	KUNIT_EXPECT_EQ(test, KWISH_FLOCK_WATCH, 0xBA87U);
 	KUNIT_EXPECT_EQ(test, ARRAY_SIZE(kwt_cmds),
 			(size_t)(KWISH_CMD_END - KWISH_CMD_BASE));
 }

@@ -9,6 +9,11 @@
  *   kwish_fs_flock_timeout item 22: operation and reserved-field checks,
  *                          the deadline arithmetic, the order of the
  *                          argument checks
+ *   kwish_fs_link_replace  item 7: uapi, the order of the argument checks
+ *   kwish_fs_create_open   item 34: argument checks, the fd's open flags
+ *   kwish_fs_flock_notify  item 4: argument and fd-flag checks, the
+ *                          release state machine, the read() record, the
+ *                          order of the argument checks
  *   kwish_fs_close_async   item 19: uapi layout, argument checks and
  *                          their order, the per-user and total limits
  *                          of files in flight
@@ -661,8 +666,128 @@ static struct kunit_suite kwt_cla_suite = {
 	.test_cases = kwt_cla_cases,
 };
 
+/* ------------------------------------------------------------ item 4 */
+
+static void kwt_fln_uapi(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, sizeof(struct kwish_flock_watch),
+			(size_t)KWISH_FLOCK_WATCH_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kwish_flock_event),
+			(size_t)KWISH_FLOCK_EVENT_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, offsetof(struct kwish_flock_event, releases),
+			(size_t)8);
+	KUNIT_EXPECT_EQ(test, KWISH_FLOCK_WATCH & 0xff,
+			(unsigned int)KWISH_CMD_FLOCK_WATCH);
+	KUNIT_EXPECT_EQ(test, KWISH_FLOCK_WATCH_NONBLOCK &
+			KWISH_FLOCK_WATCH_NO_CLOEXEC, 0);
+}
+
+static void kwt_fln_args(struct kunit *test)
+{
+	struct kwish_flock_watch arg = { .size = sizeof(arg) };
+
+	KUNIT_EXPECT_EQ(test, kw_fln_check_args(&arg), O_RDONLY | O_CLOEXEC);
+	arg.flags = KWISH_FLOCK_WATCH_NONBLOCK;
+	KUNIT_EXPECT_EQ(test, kw_fln_check_args(&arg),
+			O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	arg.flags = KWISH_FLOCK_WATCH_NO_CLOEXEC;
+	KUNIT_EXPECT_EQ(test, kw_fln_check_args(&arg), O_RDONLY);
+	arg.flags |= KWISH_FLOCK_WATCH_NONBLOCK;
+	KUNIT_EXPECT_EQ(test, kw_fln_check_args(&arg), O_RDONLY | O_NONBLOCK);
+	arg.__reserved = 1;
+	KUNIT_EXPECT_EQ(test, kw_fln_check_args(&arg), -EINVAL);
+	arg.__reserved = 0x80000000u;
+	KUNIT_EXPECT_EQ(test, kw_fln_check_args(&arg), -EINVAL);
+}
+
+/* Only "held" followed by "not held" is a release of the last lock. */
+static void kwt_fln_transition(struct kunit *test)
+{
+	bool held = false;
+
+	KUNIT_EXPECT_FALSE(test, kw_fln_transition(&held, false));
+	KUNIT_EXPECT_FALSE(test, held);
+	KUNIT_EXPECT_FALSE(test, kw_fln_transition(&held, true));
+	KUNIT_EXPECT_TRUE(test, held);
+	/* another LOCK_SH holder came and went: still held */
+	KUNIT_EXPECT_FALSE(test, kw_fln_transition(&held, true));
+	KUNIT_EXPECT_TRUE(test, kw_fln_transition(&held, false));
+	KUNIT_EXPECT_FALSE(test, held);
+	/* a second sample of the same state fires nothing */
+	KUNIT_EXPECT_FALSE(test, kw_fln_transition(&held, false));
+}
+
+static void kwt_fln_event(struct kunit *test)
+{
+	struct kwish_flock_event ev;
+
+	/* nothing pending */
+	KUNIT_EXPECT_FALSE(test, kw_fln_make_event(5, 5, false, false, &ev));
+	KUNIT_EXPECT_FALSE(test, kw_fln_make_event(0, 0, false, true, &ev));
+	/* armed while unlocked */
+	KUNIT_ASSERT_TRUE(test, kw_fln_make_event(0, 0, true, false, &ev));
+	KUNIT_EXPECT_EQ(test, ev.size, (u32)sizeof(ev));
+	KUNIT_EXPECT_EQ(test, ev.releases, 0ULL);
+	KUNIT_EXPECT_EQ(test, ev.flags, (u32)KWISH_FLOCK_EVENT_UNLOCKED_AT_ARM);
+	/* ... and locked again by the time of the read */
+	KUNIT_ASSERT_TRUE(test, kw_fln_make_event(0, 0, true, true, &ev));
+	KUNIT_EXPECT_EQ(test, ev.flags, (u32)(KWISH_FLOCK_EVENT_UNLOCKED_AT_ARM |
+					      KWISH_FLOCK_EVENT_LOCKED));
+	/* releases since the last read */
+	KUNIT_ASSERT_TRUE(test, kw_fln_make_event(7, 4, false, false, &ev));
+	KUNIT_EXPECT_EQ(test, ev.releases, 3ULL);
+	KUNIT_EXPECT_EQ(test, ev.flags, 0U);
+	/* the counter wraps like any u64 difference */
+	KUNIT_ASSERT_TRUE(test, kw_fln_make_event(1, U64_MAX, false, true,
+						  &ev));
+	KUNIT_EXPECT_EQ(test, ev.releases, 2ULL);
+	KUNIT_EXPECT_EQ(test, ev.flags, (u32)KWISH_FLOCK_EVENT_LOCKED);
+}
+
+/* The reserved field before the fd: a bad fd is only seen after it. */
+static void kwt_fln_argument_order(struct kunit *test)
+{
+	struct kwish_flock_watch arg = {
+		.size = sizeof(arg), .fd = -1, .__reserved = 1,
+	};
+	struct kw_ucmd ucmd = { .cmd = &arg, .user_size = sizeof(arg) };
+
+	KUNIT_EXPECT_EQ(test, kw_fs_flock_watch(&ucmd), -EINVAL);
+	arg.__reserved = 0;
+	KUNIT_EXPECT_EQ(test, kw_fs_flock_watch(&ucmd), -EBADF);
+	arg.fd = INT_MAX;
+	KUNIT_EXPECT_EQ(test, kw_fs_flock_watch(&ucmd), -EBADF);
+}
+
+static void kwt_fln_registered(struct kunit *test)
+{
+	struct kwish_feature e;
+
+	kw_registry_fill(4, &e);
+	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
+	KUNIT_EXPECT_STREQ(test, e.name, "flock_notify");
+	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
+			    e.reason);
+}
+
+static struct kunit_case kwt_fln_cases[] = {
+	KUNIT_CASE(kwt_fln_uapi),
+	KUNIT_CASE(kwt_fln_args),
+	KUNIT_CASE(kwt_fln_transition),
+	KUNIT_CASE(kwt_fln_event),
+	KUNIT_CASE(kwt_fln_argument_order),
+	KUNIT_CASE(kwt_fln_registered),
+	{}
+};
+
+static struct kunit_suite kwt_fln_suite = {
+	.name = "kwish_fs_flock_notify",
+	.test_cases = kwt_fln_cases,
+};
+
 kunit_test_suites(&kwt_oreg_suite, &kwt_unl_suite, &kwt_flt_suite,
-		  &kwt_lnr_suite, &kwt_cro_suite, &kwt_cla_suite);
+		  &kwt_lnr_suite, &kwt_cro_suite, &kwt_cla_suite,
+		  &kwt_fln_suite);
 
 MODULE_DESCRIPTION("KUnit tests of kwish_fs");
 MODULE_LICENSE("GPL");

@@ -34,6 +34,7 @@ union kw_cmd_buffer {
 	struct kwish_link_replace link_replace;
 	struct kwish_create_open create_open;
 	struct kwish_close_async close_async;
+	struct kwish_flock_watch flock_watch;
 };
 
 #define KW_CMD(_nr, _type, _min, _flags) \
@@ -58,6 +59,9 @@ static const struct kw_cmd_desc kw_cmd_descs[KW_NR_CMDS] = {
 	KW_CMD(KWISH_CMD_CLOSE_ASYNC, struct kwish_close_async,
 	       KWISH_CLOSE_ASYNC_SIZE_VER0,
 	       KWISH_CLOSE_ASYNC_WAITFD | KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC),
+	KW_CMD(KWISH_CMD_FLOCK_WATCH, struct kwish_flock_watch,
+	       KWISH_FLOCK_WATCH_SIZE_VER0,
+	       KWISH_FLOCK_WATCH_NONBLOCK | KWISH_FLOCK_WATCH_NO_CLOEXEC),
 };
 
 /*
@@ -130,6 +134,10 @@ long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		     KWISH_CREATE_OPEN_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kwish_close_async) !=
 		     KWISH_CLOSE_ASYNC_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kwish_flock_watch) !=
+		     KWISH_FLOCK_WATCH_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kwish_flock_event) !=
+		     KWISH_FLOCK_EVENT_SIZE_VER0);
 
 	nr = kw_cmd_decode(cmd);
 	if (nr < 0)

@@ -180,7 +180,9 @@ static int kw_flt_lock_wait(struct inode *inode, struct file_lock *fl,
 
 	might_sleep();
 	for (;;) {
-		err = kw_gate_flock_lock_inode(inode, fl);
+		/* through item 4, which counts the releases of watched inodes */
+		err = kw_fs_flock_lock_inode(inode, fl,
+					     kw_gate_flock_lock_inode);
 		if (err != FILE_LOCK_DEFERRED)
 			break;
 		/*

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kwish_fs: file and lock operations of the wish list
- * (items 4, 7, 8, 10, 19, 22, 24, 34; items 7, 8, 10, 19, 22 and 34 in
- * this release).
+ * (items 4, 7, 8, 10, 19, 22, 24, 34; items 4, 7, 8, 10, 19, 22 and 34
+ * in this release).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -21,6 +21,7 @@ static const struct {
 	{ kw_fs_link_replace_init,	kw_fs_link_replace_exit },
 	{ kw_fs_create_open_init,	kw_fs_create_open_exit },
 	{ kw_fs_close_async_init,	kw_fs_close_async_exit },
+	{ kw_fs_flock_notify_init,	kw_fs_flock_notify_exit },
 };
 
 static int __init kw_fs_init(void)
@@ -51,6 +52,6 @@ static void __exit kw_fs_exit(void)
 
 module_init(kw_fs_init);
 module_exit(kw_fs_exit);
-MODULE_DESCRIPTION("kwish: file and lock operations (O_REGULAR, link-replace, create-and-open, async close, ...)");
+MODULE_DESCRIPTION("kwish: file and lock operations (O_REGULAR, link-replace, create-and-open, async close, flock release watch, ...)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(KWISH);

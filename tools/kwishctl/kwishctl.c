@@ -11,18 +11,20 @@
  *   kwishctl link-replace [--fd N] [--mode MODE] [--no-sync] PATH
  *   kwishctl create [--mode MODE] [--owner UID:GID] TYPE [ARG] PATH
  *   kwishctl close-async [--wait] [--verbose] FD... [-- COMMAND [ARGS...]]
+ *   kwishctl flock-watch [options] PATH|--fd N
  *   kwishctl help | version
  *
  * Exit status: 0 ok, 1 the operation failed, 2 usage error, 3 /dev/kwish
  * missing (kwish_core not loaded), 4 feature not available (EOPNOTSUPP),
  * 5 unlink-inode: PATH refers to another inode (ESTALE), nothing removed,
  * 6 flock: the lock was not acquired in time (or -E N); with a COMMAND,
- * the command's exit status.
+ * the command's exit status; flock-watch: still locked at the timeout.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -128,6 +130,15 @@ static void usage(FILE *f)
 "      -w, --wait           wait until the releases are done and report\n"
 "                           the first flush error, if any\n"
 "      -v, --verbose        say how long closing and releasing took\n"
+"  flock-watch [OPTIONS] PATH|--fd N\n"
+"                           wait until the last flock() lock of PATH's inode\n"
+"                           is released (item 4), e.g. a block device a\n"
+"                           formatter holds LOCK_EX on; exits 0 at once if\n"
+"                           nothing is locked\n"
+"      -w, --timeout DURATION  give up after DURATION (exit 6)\n"
+"      -r, --release       wait for a release even if nothing is locked now\n"
+"      -n, --count N       exit after N releases (0: never); default 1\n"
+"      -q, --quiet         print nothing; the exit status tells\n"
 "  help                     show this help\n"
 "  version                  show the kwishctl version\n"
 "\n"
@@ -135,7 +146,8 @@ static void usage(FILE *f)
 "3 /dev/kwish missing (kwish_core not loaded),\n"
 "4 feature not available (module not loaded or unavailable),\n"
 "5 unlink-inode: PATH refers to another inode, nothing removed,\n"
-"6 flock: lock not acquired in time (-E); else COMMAND's exit status.\n",
+"6 flock: lock not acquired in time (-E); else COMMAND's exit status;\n"
+"  flock-watch: still locked when the timeout ran out.\n",
 		prog, KWISH_ITEM_MAX);
 }
 
@@ -1461,6 +1473,190 @@ static int cmd_close_async(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- */
+/* flock-watch                                                       */
+
+static const char *flock_watch_error(int err)
+{
+	switch (err) {
+	case EBADF:
+		return "bad file descriptor (not open, O_PATH, or opened neither for reading nor writing)";
+	case EOPNOTSUPP:
+		return "flock release notification not available: kwish_fs not loaded or unavailable, or a file system with its own locking (NFS, FUSE, ...)";
+	case ENOTTY:
+		return "kwish_core does not know KWISH_FLOCK_WATCH (older than this kwishctl)";
+	default:
+		return strerror(err);
+	}
+}
+
+/*
+ * Open PATH to watch it: read-only (what flock(1) uses), without
+ * blocking on FIFOs or taking a controlling tty; write-only if that is
+ * all the caller may do.
+ */
+static int flock_watch_open(const char *path)
+{
+	int flags = O_NOCTTY | O_NONBLOCK | O_CLOEXEC;
+	int fd;
+
+	fd = open(path, O_RDONLY | flags);
+	if (fd < 0 && errno == EACCES)
+		fd = open(path, O_WRONLY | flags);
+	return fd;
+}
+
+/* The milliseconds left until @deadline_s (CLOCK_MONOTONIC), for poll(). */
+static int ms_left(double deadline_s)
+{
+	struct timespec now;
+	double left;
+
+	if (deadline_s < 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left = deadline_s - (now.tv_sec + now.tv_nsec / 1e9);
+	if (left <= 0)
+		return 0;
+	return left > INT_MAX / 1000 ? INT_MAX : (int)(left * 1000) + 1;
+}
+
+static int cmd_flock_watch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 'w' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ "release", no_argument, NULL, 'r' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "fd", required_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	uint64_t timeout = UINT64_MAX, total = 0;
+	bool need_release = false, quiet = false;
+	long n, count = 1, in_fd = -1;
+	struct kwish_flock_event ev;
+	const char *target;
+	struct timespec t0;
+	double deadline = -1;
+	int c, fd, wfd, err;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:w:rn:f:qh", opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (parse_duration(optarg, &timeout))
+				return usage_error("flock-watch: bad DURATION '%s' (e.g. 10, 1.5, 250ms, 2min, infinity)",
+						   optarg);
+			break;
+		case 'r':
+			need_release = true;
+			break;
+		case 'n':
+			if (!parse_decimal(optarg, INT_MAX, &count))
+				return usage_error("flock-watch: bad count '%s'",
+						   optarg);
+			break;
+		case 'f':
+			if (!parse_decimal(optarg, INT_MAX, &in_fd))
+				return usage_error("flock-watch: bad fd '%s'",
+						   optarg);
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("flock-watch", argv, c);
+		}
+	}
+	if (in_fd >= 0) {
+		if (optind != argc)
+			return usage_error("flock-watch: give PATH or --fd, not both");
+		target = "fd";
+		fd = in_fd;
+	} else {
+		if (optind + 1 != argc)
+			return usage_error("flock-watch: need one PATH (or --fd N)");
+		target = argv[optind];
+		fd = flock_watch_open(target);
+		if (fd < 0) {
+			fprintf(stderr, "%s: cannot open %s: %s\n", prog,
+				target, strerror(errno));
+			return EXIT_FAILED;
+		}
+	}
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (timeout < UINT64_MAX / 2)
+		deadline = t0.tv_sec + t0.tv_nsec / 1e9 + timeout / 1e9;
+	wfd = kwish_flock_watch(fd, KWISH_FLOCK_WATCH_NONBLOCK);
+	err = errno;
+	if (in_fd < 0)
+		close(fd);	/* the watch does not need it */
+	if (wfd < 0) {
+		if (kwish_last_iface() == KWISH_IFACE_NONE)
+			return kwish_dev_error(err);
+		fprintf(stderr, "%s: %s: %s (%s)\n", prog, target,
+			flock_watch_error(err), kwish_errno_name(err));
+		return err == EOPNOTSUPP ? EXIT_NO_FEATURE : EXIT_FAILED;
+	}
+
+	for (;;) {
+		struct pollfd p = { .fd = wfd, .events = POLLIN };
+
+		n = poll(&p, 1, ms_left(deadline));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "%s: poll: %s\n", prog,
+				strerror(errno));
+			close(wfd);
+			return EXIT_FAILED;
+		}
+		if (n == 0) {
+			if (!quiet)
+				fprintf(stderr, "%s: %s: still locked after the timeout\n",
+					prog, target);
+			close(wfd);
+			return EXIT_CONFLICT;
+		}
+		if (kwish_flock_watch_read(wfd, &ev)) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			fprintf(stderr, "%s: read: %s\n", prog,
+				strerror(errno));
+			close(wfd);
+			return EXIT_FAILED;
+		}
+		if (!ev.releases && !need_release) {
+			if (!quiet)
+				printf("%s: not locked\n", target);
+			break;
+		}
+		if (!ev.releases)
+			continue;
+		total += ev.releases;
+		if (!quiet) {
+			printf("%s: released%s after %.6f s (%llu release%s)\n",
+			       target,
+			       ev.flags & KWISH_FLOCK_EVENT_LOCKED ?
+			       ", locked again" : "", elapsed(&t0),
+			       (unsigned long long)total, total == 1 ? "" : "s");
+			fflush(stdout);
+		}
+		if (count && total >= (uint64_t)count)
+			break;
+	}
+	close(wfd);
+	return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {
@@ -1485,6 +1681,8 @@ int main(int argc, char **argv)
 		return cmd_create(argc - 1, argv + 1);
 	if (!strcmp(cmd, "close-async"))
 		return cmd_close_async(argc - 1, argv + 1);
+	if (!strcmp(cmd, "flock-watch"))
+		return cmd_flock_watch(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		usage(stdout);

@@ -267,6 +267,37 @@ int kwish_close_async(const int *fds, unsigned int nr, int *wait_fd)
 	return kwish_close_async_kfd(-1, fds, nr, wait_fd);
 }
 
+int kwish_flock_watch_kfd(int kfd, int fd, unsigned int flags)
+{
+	struct kwish_flock_watch arg = {
+		.size = sizeof(arg),
+		.flags = flags,
+		.fd = fd,
+	};
+
+	return kwish_ioctl(kfd, KWISH_FLOCK_WATCH, &arg);
+}
+
+int kwish_flock_watch(int fd, unsigned int flags)
+{
+	return kwish_flock_watch_kfd(-1, fd, flags);
+}
+
+int kwish_flock_watch_read(int wfd, struct kwish_flock_event *ev)
+{
+	ssize_t n;
+
+	memset(ev, 0, sizeof(*ev));
+	n = read(wfd, ev, sizeof(*ev));
+	if (n < 0)
+		return -1;
+	if (n < KWISH_FLOCK_EVENT_SIZE_VER0) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
 const char *kwish_state_name(unsigned int state)
 {
 	switch (state) {

@@ -175,6 +175,28 @@ int kwish_close_async(const int *fds, unsigned int nr, int *wait_fd);
 int kwish_close_async_kfd(int kfd, const int *fds, unsigned int nr,
 			  int *wait_fd);
 
+/*
+ * Item 4, notification when the last flock() lock of an inode is
+ * released: a watch fd for the inode of @fd (an fd opened for reading or
+ * writing, as flock(2) needs).  @flags: KWISH_FLOCK_WATCH_NONBLOCK,
+ * KWISH_FLOCK_WATCH_NO_CLOEXEC (O_CLOEXEC is the default).  The watch is
+ * readable (poll) when the last lock was released since the previous
+ * read, or at once if nothing was locked when it was armed; read it with
+ * kwish_flock_watch_read().  Returns the watch fd or -1: EBADF, EINVAL,
+ * the other errors of KWISH_FLOCK_WATCH (<linux/kwish.h>): EOPNOTSUPP if
+ * kwish_fs is not loaded or the file system has its own flock method, the
+ * kwish_open() errno if /dev/kwish cannot be opened.  No kernel has this
+ * natively: it always uses /dev/kwish.
+ */
+int kwish_flock_watch(int fd, unsigned int flags);
+/* The same with an fd from kwish_open() (-1: open one for this call). */
+int kwish_flock_watch_kfd(int kfd, int fd, unsigned int flags);
+/*
+ * read() one struct kwish_flock_event from a watch fd (blocks unless the
+ * watch is non-blocking).  Returns 0 or -1 (EAGAIN, EINTR, ...).
+ */
+int kwish_flock_watch_read(int wfd, struct kwish_flock_event *ev);
+
 /* "not-implemented", "not-loaded", "present", "native", "unavailable". */
 const char *kwish_state_name(unsigned int state);
 /* "EFTYPE", "ENOTTY", ... ("E?" for unknown values). */

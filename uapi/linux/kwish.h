@@ -57,6 +57,7 @@ enum kwish_cmd {
 	KWISH_CMD_LINK_REPLACE,			/* item 7, kwish_fs */
 	KWISH_CMD_CREATE_OPEN,			/* item 34, kwish_fs */
 	KWISH_CMD_CLOSE_ASYNC,			/* item 19, kwish_fs */
+	KWISH_CMD_FLOCK_WATCH,			/* item 4, kwish_fs */
 	KWISH_CMD_END,
 };
 
@@ -579,5 +580,120 @@ struct kwish_close_async_result {
 };
 
 #define KWISH_CLOSE_ASYNC	_IO(KWISH_TYPE, KWISH_CMD_CLOSE_ASYNC)
+
+/* ------------------------------------------------------------------ */
+/* Item 4: notification when the last BSD (flock) lock is released.    */
+
+/*
+ * The wish list asks for "an inotify event or similar" when the last
+ * flock() lock of an inode goes away (udev re-probes a block device when
+ * the tool that held LOCK_EX on it lets go, see systemd.io's
+ * BLOCK_DEVICE_LOCKING).  No kernel interface has been posted; kwish
+ * returns a pollable watch fd rather than extending inotify, which has no
+ * room for it (its event mask is full of file-content events, and its
+ * watches need only search permission on the path, not an open fd).
+ */
+
+/* Flags of KWISH_FLOCK_WATCH */
+#define KWISH_FLOCK_WATCH_NONBLOCK	0x1	/* O_NONBLOCK on the watch fd */
+#define KWISH_FLOCK_WATCH_NO_CLOEXEC	0x2	/* no O_CLOEXEC on the watch fd */
+
+/*
+ * struct kwish_flock_watch - argument of KWISH_FLOCK_WATCH
+ * @size:       sizeof(struct kwish_flock_watch)
+ * @flags:      KWISH_FLOCK_WATCH_NONBLOCK, KWISH_FLOCK_WATCH_NO_CLOEXEC;
+ *              any other bit is EINVAL
+ * @fd:         an fd of the inode to watch, as flock(2) needs it: not
+ *              O_PATH, opened for reading or for writing.  Locks are per
+ *              inode: two device nodes of one block device are two inodes
+ *              (as for flock(2) itself).
+ * @__reserved: must be 0
+ *
+ * Returns a new fd, the watch (O_RDONLY, O_CLOEXEC unless
+ * KWISH_FLOCK_WATCH_NO_CLOEXEC), that becomes readable (poll, select,
+ * epoll: EPOLLIN | EPOLLRDNORM) when the last flock() lock of @fd's inode
+ * is released: by flock(LOCK_UN), by the close() of the last fd of the
+ * open file description that held it, by the exit of the last process
+ * holding such an fd, or by a failed lock conversion (flock(2) releases
+ * the old lock first).  "Last" means the inode had at least one flock()
+ * lock (LOCK_SH or LOCK_EX, any holder) and now has none: of several
+ * LOCK_SH holders only the release by the last one counts.  POSIX
+ * (fcntl) and OFD locks and leases are not flock() locks and do not count.
+ *
+ * No release is lost: the watch is armed before the call returns, and
+ * every release after that is counted, even one that is followed at once
+ * by a new lock.  If no flock() lock is held when the watch is armed, the
+ * watch is readable at once (KWISH_FLOCK_EVENT_UNLOCKED_AT_ARM), so that
+ * "wait until the device is not locked" never waits for a release that
+ * happened just before the watch existed.
+ *
+ * Edge-triggered with a counter, like eventfd: read() returns one
+ * struct kwish_flock_event with the number of releases since the watch
+ * was armed or last read, and resets it; it blocks while nothing is
+ * pending (EAGAIN with O_NONBLOCK).  A watch lives until its fd is
+ * closed and keeps the watched file's mount busy as an open fd would
+ * (umount without MNT_DETACH fails with EBUSY), but it does not keep the
+ * file or device open.
+ *
+ * Permission: a caller must hold an fd of the inode opened for reading or
+ * writing, exactly what trying flock(2) on it needs, and the LSM hook
+ * flock(2) calls (security_file_lock(), as for LOCK_SH) must allow it.
+ * An O_PATH fd, which needs no permission on the file, is refused.
+ *
+ * Return: the watch fd.  Errors, in the order checked:
+ *   EINVAL       non-zero @__reserved
+ *   EBADF        @fd is not an open fd, is an O_PATH fd, or is open
+ *                neither for reading nor for writing (as flock(2))
+ *   EACCES, EPERM  refused by an LSM (security_file_lock())
+ *   EOPNOTSUPP   the file system locks through its own ->flock method
+ *                (NFS, CIFS, FUSE, 9p, Ceph, GFS2, OCFS2, AFS): locks of
+ *                other clients are invisible to this machine
+ *   ENOMEM       no memory for the watch
+ *   EMFILE, ENFILE  no fd for the watch
+ *
+ * read() on the watch fd: a buffer of at least
+ * KWISH_FLOCK_EVENT_SIZE_VER0 bytes gets one record of
+ * min(count, sizeof(struct kwish_flock_event)) bytes (the record's @size
+ * says how long the kernel's record is; later versions only append).
+ *   EINVAL       the buffer is smaller than KWISH_FLOCK_EVENT_SIZE_VER0
+ *   EAGAIN       nothing pending and the fd is O_NONBLOCK
+ *   EINTR        a signal handler ran while waiting (restarted under
+ *                SA_RESTART)
+ *   EFAULT       the buffer cannot be written (the event stays pending)
+ * write() is EBADF (the watch fd is read-only); it has no other
+ * operations.
+ */
+struct kwish_flock_watch {
+	__u32		size;
+	__u32		flags;
+	__s32		fd;
+	__u32		__reserved;
+};
+
+#define KWISH_FLOCK_WATCH_SIZE_VER0	16
+
+#define KWISH_FLOCK_WATCH	_IO(KWISH_TYPE, KWISH_CMD_FLOCK_WATCH)
+
+/* struct kwish_flock_event flags */
+/* No flock() lock was held when the watch was armed (first read only). */
+#define KWISH_FLOCK_EVENT_UNLOCKED_AT_ARM	0x1
+/* When the record was read, a flock() lock was held again. */
+#define KWISH_FLOCK_EVENT_LOCKED		0x2
+
+/*
+ * struct kwish_flock_event - what read() on a KWISH_FLOCK_WATCH fd returns
+ * @size:     sizeof(struct kwish_flock_event) of the kernel
+ * @flags:    KWISH_FLOCK_EVENT_*
+ * @releases: how often the last flock() lock of the inode was released
+ *            since the watch was armed or last read (0 only in a record
+ *            that reports KWISH_FLOCK_EVENT_UNLOCKED_AT_ARM alone)
+ */
+struct kwish_flock_event {
+	__u32		size;
+	__u32		flags;
+	__aligned_u64	releases;
+};
+
+#define KWISH_FLOCK_EVENT_SIZE_VER0	16
 
 #endif /* _UAPI_LINUX_KWISH_H */
