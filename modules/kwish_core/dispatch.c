@@ -33,6 +33,7 @@ union kw_cmd_buffer {
 	struct kwish_flock_timeout flock_timeout;
 	struct kwish_link_replace link_replace;
 	struct kwish_create_open create_open;
+	struct kwish_fd_restrict fd_restrict;
 };
 
 #define KW_CMD(_nr, _type, _min, _flags) \
@@ -54,6 +55,8 @@ static const struct kw_cmd_desc kw_cmd_descs[KW_NR_CMDS] = {
 	       KWISH_LINK_REPLACE_SIZE_VER0, 0),
 	KW_CMD(KWISH_CMD_CREATE_OPEN, struct kwish_create_open,
 	       KWISH_CREATE_OPEN_SIZE_VER0, KWISH_CREATE_OPEN_NOCLOEXEC),
+	KW_CMD(KWISH_CMD_FD_RESTRICT, struct kwish_fd_restrict,
+	       KWISH_FD_RESTRICT_SIZE_VER0, KWISH_FD_RESTRICT_NOCLOEXEC),
 };
 
 /*
@@ -124,6 +127,8 @@ long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		     KWISH_LINK_REPLACE_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kwish_create_open) !=
 		     KWISH_CREATE_OPEN_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kwish_fd_restrict) !=
+		     KWISH_FD_RESTRICT_SIZE_VER0);
 
 	nr = kw_cmd_decode(cmd);
 	if (nr < 0)
