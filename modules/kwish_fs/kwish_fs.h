@@ -9,6 +9,7 @@
 
 struct kw_ucmd;
 struct kwish_create_open;
+struct kwish_fd_restrict;
 struct kwish_flock_timeout;
 struct path;
 struct task_struct;
@@ -33,6 +34,8 @@ int kw_fs_link_replace_init(void);
 void kw_fs_link_replace_exit(void);
 int kw_fs_create_open_init(void);
 void kw_fs_create_open_exit(void);
+int kw_fs_upgrade_mask_init(void);
+void kw_fs_upgrade_mask_exit(void);
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Reached by the KUnit tests (kunit/kwish_fs_test.c) only. */
@@ -50,6 +53,10 @@ long kw_fs_link_replace(struct kw_ucmd *ucmd);
 int kw_cro_check_args(const struct kwish_create_open *arg);
 int kw_cro_open_flags(umode_t type);
 long kw_fs_create_open(struct kw_ucmd *ucmd);
+int kw_um_check_args(const struct kwish_fd_restrict *arg);
+u32 kw_um_needed(fmode_t mode, unsigned int flags);
+bool kw_um_file_open_filter(const unsigned long *args);
+long kw_fs_fd_restrict(struct kw_ucmd *ucmd);
 #endif
 
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kwish_fs: file and lock operations of the wish list
- * (items 4, 7, 8, 10, 19, 22, 24, 34; items 7, 8, 10, 22 and 34 in this
- * release).
+ * (items 4, 7, 8, 10, 19, 22, 24, 34; items 7, 8, 10, 22, 24 and 34 in
+ * this release).
  */
 #include <linux/module.h>
 
@@ -28,8 +28,13 @@ static int __init kw_fs_init(void)
 	err = kw_fs_create_open_init();
 	if (err)
 		goto err_lnr;
+	err = kw_fs_upgrade_mask_init();
+	if (err)
+		goto err_cro;
 	return 0;
 
+err_cro:
+	kw_fs_create_open_exit();
 err_lnr:
 	kw_fs_link_replace_exit();
 err_flt:
@@ -43,6 +48,7 @@ err_oreg:
 
 static void __exit kw_fs_exit(void)
 {
+	kw_fs_upgrade_mask_exit();
 	kw_fs_create_open_exit();
 	kw_fs_link_replace_exit();
 	kw_fs_flock_timeout_exit();
@@ -52,6 +58,6 @@ static void __exit kw_fs_exit(void)
 
 module_init(kw_fs_init);
 module_exit(kw_fs_exit);
-MODULE_DESCRIPTION("kwish: file and lock operations (O_REGULAR, link-replace, create-and-open, ...)");
+MODULE_DESCRIPTION("kwish: file and lock operations (O_REGULAR, link-replace, create-and-open, upgrade masks, ...)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(KWISH);
