@@ -17,6 +17,9 @@
  *   kwish_fs_close_async   item 19: uapi layout, argument checks and
  *                          their order, the per-user and total limits
  *                          of files in flight
+ *   kwish_fs_upgrade_mask  item 24: the upstream mask values, argument
+ *                          checks, which opens need which mask bit, the
+ *                          security_file_open() filter's fast path
  * Load after kwish_core and kwish_fs.
  */
 #include <kunit/test.h>
@@ -785,9 +788,103 @@ static struct kunit_suite kwt_fln_suite = {
 	.test_cases = kwt_fln_cases,
 };
 
+/* ----------------------------------------------------------- item 24 */
+
+static void kwt_um_uapi(struct kunit *test)
+{
+	/* the 2019 openat2() upgrade-mask series; bit 0 was UPGRADE_NOEXEC */
+	KUNIT_EXPECT_EQ(test, UPGRADE_NOREAD, 0x02);
+	KUNIT_EXPECT_EQ(test, UPGRADE_NOWRITE, 0x04);
+	KUNIT_EXPECT_EQ(test, KWISH_FD_RESTRICT_NOCLOEXEC, 0x1);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kwish_fd_restrict),
+			(size_t)KWISH_FD_RESTRICT_SIZE_VER0);
+}
+
+static void kwt_um_check_args(struct kunit *test)
+{
+	struct kwish_fd_restrict arg = { .size = sizeof(arg) };
+	static const u32 good[] = {
+		UPGRADE_NOREAD, UPGRADE_NOWRITE,
+		UPGRADE_NOREAD | UPGRADE_NOWRITE,
+	};
+	static const u32 bad[] = { 0, 0x1, 0x8, 0x7, 0x80000000, ~0U };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++) {
+		arg.upgrade_mask = good[i];
+		KUNIT_EXPECT_EQ_MSG(test, kw_um_check_args(&arg), 0,
+				    "mask %#x", good[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		arg.upgrade_mask = bad[i];
+		KUNIT_EXPECT_EQ_MSG(test, kw_um_check_args(&arg), -EINVAL,
+				    "mask %#x", bad[i]);
+	}
+	arg.upgrade_mask = UPGRADE_NOWRITE;
+	arg.__reserved = 1;
+	KUNIT_EXPECT_EQ(test, kw_um_check_args(&arg), -EINVAL);
+}
+
+static void kwt_um_needed(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, kw_um_needed(FMODE_READ, O_RDONLY),
+			(u32)UPGRADE_NOREAD);
+	KUNIT_EXPECT_EQ(test, kw_um_needed(FMODE_WRITE, O_WRONLY),
+			(u32)UPGRADE_NOWRITE);
+	KUNIT_EXPECT_EQ(test, kw_um_needed(FMODE_READ | FMODE_WRITE, O_RDWR),
+			(u32)(UPGRADE_NOREAD | UPGRADE_NOWRITE));
+	/* O_RDONLY|O_TRUNC truncates: a write */
+	KUNIT_EXPECT_EQ(test, kw_um_needed(FMODE_READ, O_RDONLY | O_TRUNC),
+			(u32)(UPGRADE_NOREAD | UPGRADE_NOWRITE));
+	/* exec: do_open_execat() opens O_RDONLY, f_mode has FMODE_READ */
+	KUNIT_EXPECT_EQ(test, kw_um_needed(FMODE_READ | FMODE_EXEC, O_RDONLY),
+			(u32)UPGRADE_NOREAD);
+	/* O_APPEND, O_CREAT on an existing file: no more than the mode */
+	KUNIT_EXPECT_EQ(test, kw_um_needed(FMODE_READ, O_APPEND | O_CREAT),
+			(u32)UPGRADE_NOREAD);
+	KUNIT_EXPECT_EQ(test, kw_um_needed(0, 0), 0U);
+}
+
+/* With no restriction in the system the filter never diverts. */
+static void kwt_um_filter_idle(struct kunit *test)
+{
+	struct file *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	unsigned long args[6] = { (unsigned long)f };
+
+	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, f);
+	/* f_path is NULL: the filter must return before looking at it */
+	f->f_mode = FMODE_READ | FMODE_WRITE;
+	KUNIT_EXPECT_FALSE(test, kw_um_file_open_filter(args));
+}
+
+static void kwt_um_registered(struct kunit *test)
+{
+	struct kwish_feature e;
+
+	kw_registry_fill(24, &e);
+	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
+	KUNIT_EXPECT_STREQ(test, e.name, "upgrade_mask");
+	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
+			    e.reason);
+}
+
+static struct kunit_case kwt_um_cases[] = {
+	KUNIT_CASE(kwt_um_uapi),
+	KUNIT_CASE(kwt_um_check_args),
+	KUNIT_CASE(kwt_um_needed),
+	KUNIT_CASE(kwt_um_filter_idle),
+	KUNIT_CASE(kwt_um_registered),
+	{}
+};
+
+static struct kunit_suite kwt_um_suite = {
+	.name = "kwish_fs_upgrade_mask",
+	.test_cases = kwt_um_cases,
+};
+
 kunit_test_suites(&kwt_oreg_suite, &kwt_unl_suite, &kwt_flt_suite,
 		  &kwt_lnr_suite, &kwt_cro_suite, &kwt_cla_suite,
-		  &kwt_fln_suite);
+		  &kwt_fln_suite, &kwt_um_suite);
 
 MODULE_DESCRIPTION("KUnit tests of kwish_fs");
 MODULE_LICENSE("GPL");

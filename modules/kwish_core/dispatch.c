@@ -35,6 +35,7 @@ union kw_cmd_buffer {
 	struct kwish_create_open create_open;
 	struct kwish_close_async close_async;
 	struct kwish_flock_watch flock_watch;
+	struct kwish_fd_restrict fd_restrict;
 };
 
 #define KW_CMD(_nr, _type, _min, _flags) \
@@ -62,6 +63,8 @@ static const struct kw_cmd_desc kw_cmd_descs[KW_NR_CMDS] = {
 	KW_CMD(KWISH_CMD_FLOCK_WATCH, struct kwish_flock_watch,
 	       KWISH_FLOCK_WATCH_SIZE_VER0,
 	       KWISH_FLOCK_WATCH_NONBLOCK | KWISH_FLOCK_WATCH_NO_CLOEXEC),
+	KW_CMD(KWISH_CMD_FD_RESTRICT, struct kwish_fd_restrict,
+	       KWISH_FD_RESTRICT_SIZE_VER0, KWISH_FD_RESTRICT_NOCLOEXEC),
 };
 
 /*
@@ -138,6 +141,8 @@ long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		     KWISH_FLOCK_WATCH_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kwish_flock_event) !=
 		     KWISH_FLOCK_EVENT_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kwish_fd_restrict) !=
+		     KWISH_FD_RESTRICT_SIZE_VER0);
 
 	nr = kw_cmd_decode(cmd);
 	if (nr < 0)

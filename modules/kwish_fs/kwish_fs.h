@@ -14,6 +14,7 @@ struct kw_cla_user;
 struct kw_ucmd;
 struct kwish_close_async;
 struct kwish_create_open;
+struct kwish_fd_restrict;
 struct kwish_flock_event;
 struct kwish_flock_timeout;
 struct kwish_flock_watch;
@@ -44,6 +45,8 @@ int kw_fs_close_async_init(void);
 void kw_fs_close_async_exit(void);
 int kw_fs_flock_notify_init(void);
 void kw_fs_flock_notify_exit(void);
+int kw_fs_upgrade_mask_init(void);
+void kw_fs_upgrade_mask_exit(void);
 /*
  * flock_notify.c: flock_lock_inode() through the call gate @lock_inode,
  * for kwish_fs's own callers (item 22), whose calls the item-4 hook never
@@ -80,6 +83,10 @@ bool kw_fln_transition(bool *held, bool held_now);
 bool kw_fln_make_event(u64 releases, u64 seen, bool unlocked_at_arm,
 		       bool held, struct kwish_flock_event *ev);
 long kw_fs_flock_watch(struct kw_ucmd *ucmd);
+int kw_um_check_args(const struct kwish_fd_restrict *arg);
+u32 kw_um_needed(fmode_t mode, unsigned int flags);
+bool kw_um_file_open_filter(const unsigned long *args);
+long kw_fs_fd_restrict(struct kw_ucmd *ucmd);
 #endif
 
 #endif

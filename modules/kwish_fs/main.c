@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kwish_fs: file and lock operations of the wish list
- * (items 4, 7, 8, 10, 19, 22, 24, 34; items 4, 7, 8, 10, 19, 22 and 34
- * in this release).
+ * (items 4, 7, 8, 10, 19, 22, 24, 34: all of them in this release).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -22,6 +21,7 @@ static const struct {
 	{ kw_fs_create_open_init,	kw_fs_create_open_exit },
 	{ kw_fs_close_async_init,	kw_fs_close_async_exit },
 	{ kw_fs_flock_notify_init,	kw_fs_flock_notify_exit },
+	{ kw_fs_upgrade_mask_init,	kw_fs_upgrade_mask_exit },
 };
 
 static int __init kw_fs_init(void)
@@ -52,6 +52,6 @@ static void __exit kw_fs_exit(void)
 
 module_init(kw_fs_init);
 module_exit(kw_fs_exit);
-MODULE_DESCRIPTION("kwish: file and lock operations (O_REGULAR, link-replace, create-and-open, async close, flock release watch, ...)");
+MODULE_DESCRIPTION("kwish: file and lock operations (O_REGULAR, link-replace, create-and-open, async close, flock release watch, upgrade masks)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(KWISH);

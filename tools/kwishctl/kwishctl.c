@@ -12,6 +12,7 @@
  *   kwishctl create [--mode MODE] [--owner UID:GID] TYPE [ARG] PATH
  *   kwishctl close-async [--wait] [--verbose] FD... [-- COMMAND [ARGS...]]
  *   kwishctl flock-watch [options] PATH|--fd N
+ *   kwishctl restrict [--no-read] [--no-write] [options] PATH [--] COMMAND...
  *   kwishctl help | version
  *
  * Exit status: 0 ok, 1 the operation failed, 2 usage error, 3 /dev/kwish
@@ -139,6 +140,15 @@ static void usage(FILE *f)
 "      -r, --release       wait for a release even if nothing is locked now\n"
 "      -n, --count N       exit after N releases (0: never); default 1\n"
 "      -q, --quiet         print nothing; the exit status tells\n"
+"  restrict [OPTIONS] PATH [--] COMMAND [ARGS...]\n"
+"                           run COMMAND with an O_PATH fd to PATH that can\n"
+"                           never be re-opened (/proc/self/fd/N, openat(fd,\n"
+"                           \".\"), exec) for what the mask blocks (item 24);\n"
+"                           its number is in $KWISH_RESTRICTED_FD\n"
+"      --no-read            block re-opening for reading (and exec)\n"
+"      --no-write           block re-opening for writing (and truncate)\n"
+"      --fd N               the fd number COMMAND gets (default 3)\n"
+"      --nofollow           restrict the symlink PATH itself\n"
 "  help                     show this help\n"
 "  version                  show the kwishctl version\n"
 "\n"
@@ -147,7 +157,8 @@ static void usage(FILE *f)
 "4 feature not available (module not loaded or unavailable),\n"
 "5 unlink-inode: PATH refers to another inode, nothing removed,\n"
 "6 flock: lock not acquired in time (-E); else COMMAND's exit status;\n"
-"  flock-watch: still locked when the timeout ran out.\n",
+"  flock-watch: still locked when the timeout ran out;\n"
+"  restrict: COMMAND's exit status, 126/127 if it cannot be run.\n",
 		prog, KWISH_ITEM_MAX);
 }
 
@@ -1657,6 +1668,104 @@ static int cmd_flock_watch(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- */
+/* restrict (item 24)                                                */
+
+static int cmd_restrict(int argc, char **argv)
+{
+	enum { OPT_NOREAD = 256, OPT_NOWRITE, OPT_FD, OPT_NOFOLLOW };
+	static const struct option opts[] = {
+		{ "no-read", no_argument, NULL, OPT_NOREAD },
+		{ "no-write", no_argument, NULL, OPT_NOWRITE },
+		{ "fd", required_argument, NULL, OPT_FD },
+		{ "nofollow", no_argument, NULL, OPT_NOFOLLOW },
+		{ "help", no_argument, NULL, 'h' },
+		{ }
+	};
+	unsigned int mask = 0;
+	int c, fd, rfd, target = 3, oflags = O_PATH | O_CLOEXEC, err;
+	const char *path;
+	char num[16];
+	char *end;
+	long n;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_NOREAD:
+			mask |= UPGRADE_NOREAD;
+			break;
+		case OPT_NOWRITE:
+			mask |= UPGRADE_NOWRITE;
+			break;
+		case OPT_FD:
+			errno = 0;
+			n = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || n < 0 ||
+			    n > INT_MAX)
+				return usage_error("restrict: bad --fd '%s' (a file descriptor number)",
+						   optarg);
+			target = (int)n;
+			break;
+		case OPT_NOFOLLOW:
+			oflags |= O_NOFOLLOW;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("restrict", argv, c);
+		}
+	}
+	if (!mask)
+		return usage_error("restrict: give --no-read and/or --no-write");
+	if (optind >= argc)
+		return usage_error("restrict: need PATH and COMMAND");
+	path = argv[optind++];
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++;
+	if (optind >= argc)
+		return usage_error("restrict: need a COMMAND to run");
+
+	fd = open(path, oflags);
+	if (fd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		return EXIT_FAILED;
+	}
+	rfd = kwish_fd_restrict(fd, mask, 0);
+	err = errno;
+	close(fd);
+	if (rfd < 0) {
+		if (kwish_last_iface() == KWISH_IFACE_NONE)
+			return kwish_dev_error(err);
+		fprintf(stderr, "%s: %s: %s (%s)\n", prog, path,
+			err == EPERM ?
+			"restricting a directory needs CAP_SYS_ADMIN over its mount" :
+			err == EINVAL ?
+			"not restrictable (not in this mount namespace, or an unbindable mount)" :
+			kwish_strerror(err), kwish_errno_name(err));
+		return err == EOPNOTSUPP ? EXIT_NO_FEATURE : EXIT_FAILED;
+	}
+	/* dup2() clears FD_CLOEXEC on the copy: COMMAND inherits it. */
+	if (rfd != target) {
+		if (dup2(rfd, target) < 0) {
+			fprintf(stderr, "%s: dup2 to fd %d: %s\n", prog, target,
+				strerror(errno));
+			return EXIT_FAILED;
+		}
+		close(rfd);
+	} else if (fcntl(rfd, F_SETFD, 0) < 0) {
+		fprintf(stderr, "%s: fcntl: %s\n", prog, strerror(errno));
+		return EXIT_FAILED;
+	}
+	snprintf(num, sizeof(num), "%d", target);
+	setenv("KWISH_RESTRICTED_FD", num, 1);
+	execvp(argv[optind], argv + optind);
+	fprintf(stderr, "%s: %s: %s\n", prog, argv[optind], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+}
+
+/* ---------------------------------------------------------------- */
 
 int main(int argc, char **argv)
 {
@@ -1683,6 +1792,8 @@ int main(int argc, char **argv)
 		return cmd_close_async(argc - 1, argv + 1);
 	if (!strcmp(cmd, "flock-watch"))
 		return cmd_flock_watch(argc - 1, argv + 1);
+	if (!strcmp(cmd, "restrict"))
+		return cmd_restrict(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		usage(stdout);

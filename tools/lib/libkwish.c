@@ -298,6 +298,24 @@ int kwish_flock_watch_read(int wfd, struct kwish_flock_event *ev)
 	return 0;
 }
 
+int kwish_fd_restrict_kfd(int kfd, int fd, unsigned int upgrade_mask,
+			  unsigned int flags)
+{
+	struct kwish_fd_restrict arg = {
+		.size = sizeof(arg),
+		.flags = flags,
+		.fd = fd,
+		.upgrade_mask = upgrade_mask,
+	};
+
+	return kwish_ioctl(kfd, KWISH_FD_RESTRICT, &arg);
+}
+
+int kwish_fd_restrict(int fd, unsigned int upgrade_mask, unsigned int flags)
+{
+	return kwish_fd_restrict_kfd(-1, fd, upgrade_mask, flags);
+}
+
 const char *kwish_state_name(unsigned int state)
 {
 	switch (state) {

@@ -197,6 +197,20 @@ int kwish_flock_watch_kfd(int kfd, int fd, unsigned int flags);
  */
 int kwish_flock_watch_read(int wfd, struct kwish_flock_event *ev);
 
+/*
+ * Item 24, upgrade masks: a new O_PATH fd to @fd's file that can never be
+ * re-opened (through /proc/self/fd/N or any other magic link, openat(fd,
+ * "."), execveat()) with an access @upgrade_mask blocks: UPGRADE_NOREAD,
+ * UPGRADE_NOWRITE.  @flags: 0 (the fd is O_CLOEXEC) or
+ * KWISH_FD_RESTRICT_NOCLOEXEC.  Returns the fd or -1: the errors of
+ * KWISH_FD_RESTRICT (<linux/kwish.h>); EOPNOTSUPP if kwish_fs is not
+ * loaded.
+ */
+int kwish_fd_restrict(int fd, unsigned int upgrade_mask, unsigned int flags);
+/* The same with an fd from kwish_open() (-1: open one for this call). */
+int kwish_fd_restrict_kfd(int kfd, int fd, unsigned int upgrade_mask,
+			  unsigned int flags);
+
 /* "not-implemented", "not-loaded", "present", "native", "unavailable". */
 const char *kwish_state_name(unsigned int state);
 /* "EFTYPE", "ENOTTY", ... ("E?" for unknown values). */

@@ -58,6 +58,7 @@ enum kwish_cmd {
 	KWISH_CMD_CREATE_OPEN,			/* item 34, kwish_fs */
 	KWISH_CMD_CLOSE_ASYNC,			/* item 19, kwish_fs */
 	KWISH_CMD_FLOCK_WATCH,			/* item 4, kwish_fs */
+	KWISH_CMD_FD_RESTRICT,			/* item 24, kwish_fs */
 	KWISH_CMD_END,
 };
 
@@ -695,5 +696,71 @@ struct kwish_flock_event {
 };
 
 #define KWISH_FLOCK_EVENT_SIZE_VER0	16
+
+/* ------------------------------------------------------------------ */
+/* KWISH_FD_RESTRICT (item 24): an O_PATH fd with an upgrade mask.     */
+
+/*
+ * The upgrade mask bits of the openat2() upgrade-mask series (Aleksa
+ * Sarai, 2019, not merged): struct open_how's upgrade_mask, a set bit
+ * blocks re-opening with that access.  Bit 0 was reserved there for a
+ * future UPGRADE_NOEXEC and is EINVAL here too.
+ */
+#ifndef UPGRADE_NOREAD
+#define UPGRADE_NOREAD			0x02	/* block re-opening for reading */
+#define UPGRADE_NOWRITE			0x04	/* block re-opening for writing */
+#endif
+
+#define KWISH_FD_RESTRICT_NOCLOEXEC	0x1	/* the new fd without O_CLOEXEC */
+
+/*
+ * struct kwish_fd_restrict - argument of KWISH_FD_RESTRICT
+ * @size:         sizeof(struct kwish_fd_restrict)
+ * @flags:        0, or KWISH_FD_RESTRICT_NOCLOEXEC; any other bit is EINVAL
+ * @fd:           the fd to restrict: any open fd of a file, directory,
+ *                device node, FIFO, socket or symlink that has a path in
+ *                the caller's mount namespace (O_PATH is fine)
+ * @upgrade_mask: UPGRADE_NOREAD and/or UPGRADE_NOWRITE, at least one
+ * @__reserved:   must be 0
+ *
+ * Returns a new O_PATH fd to the same file as @fd that can never be
+ * re-opened with an access mode the mask blocks: not through
+ * /proc/<pid>/fd/<n> or any other magic link to it (/proc/<pid>/cwd after
+ * fchdir(), ...), not with openat(fd, ".") for a directory, not through
+ * execveat(fd, "", AT_EMPTY_PATH) (an exec opens the program for reading).
+ * Such an open fails with EACCES; UPGRADE_NOWRITE also refuses O_TRUNC and
+ * truncate() of the magic link.  Everything re-opened from the fd (fds,
+ * O_PATH fds, a working directory) carries the same mask, also after the
+ * fd itself is closed.  Restricting a restricted fd adds to its mask; a
+ * mask never shrinks.  @fd itself is not changed.  The mask restricts
+ * re-opening only: the permission checks of the open itself (DAC, LSM,
+ * read-only mounts) still apply, so the mask never grants anything.  See
+ * kwish(7) for what is and is not enforced.
+ *
+ * Return: the new fd (O_CLOEXEC unless KWISH_FD_RESTRICT_NOCLOEXEC).
+ * Errors, in the order checked:
+ *   EINVAL   non-zero @__reserved; @upgrade_mask is 0 or has a bit other
+ *            than UPGRADE_NOREAD|UPGRADE_NOWRITE
+ *   EBADF    @fd is not an open fd
+ *   EINVAL   @fd's mount is not in the caller's mount namespace (a pipe,
+ *            socket or anonymous-inode fd; an fd from another mount
+ *            namespace), the mount is unbindable, or (a directory) it has
+ *            child mounts the caller may not uncover (MNT_LOCKED)
+ *   EPERM    @fd is a directory and the caller lacks CAP_SYS_ADMIN in
+ *            the user namespace that owns its mount namespace (restricting
+ *            a directory clones its mount, as open_tree(OPEN_TREE_CLONE))
+ *   EMFILE, ENFILE, ENOMEM
+ */
+struct kwish_fd_restrict {
+	__u32		size;
+	__u32		flags;
+	__s32		fd;
+	__u32		upgrade_mask;
+	__aligned_u64	__reserved;
+};
+
+#define KWISH_FD_RESTRICT_SIZE_VER0	24
+
+#define KWISH_FD_RESTRICT	_IO(KWISH_TYPE, KWISH_CMD_FD_RESTRICT)
 
 #endif /* _UAPI_LINUX_KWISH_H */
