@@ -200,7 +200,13 @@ static inline int kw_become_user(void)
 	    setresgid(KW_USER_GID, KW_USER_GID, KW_USER_GID) < 0 ||
 	    setresuid(KW_USER_UID, KW_USER_UID, KW_USER_UID) < 0)
 		return -1;
-	return 0;
+	/*
+	 * The credential change cleared "dumpable", which makes /proc/self
+	 * root's: the user could not write its own uid_map in a new user
+	 * namespace.  A user started as the user (the uid 1000 run) is
+	 * dumpable; be the same.
+	 */
+	return prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
 }
 
 /*
