@@ -38,6 +38,21 @@
 #include "compat.h"
 #include "kwish_fs.h"
 
+/*
+ * Item @id is registered by kwish_fs under @name and present: what
+ * `kwishctl status` shows for each kwish_fs item on these kernels.
+ */
+static void kwt_expect_present(struct kunit *test, u32 id, const char *name)
+{
+	struct kwish_feature e;
+
+	kw_registry_fill(id, &e);
+	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
+	KUNIT_EXPECT_STREQ(test, e.name, name);
+	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
+			    e.reason);
+}
+
 /* ------------------------------------------------------------ item 8 */
 
 /* Same names and values as the upstream OPENAT2_REGULAR series. */
@@ -250,12 +265,7 @@ static void kwt_unl_uapi(struct kunit *test)
 
 static void kwt_unl_registered(struct kunit *test)
 {
-	struct kwish_feature e;
-
-	kw_registry_fill(10, &e);
-	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
-	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
-			    e.reason);
+	kwt_expect_present(test, 10, "unlink_if_inode");
 }
 
 static struct kunit_case kwt_unl_cases[] = {
@@ -365,12 +375,7 @@ static void kwt_flt_uapi(struct kunit *test)
 
 static void kwt_flt_registered(struct kunit *test)
 {
-	struct kwish_feature e;
-
-	kw_registry_fill(22, &e);
-	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
-	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
-			    e.reason);
+	kwt_expect_present(test, 22, "flock_timeout");
 }
 
 static struct kunit_case kwt_flt_cases[] = {
@@ -419,12 +424,7 @@ static void kwt_lnr_argument_order(struct kunit *test)
 
 static void kwt_lnr_registered(struct kunit *test)
 {
-	struct kwish_feature e;
-
-	kw_registry_fill(7, &e);
-	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
-	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
-			    e.reason);
+	kwt_expect_present(test, 7, "link_replace");
 }
 
 static struct kunit_case kwt_lnr_cases[] = {
@@ -510,13 +510,7 @@ static void kwt_cro_open_flags(struct kunit *test)
 
 static void kwt_cro_registered(struct kunit *test)
 {
-	struct kwish_feature e;
-
-	kw_registry_fill(34, &e);
-	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
-	KUNIT_EXPECT_STREQ(test, e.name, "create_open");
-	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
-			    e.reason);
+	kwt_expect_present(test, 34, "create_open");
 }
 
 /* ------------------------------------------------------------ item 19 */
@@ -632,13 +626,7 @@ static void kwt_cla_argument_order(struct kunit *test)
 
 static void kwt_cla_registered(struct kunit *test)
 {
-	struct kwish_feature e;
-
-	kw_registry_fill(19, &e);
-	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
-	KUNIT_EXPECT_STREQ(test, e.name, "async_close");
-	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
-			    e.reason);
+	kwt_expect_present(test, 19, "async_close");
 }
 
 static struct kunit_case kwt_cro_cases[] = {
@@ -764,13 +752,7 @@ static void kwt_fln_argument_order(struct kunit *test)
 
 static void kwt_fln_registered(struct kunit *test)
 {
-	struct kwish_feature e;
-
-	kw_registry_fill(4, &e);
-	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
-	KUNIT_EXPECT_STREQ(test, e.name, "flock_notify");
-	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
-			    e.reason);
+	kwt_expect_present(test, 4, "flock_notify");
 }
 
 static struct kunit_case kwt_fln_cases[] = {
@@ -859,13 +841,7 @@ static void kwt_um_filter_idle(struct kunit *test)
 
 static void kwt_um_registered(struct kunit *test)
 {
-	struct kwish_feature e;
-
-	kw_registry_fill(24, &e);
-	KUNIT_EXPECT_STREQ(test, e.module, "kwish_fs");
-	KUNIT_EXPECT_STREQ(test, e.name, "upgrade_mask");
-	KUNIT_EXPECT_EQ_MSG(test, e.state, (__u32)KWISH_STATE_PRESENT, "%s",
-			    e.reason);
+	kwt_expect_present(test, 24, "upgrade_mask");
 }
 
 static struct kunit_case kwt_um_cases[] = {

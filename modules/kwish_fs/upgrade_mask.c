@@ -414,24 +414,9 @@ static struct kw_feature kw_um_feature = {
 
 int kw_fs_upgrade_mask_init(void)
 {
-	struct kw_feature *f = &kw_um_feature;
-	int err;
-
-	err = kw_hooks_install(kw_um_hooks, ARRAY_SIZE(kw_um_hooks),
-			       f->reason, sizeof(f->reason));
-	if (err) {
-		/* The module stays loaded; kwishctl status shows f->reason. */
-		f->state = KWISH_STATE_UNAVAILABLE;
-		return kw_feature_register(f);
-	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"open, exec, truncate enforced; chmod/chown/xattr/utimes via magic link not",
-		sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (err)
-		kw_hooks_remove(kw_um_hooks, ARRAY_SIZE(kw_um_hooks));
-	return err;
+	return kw_feature_setup(&kw_um_feature, kw_um_hooks,
+				ARRAY_SIZE(kw_um_hooks),
+				"open, exec, truncate enforced; chmod/chown/xattr/utimes via magic link not");
 }
 
 void kw_fs_upgrade_mask_exit(void)
