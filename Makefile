@@ -8,6 +8,7 @@
 #                ends with "N passed, N failed"
 #   make bench   benchmarks in one VM boot, printed as ratios
 #   make install build for the running kernel and install (no DKMS)
+#   make dkms-source DESTDIR=...   the DKMS source tree (/usr/src/kwish-V)
 SHELL := /bin/bash
 ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
@@ -16,6 +17,10 @@ TESTING := $(ROOT)/tools/testing
 # Kernel release strings of the supported test kernels, e.g.
 # "6.1.0-56-amd64 6.12.111+deb12-amd64" (resolved from META and apt).
 KVERS ?= $(shell $(TESTING)/kernels.sh kvers)
+
+PACKAGING := $(ROOT)/tools/packaging
+KWISH_VERSION := $(shell $(PACKAGING)/meta.sh get KWISH_VERSION)
+DKMS_SRC ?= /usr/src/kwish-$(KWISH_VERSION)
 
 all: modules tools
 
@@ -54,8 +59,29 @@ install:
 	depmod -a
 	$(MAKE) -C $(ROOT)/tools O=$(BUILD)/tools install
 
+# What DKMS builds from: the module sources, uapi and a dkms.conf made
+# from META (tools/packaging/dkms-conf.sh).  Only sources are copied, never
+# objects of an earlier build.
+dkms-source:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	install -d $(DESTDIR)$(DKMS_SRC)
+	cd $(ROOT) && find modules uapi -type f \
+		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \
+		   -o -name '*.sh' -o -name dkms-pre-build \) \
+		! -name compat_gen.h ! -name '*.mod.c' ! -path '*/.probes/*' \
+		-print0 | sort -z | \
+		xargs -0 -I{} install -D -m 0644 {} $(DESTDIR)$(DKMS_SRC)/{}
+	find $(DESTDIR)$(DKMS_SRC) -name '*.sh' -o -name dkms-pre-build | \
+		xargs chmod 0755
+	install -m 0644 $(ROOT)/META $(DESTDIR)$(DKMS_SRC)/META
+	$(PACKAGING)/dkms-conf.sh > $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
+check-meta:
+	$(PACKAGING)/meta.sh check
+
 clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C $(ROOT)/tools O=$(BUILD)/tools clean || true
 
-.PHONY: all deps modules tools check run bench install clean
+.PHONY: all deps modules tools check run bench install clean dkms-source \
+	check-meta
