@@ -8,7 +8,11 @@
 #                ends with "N passed, N failed"
 #   make bench   benchmarks in one VM boot, printed as ratios
 #   make install build for the running kernel and install (no DKMS)
+#   make check-package   build the .debs and the RPM, install them in a
+#                Debian 12 image and test them there (also part of check)
 #   make dkms-source DESTDIR=...   the DKMS source tree (/usr/src/kwish-V)
+#   make system-files DESTDIR=...  udev rule, modprobe.d, modules-load.d
+#   make man     man pages from docs/*.md into build/man
 SHELL := /bin/bash
 ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
@@ -21,6 +25,9 @@ KVERS ?= $(shell $(TESTING)/kernels.sh kvers)
 PACKAGING := $(ROOT)/tools/packaging
 KWISH_VERSION := $(shell $(PACKAGING)/meta.sh get KWISH_VERSION)
 DKMS_SRC ?= /usr/src/kwish-$(KWISH_VERSION)
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
+MODPROBEDIR ?= /usr/lib/modprobe.d
+MODULESLOADDIR ?= /usr/lib/modules-load.d
 
 all: modules tools
 
@@ -76,6 +83,28 @@ dkms-source:
 	install -m 0644 $(ROOT)/META $(DESTDIR)$(DKMS_SRC)/META
 	$(PACKAGING)/dkms-conf.sh > $(DESTDIR)$(DKMS_SRC)/dkms.conf
 
+# The udev rule for /dev/kwish, modprobe.d aliases and a modules-load.d
+# file with every module commented out (the admin picks what loads at boot).
+system-files:
+	install -D -m 0644 $(PACKAGING)/system/60-kwish.rules \
+		$(DESTDIR)$(UDEVRULESDIR)/60-kwish.rules
+	install -D -m 0644 $(PACKAGING)/system/kwish-modprobe.conf \
+		$(DESTDIR)$(MODPROBEDIR)/kwish.conf
+	install -d $(DESTDIR)$(MODULESLOADDIR)
+	{ echo "# kwish modules to load at boot (kwish-tools package)."; \
+	  echo "# Nothing is loaded by default: uncomment the features you want,"; \
+	  echo "# or copy this file to /etc/modules-load.d/kwish.conf and edit it."; \
+	  echo "# Each module loads kwish_core with it; see kwish(7)."; \
+	  for m in $$($(PACKAGING)/meta.sh modules); do echo "#$$m"; done; \
+	} > $(DESTDIR)$(MODULESLOADDIR)/kwish.conf
+	chmod 0644 $(DESTDIR)$(MODULESLOADDIR)/kwish.conf
+
+man:
+	$(PACKAGING)/man.sh $(BUILD)/man
+
+check-package:
+	@$(TESTING)/package/check-package.sh
+
 check-meta:
 	$(PACKAGING)/meta.sh check
 
@@ -84,4 +113,4 @@ clean:
 	$(MAKE) -C $(ROOT)/tools O=$(BUILD)/tools clean || true
 
 .PHONY: all deps modules tools check run bench install clean dkms-source \
-	check-meta
+	system-files man check-package check-meta
