@@ -103,7 +103,8 @@ man:
 	$(PACKAGING)/man.sh $(BUILD)/man
 
 check-package:
-	@$(TESTING)/package/check-package.sh
+	@mkdir -p $(BUILD) && $(TESTING)/deps.sh > $(BUILD)/deps.log 2>&1 || { cat $(BUILD)/deps.log; exit 1; }
+	@KWISH_PKG_SUMMARY=1 $(TESTING)/package/check-package.sh $(BUILD)/pkg
 
 check-meta:
 	$(PACKAGING)/meta.sh check
