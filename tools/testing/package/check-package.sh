@@ -100,7 +100,7 @@ fi
 
 t=$(date +%s)
 if "$PKG/build-rpm.sh" "$OUT/rpm" > "$OUT/build-rpm.log" 2>&1; then
-	tap OK "rpmbuild: $(cd "$OUT/rpm/RPMS" && ls */*.rpm | xargs -n1 basename | tr '\n' ' ')($(( $(date +%s) - t )) s)"
+	tap OK "rpmbuild: $(find "$OUT/rpm/RPMS" -name '*.rpm' -printf '%f ' | sort)($(( $(date +%s) - t )) s)"
 else
 	tap FAIL "rpmbuild (log: $OUT/rpm/build.log)" "$OUT/build-rpm.log"
 fi
@@ -194,6 +194,8 @@ APPEND+=" init=/usr/local/sbin/kwish-install-test kwish.timeout=${KWISH_TEST_TIM
 [ -n "${KWISH_TESTS:-}" ] && APPEND+=" kwish.tests=$KWISH_TESTS"
 : > "$OUT/console.log"
 : > "$OUT/guest.log"
+# Single-threaded TCG, as tools/testing/vm/run-vm.sh explains.
+# shellcheck disable=SC2054
 QEMU=(qemu-system-x86_64 -accel tcg,thread=single -cpu max -smp 2 -m 2G
       -nodefaults -no-user-config -no-reboot -display none -monitor none
       -chardev "file,id=s0,path=$OUT/console.log,append=on" -serial chardev:s0
