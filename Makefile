@@ -8,6 +8,11 @@
 #                ends with "N passed, N failed"
 #   make bench   benchmarks in one VM boot, printed as ratios
 #   make install build for the running kernel and install (no DKMS)
+#   make check-package   build the .debs and the RPM, install them in a
+#                Debian 12 image and test them there (also part of check)
+#   make dkms-source DESTDIR=...   the DKMS source tree (/usr/src/kwish-V)
+#   make system-files DESTDIR=...  udev rule, modprobe.d, modules-load.d
+#   make man     man pages from docs/*.md into build/man
 SHELL := /bin/bash
 ROOT := $(CURDIR)
 BUILD := $(ROOT)/build
@@ -16,6 +21,13 @@ TESTING := $(ROOT)/tools/testing
 # Kernel release strings of the supported test kernels, e.g.
 # "6.1.0-56-amd64 6.12.111+deb12-amd64" (resolved from META and apt).
 KVERS ?= $(shell $(TESTING)/kernels.sh kvers)
+
+PACKAGING := $(ROOT)/tools/packaging
+KWISH_VERSION := $(shell $(PACKAGING)/meta.sh get KWISH_VERSION)
+DKMS_SRC ?= /usr/src/kwish-$(KWISH_VERSION)
+UDEVRULESDIR ?= /usr/lib/udev/rules.d
+MODPROBEDIR ?= /usr/lib/modprobe.d
+MODULESLOADDIR ?= /usr/lib/modules-load.d
 
 all: modules tools
 
@@ -54,8 +66,52 @@ install:
 	depmod -a
 	$(MAKE) -C $(ROOT)/tools O=$(BUILD)/tools install
 
+# What DKMS builds from: the module sources, uapi and a dkms.conf made
+# from META (tools/packaging/dkms-conf.sh).  Only sources are copied, never
+# objects of an earlier build.
+dkms-source:
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+	install -d $(DESTDIR)$(DKMS_SRC)
+	cd $(ROOT) && find modules uapi -type f \
+		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \
+		   -o -name '*.sh' -o -name dkms-pre-build \) \
+		! -name compat_gen.h ! -name '*.mod.c' ! -path '*/.probes/*' \
+		-print0 | sort -z | \
+		xargs -0 -I{} install -D -m 0644 {} $(DESTDIR)$(DKMS_SRC)/{}
+	find $(DESTDIR)$(DKMS_SRC) -name '*.sh' -o -name dkms-pre-build | \
+		xargs chmod 0755
+	install -m 0644 $(ROOT)/META $(DESTDIR)$(DKMS_SRC)/META
+	$(PACKAGING)/dkms-conf.sh > $(DESTDIR)$(DKMS_SRC)/dkms.conf
+
+# The udev rule for /dev/kwish, modprobe.d aliases and a modules-load.d
+# file with every module commented out (the admin picks what loads at boot).
+system-files:
+	install -D -m 0644 $(PACKAGING)/system/60-kwish.rules \
+		$(DESTDIR)$(UDEVRULESDIR)/60-kwish.rules
+	install -D -m 0644 $(PACKAGING)/system/kwish-modprobe.conf \
+		$(DESTDIR)$(MODPROBEDIR)/kwish.conf
+	install -d $(DESTDIR)$(MODULESLOADDIR)
+	{ echo "# kwish modules to load at boot (kwish-tools package)."; \
+	  echo "# Nothing is loaded by default: uncomment the features you want,"; \
+	  echo "# or copy this file to /etc/modules-load.d/kwish.conf and edit it."; \
+	  echo "# Each module loads kwish_core with it; see kwish(7)."; \
+	  for m in $$($(PACKAGING)/meta.sh modules); do echo "#$$m"; done; \
+	} > $(DESTDIR)$(MODULESLOADDIR)/kwish.conf
+	chmod 0644 $(DESTDIR)$(MODULESLOADDIR)/kwish.conf
+
+man:
+	$(PACKAGING)/man.sh $(BUILD)/man
+
+check-package:
+	@mkdir -p $(BUILD) && $(TESTING)/deps.sh > $(BUILD)/deps.log 2>&1 || { cat $(BUILD)/deps.log; exit 1; }
+	@KWISH_PKG_SUMMARY=1 $(TESTING)/package/check-package.sh $(BUILD)/pkg
+
+check-meta:
+	$(PACKAGING)/meta.sh check
+
 clean:
 	rm -rf $(BUILD)
 	$(MAKE) -C $(ROOT)/tools O=$(BUILD)/tools clean || true
 
-.PHONY: all deps modules tools check run bench install clean
+.PHONY: all deps modules tools check run bench install clean dkms-source \
+	system-files man check-package check-meta

@@ -21,6 +21,17 @@
 #      kernel then also runs every KUnit case (one result each), 50
 #      load/unload cycles of all kwish modules under use, and a kmemleak
 #      scan (tools/testing/vm/init).
+#   5. the install test (tools/testing/package/check-package.sh): the
+#      .debs (dpkg-buildpackage, lintian) and the RPMs (rpmbuild), `apt
+#      install` of the .debs in a cached Debian 12 image (debootstrap,
+#      started in the background right after step 1, while the kernels
+#      and modules build), DKMS builds for 6.1 and 6.12 there, then the
+#      image booted under QEMU: modprobe, /dev/kwish and its udev mode,
+#      kwishctl status, every selftest as root and kwuser, rmmod; then
+#      `apt remove`.  It runs in the background beside step 4 (TCG keeps
+#      one CPU busy, this uses the other) and is reported after it.  Each
+#      step is one result ("package" in the summary), plus 1 for a clean
+#      kernel log.
 #
 # Every failure is printed with its kernel and user, then a summary per
 # kernel; the last line is "N passed, N failed, N skipped" and the exit
@@ -34,6 +45,9 @@
 # kmemleak), KWISH_TEST_TIMEOUT, KWISH_VM_TIMEOUT, and for the debug
 # kernel, which runs about ten times slower under TCG,
 # KWISH_DBG_TEST_TIMEOUT (default 900) and KWISH_DBG_VM_TIMEOUT (2400).
+# The install test runs in a full run (no KWISH_KVERS, no KWISH_TESTS) or
+# when KWISH_TESTS names "package"; KWISH_PACKAGE_TEST=0 leaves it out,
+# =1 forces it.
 set -uo pipefail	# no -e: every step is counted, none aborts the run
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -95,6 +109,24 @@ else
 	fail "deps: tools/testing/deps.sh failed"
 fi
 
+# The install test's Debian 12 base image: made (or found in the cache)
+# in the background, since debootstrap mostly waits on the network and
+# the disk while the kernels and modules below keep the CPUs busy.
+PKG_TEST=${KWISH_PACKAGE_TEST:-}
+if [ -z "$PKG_TEST" ]; then
+	PKG_TEST=0
+	if [ -z "${KWISH_KVERS:-}" ] && [ -z "${KWISH_TESTS:-}" ]; then
+		PKG_TEST=1
+	fi
+	case ",${KWISH_TESTS:-}," in *,package,*) PKG_TEST=1 ;; esac
+fi
+ROOTFS_PID=""
+if [ "$PKG_TEST" = 1 ]; then
+	say "install test: Debian 12 base image in the background (log: build/rootfs.log)"
+	"$TESTING/package/rootfs.sh" > "$BUILD/rootfs.log" 2>&1 < /dev/null &
+	ROOTFS_PID=$!
+fi
+
 KVERS=()
 read -r -a KVERS <<< "$("$TESTING/kernels.sh" kvers 2>"$BUILD/kernels.err")"
 if [ ${#KVERS[@]} -eq 0 ]; then
@@ -152,25 +184,30 @@ else
 	fail "checkpatch --strict (tools/dev/checkpatch.sh; log: build/checkpatch.log)"
 fi
 
-# ------------------------------------------------------------------ VMs
-for k in "${KVERS[@]}"; do
-	out=$BUILD/vm/$k
-	say "selftests on $k under QEMU (logs: ${out#"$ROOT"/})"
-	if [ -z "${BUILT[$k]:-}" ]; then
-		fail "[$k] selftests not run: the modules did not build" "$k"
-		continue
-	fi
-	vmenv=()
-	case $k in
-	*-kwish-debug)
-		vmenv=(KWISH_VM_TIMEOUT="${KWISH_DBG_VM_TIMEOUT:-2400}"
-		       KWISH_TEST_TIMEOUT="${KWISH_DBG_TEST_TIMEOUT:-900}") ;;
-	esac
-	t=$(date +%s)
-	env "${vmenv[@]}" "$TESTING/vm/run-vm.sh" "$k" check "$out" 2>&1 | sed 's/^/    /'
-	KTIME[$k]=$(( $(date +%s) - t ))
+# ------------------------------------------------------------------ packages
+# The install test runs beside the test VMs: QEMU's TCG runs the guest on
+# one host thread, so the second CPU builds the packages and the DKMS
+# modules in the image and then boots it.  Its output is shown after the
+# VMs.
+PKG_PID=""
+if [ "$PKG_TEST" = 1 ]; then
+	say "install test started in the background (log: build/pkg.log)"
+	# rootfs.sh, which check-package.sh calls, waits on the lock of the
+	# background run started above and then finds its image in the cache.
+	(
+		t=$(date +%s)
+		"$TESTING/package/check-package.sh" "$BUILD/pkg"
+		echo "$(( $(date +%s) - t ))" > "$BUILD/pkg.time"
+	) > "$BUILD/pkg.log" 2>&1 < /dev/null &
+	PKG_PID=$!
+fi
 
-	# TAP results (a guest that hung or crashed is one more failure)
+# ------------------------------------------------------------------ VMs
+# count_results LABEL OUTDIR: the TAP results in OUTDIR/results.log (a
+# guest that hung or crashed is one more failure), then 1 result for a
+# clean kernel log in OUTDIR/console.log.
+count_results() {
+	local k=$1 out=$2 report counts p f s line splats
 	report=$(awk -v kver="$k" -v status="$(cat "$out/status" 2>/dev/null)" \
 		-f "$TESTING/vm/tap-report.awk" "$out/results.log" 2>&1)
 	counts=$(tail -n 1 <<< "$report")
@@ -196,7 +233,41 @@ for k in "${KVERS[@]}"; do
 		echo "$splats"
 		fail "[$k] kernel log has warnings/oopses (see ${out#"$ROOT"/}/console.log)" "$k"
 	fi
+}
+
+for k in "${KVERS[@]}"; do
+	out=$BUILD/vm/$k
+	say "selftests on $k under QEMU (logs: ${out#"$ROOT"/})"
+	if [ -z "${BUILT[$k]:-}" ]; then
+		fail "[$k] selftests not run: the modules did not build" "$k"
+		continue
+	fi
+	vmenv=()
+	case $k in
+	*-kwish-debug)
+		vmenv=(KWISH_VM_TIMEOUT="${KWISH_DBG_VM_TIMEOUT:-2400}"
+		       KWISH_TEST_TIMEOUT="${KWISH_DBG_TEST_TIMEOUT:-900}") ;;
+	esac
+	t=$(date +%s)
+	env "${vmenv[@]}" "$TESTING/vm/run-vm.sh" "$k" check "$out" 2>&1 | sed 's/^/    /'
+	KTIME[$k]=$(( $(date +%s) - t ))
+
+	count_results "$k" "$out"
 done
+
+# ------------------------------------------------------------------ packages
+if [ "$PKG_TEST" = 1 ]; then
+	say "install test: packages in a Debian 12 image (tools/testing/package/check-package.sh; logs: build/pkg)"
+	wait "$PKG_PID"
+	if [ -n "$ROOTFS_PID" ] && ! wait "$ROOTFS_PID"; then
+		echo "    the background image build failed (build/rootfs.log):"
+		sed 's/^/    /' "$BUILD/rootfs.log"
+	fi
+	cat "$BUILD/pkg.log"
+	KTIME[package]=$(cat "$BUILD/pkg.time" 2>/dev/null)
+	KVERS+=(package)
+	count_results package "$BUILD/pkg"
+fi
 
 summary
 [ "$FAILED" -eq 0 ]

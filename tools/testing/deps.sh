@@ -29,6 +29,12 @@ export DEBIAN_FRONTEND=noninteractive
 # package does not pull it in the way an installed one would).
 HOST_PKGS=(build-essential bc flex bison libelf-dev kmod cpio xz-utils zstd
 	   gzip dwarves qemu-system-x86 busybox-static)
+# Packaging and the install test (tools/testing/package/): the .debs
+# (debhelper, dh-dkms for dh-sequence-dkms, lowdown for the man pages,
+# lintian), the RPM (rpm ships rpmbuild), and the Debian 12 image the
+# packages are installed into (debootstrap, e2fsprogs' mkfs.ext4 -d).
+HOST_PKGS+=(dpkg-dev debhelper dh-dkms dkms fakeroot lowdown lintian rpm
+	    debootstrap e2fsprogs util-linux)
 
 log() { echo "deps: $*" >&2; }
 die() { echo "deps: error: $*" >&2; exit 1; }
