@@ -763,4 +763,30 @@ struct kwish_fd_restrict {
 
 #define KWISH_FD_RESTRICT	_IO(KWISH_TYPE, KWISH_CMD_FD_RESTRICT)
 
+/* ------------------------------------------------------------------ */
+/* kwish_net: socket options (item 6).                                 */
+
+/*
+ * Item 6 has no /dev/kwish command: kwish_net provides
+ * upstream's own socket options, with upstream's numbers, on kernels that
+ * lack them, so that unmodified programs work.  The values are those of
+ * <asm-generic/socket.h> (x86, arm, riscv, ...); the #ifndef lets this
+ * header coexist with newer kernel or libc headers that define them.
+ *
+ *   SO_PASSPIDFD   76   item 6, upstream v6.5: SCM_PIDFD on recvmsg()
+ *   SO_PEERPIDFD   77   item 6, upstream v6.5: a pidfd of the peer
+ *   SCM_PIDFD       4   item 6, upstream v6.5: cmsg type, an int (a pidfd)
+ *
+ * Semantics: docs/kwish.7.md.
+ */
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD		76
+#endif
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD		77
+#endif
+#ifndef SCM_PIDFD
+#define SCM_PIDFD		4
+#endif
+
 #endif /* _UAPI_LINUX_KWISH_H */
