@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kwish_net: AF_UNIX ancillary data and socket options of the wish list
- * (item 6 in this release; 5, 9, 13, 14, 20: see docs/kwish.7.md).
+ * (items 6 and 13 in this release; 5, 9, 14, 20: see docs/kwish.7.md).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -19,6 +19,7 @@ static const struct {
 } kw_net_features[] = {
 	{ kw_net_sockopt_init,		kw_net_sockopt_exit },
 	{ kw_net_scm_pidfd_init,	kw_net_scm_pidfd_exit },
+	{ kw_net_passrights_init,	kw_net_passrights_exit },
 };
 
 static int __init kw_net_init(void)
@@ -49,6 +50,6 @@ static void __exit kw_net_exit(void)
 
 module_init(kw_net_init);
 module_exit(kw_net_exit);
-MODULE_DESCRIPTION("kwish: AF_UNIX ancillary data and socket options (SCM_PIDFD)");
+MODULE_DESCRIPTION("kwish: AF_UNIX ancillary data and socket options (SCM_PIDFD, SO_PASSRIGHTS)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(KWISH);

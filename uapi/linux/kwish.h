@@ -764,10 +764,10 @@ struct kwish_fd_restrict {
 #define KWISH_FD_RESTRICT	_IO(KWISH_TYPE, KWISH_CMD_FD_RESTRICT)
 
 /* ------------------------------------------------------------------ */
-/* kwish_net: socket options (item 6).                                 */
+/* kwish_net: socket options (items 6, 13).                            */
 
 /*
- * Item 6 has no /dev/kwish command: kwish_net provides
+ * Items 6 and 13 have no /dev/kwish command: kwish_net provides
  * upstream's own socket options, with upstream's numbers, on kernels that
  * lack them, so that unmodified programs work.  The values are those of
  * <asm-generic/socket.h> (x86, arm, riscv, ...); the #ifndef lets this
@@ -776,6 +776,7 @@ struct kwish_fd_restrict {
  *   SO_PASSPIDFD   76   item 6, upstream v6.5: SCM_PIDFD on recvmsg()
  *   SO_PEERPIDFD   77   item 6, upstream v6.5: a pidfd of the peer
  *   SCM_PIDFD       4   item 6, upstream v6.5: cmsg type, an int (a pidfd)
+ *   SO_PASSRIGHTS  83   item 13, upstream v6.16: 0 refuses SCM_RIGHTS
  *
  * Semantics: docs/kwish.7.md.
  */
@@ -787,6 +788,9 @@ struct kwish_fd_restrict {
 #endif
 #ifndef SCM_PIDFD
 #define SCM_PIDFD		4
+#endif
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS		83
 #endif
 
 #endif /* _UAPI_LINUX_KWISH_H */
