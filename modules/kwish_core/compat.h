@@ -151,6 +151,8 @@ static inline void kw_renamedata_set_idmap(struct renamedata *rd,
  *                     on a kernel without it (item 6, v6.1).  A socket
  *                     flag like upstream's SOCK_PASSPIDFD (v6.5 .. v6.15),
  *                     so it follows the socket (accept() copies it).
+ * KW_SOCK_PASSCGROUPID socket->flags, bit BITS_PER_LONG - 2:
+ *                     SO_KWISH_PASSCGROUPID (item 5).
  * KW_SK_NOPASSRIGHTS  sk->sk_flags, bit BITS_PER_LONG - 1: SO_PASSRIGHTS
  *                     turned off (item 13); inverted so that the default,
  *                     zero, is upstream's default "on".  On struct sock
@@ -160,6 +162,7 @@ static inline void kw_renamedata_set_idmap(struct renamedata *rd,
  *                     flag at connect()).
  */
 #define KW_SOCK_PASSPIDFD	(BITS_PER_LONG - 1)
+#define KW_SOCK_PASSCGROUPID	(BITS_PER_LONG - 2)
 #define KW_SK_NOPASSRIGHTS	(BITS_PER_LONG - 1)
 
 #endif /* _KWISH_COMPAT_H */

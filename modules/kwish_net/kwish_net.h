@@ -4,12 +4,16 @@
 #define _KWISH_NET_H
 
 #include <linux/list.h>
+#include <linux/skbuff.h>
 #include <linux/sockptr.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <net/af_unix.h>
 
 struct kw_hook;
+struct msghdr;
+struct socket;
 struct pid;
 struct sock;
 struct task_struct;
@@ -49,7 +53,7 @@ void kw_net_unhook(struct kw_hook *hooks, unsigned int n);
  * the task.
  */
 enum kw_net_tctx_kind {
-	KW_TCTX_RECV_PIDFD = 1,		/* item 6: the sender of what is read */
+	KW_TCTX_RECV = 1,		/* items 5, 6: the sender of what is read */
 	KW_TCTX_SEND_RIGHTS,		/* item 13: this message carries fds */
 };
 
@@ -57,11 +61,12 @@ struct kw_net_tctx {
 	struct hlist_node node;
 	struct task_struct *task;
 	enum kw_net_tctx_kind kind;
-	/* item 6 */
+	/* items 5, 6 (recv.c) */
 	bool have_creds;
 	struct pid *pid;		/* referenced */
 	kuid_t uid;
 	kgid_t gid;
+	u64 cgroup_id;
 	/* item 13 */
 	bool fds;
 };
@@ -70,10 +75,36 @@ void kw_net_tctx_enter(struct kw_net_tctx *ctx, enum kw_net_tctx_kind kind);
 void kw_net_tctx_leave(struct kw_net_tctx *ctx);
 struct kw_net_tctx *kw_net_tctx_find(enum kw_net_tctx_kind kind);
 
+/*
+ * Item 5's per-message data in the 16 bytes of skb->cb after struct
+ * unix_skb_parms (32 of the 48 bytes in v6.1 and v6.12; alloc_skb()
+ * zeroes cb, so an unstamped message reads 0, no cgroup).
+ */
+struct kw_unix_skb_cb {
+	struct unix_skb_parms parms;
+	u64 cgroup_id;			/* the sender's cgroup v2 id at send */
+};
+
+#define KW_UNIXCB(skb)		((struct kw_unix_skb_cb *)((skb)->cb))
+#define KW_UNIXCB_CGROUP_ID(skb) (KW_UNIXCB(skb)->cgroup_id)
+
+/* recv.c: the receive path of items 5 and 6 */
+int kw_net_recv_arm(void);
+const char *kw_net_recv_why(void);
+int kw_net_recv_init(void);
+void kw_net_recv_exit(void);
+/* called by recv.c after a successful receive on @sock, in this order */
+void kw_net_scm_pidfd_recv(struct socket *sock, struct msghdr *msg,
+			   bool had_control, const struct kw_net_tctx *ctx);
+void kw_net_scm_cgroup_recv(struct socket *sock, struct msghdr *msg,
+			    bool had_control, const struct kw_net_tctx *ctx);
+
 int kw_net_sockopt_init(void);
 void kw_net_sockopt_exit(void);
 int kw_net_scm_pidfd_init(void);
 void kw_net_scm_pidfd_exit(void);
+int kw_net_scm_cgroup_init(void);
+void kw_net_scm_cgroup_exit(void);
 int kw_net_passrights_init(void);
 void kw_net_passrights_exit(void);
 

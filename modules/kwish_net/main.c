@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kwish_net: AF_UNIX ancillary data and socket options of the wish list
- * (items 6 and 13 in this release; 5, 9, 14, 20: see docs/kwish.7.md).
+ * (items 5, 6 and 13 in this release; 9, 14, 20: see docs/kwish.7.md).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -11,14 +11,17 @@
 
 /*
  * One entry per feature file; set up in this order, torn down in reverse.
- * sockopt.c owns the SOL_SOCKET option hooks the items add to: first.
+ * sockopt.c owns the SOL_SOCKET option hooks the items add to, recv.c
+ * the receive path of items 5 and 6: first.
  */
 static const struct {
 	int (*init)(void);
 	void (*exit)(void);
 } kw_net_features[] = {
 	{ kw_net_sockopt_init,		kw_net_sockopt_exit },
+	{ kw_net_recv_init,		kw_net_recv_exit },
 	{ kw_net_scm_pidfd_init,	kw_net_scm_pidfd_exit },
+	{ kw_net_scm_cgroup_init,	kw_net_scm_cgroup_exit },
 	{ kw_net_passrights_init,	kw_net_passrights_exit },
 };
 
@@ -50,6 +53,6 @@ static void __exit kw_net_exit(void)
 
 module_init(kw_net_init);
 module_exit(kw_net_exit);
-MODULE_DESCRIPTION("kwish: AF_UNIX ancillary data and socket options (SCM_PIDFD, SO_PASSRIGHTS)");
+MODULE_DESCRIPTION("kwish: AF_UNIX ancillary data and socket options (SCM_PIDFD, sender cgroup, SO_PASSRIGHTS)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(KWISH);

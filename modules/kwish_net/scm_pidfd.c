@@ -34,17 +34,12 @@
  *  - the sender side: unix_passcred_enabled(), called by
  *    maybe_add_creds() and maybe_init_creds() for every message, is
  *    replaced by upstream's version (also tests the kwish flag);
- *  - the receive side: unix_dgram_recvmsg(), unix_seqpacket_recvmsg()
- *    (which has unix_dgram_recvmsg() inlined in Debian's v6.1; a nested
- *    call leaves the work to the outer wrapper) and unix_stream_recvmsg()
- *    of a socket with the flag are wrapped: the wrapper enters a task context, the kernel
- *    receives, and the sender's pid is picked up on the way by hooks on
- *    skb_free_datagram() (dgram: called with the received skb after
- *    scm_recv()) and unix_stream_read_actor() (stream: per skb copied;
- *    the first gives the sender, a later one of another sender ends the
- *    read there, as check_creds does upstream).  After the kernel's
- *    scm_recv(), the wrapper appends SCM_PIDFD exactly as
- *    scm_pidfd_recv() does.  accept() copies the flag (unix_accept()).
+ *  - the receive side: recv.c (shared with item 5) wraps the unix
+ *    recvmsg functions of a socket with the flag and learns the sender of
+ *    what was read (a stream read never mixes two senders); after the
+ *    kernel's scm_recv(), kw_net_scm_pidfd_recv() appends SCM_PIDFD
+ *    exactly as scm_pidfd_recv() does.  accept() copies the flag
+ *    (unix_accept()).
  *  - SO_PEERPIDFD: sk_peer_pid exists in v6.1 (since v5.15).
  * The per-message hooks are installed when the first socket sets
  * SO_PASSPIDFD, so that a loaded but unused kwish_net costs AF_UNIX
@@ -73,18 +68,6 @@
 #include "../kwish_core/compat.h"
 #include "kwish_net.h"
 
-/* net/unix/af_unix.c's private struct, the same in v6.1 and v6.12 */
-struct kw_unix_stream_read_state {
-	int (*recv_actor)(struct sk_buff *skb, int skip, int chunk,
-			  struct kw_unix_stream_read_state *state);
-	struct socket *socket;
-	struct msghdr *msg;
-	struct pipe_inode_info *pipe;
-	size_t size;
-	int flags;
-	unsigned int splice_flags;
-};
-
 static struct kw_feature kw_pidfd_feature = {
 	.id = 6,
 };
@@ -99,28 +82,7 @@ static KW_CALL_GATE int kw_pidfd_gate_pidfd_prepare(struct pid *pid,
 	return -EOPNOTSUPP;
 }
 
-/* net/unix/af_unix.c, static (v6.1 prototypes) */
-static KW_CALL_GATE int kw_pidfd_gate_dgram_recvmsg(struct socket *sock,
-						    struct msghdr *msg,
-						    size_t size, int flags)
-{
-	return -EOPNOTSUPP;
-}
-
-static KW_CALL_GATE int kw_pidfd_gate_stream_recvmsg(struct socket *sock,
-						     struct msghdr *msg,
-						     size_t size, int flags)
-{
-	return -EOPNOTSUPP;
-}
-
-static KW_CALL_GATE int kw_pidfd_gate_seqpacket_recvmsg(struct socket *sock,
-							struct msghdr *msg,
-							size_t size, int flags)
-{
-	return -EOPNOTSUPP;
-}
-
+/* net/unix/af_unix.c, static (v6.1's prototype; v6.12 has the item) */
 static KW_CALL_GATE int kw_pidfd_gate_accept(struct socket *sock,
 					     struct socket *newsock,
 					     int flags, bool kern)
@@ -133,21 +95,6 @@ static struct kw_hook kw_pidfd_gates[] = {
 		.name = "pidfd_prepare gate (item 6)",
 		.target_fn = kw_pidfd_gate_pidfd_prepare,
 		.dest_sym = "pidfd_prepare",
-	},
-	{
-		.name = "unix_dgram_recvmsg gate (item 6)",
-		.target_fn = kw_pidfd_gate_dgram_recvmsg,
-		.dest_sym = "unix_dgram_recvmsg",
-	},
-	{
-		.name = "unix_stream_recvmsg gate (item 6)",
-		.target_fn = kw_pidfd_gate_stream_recvmsg,
-		.dest_sym = "unix_stream_recvmsg",
-	},
-	{
-		.name = "unix_seqpacket_recvmsg gate (item 6)",
-		.target_fn = kw_pidfd_gate_seqpacket_recvmsg,
-		.dest_sym = "unix_seqpacket_recvmsg",
 	},
 	{
 		.name = "unix_accept gate (item 6)",
@@ -206,139 +153,16 @@ static void kw_pidfd_put_cmsg(struct msghdr *msg, struct pid *pid)
 		fd_install(pidfd, pidfd_file);
 }
 
-typedef int (*kw_recvmsg_t)(struct socket *sock, struct msghdr *msg,
-			    size_t size, int flags);
-
-static int kw_pidfd_recvmsg(struct socket *sock, struct msghdr *msg,
-			    size_t size, int flags, kw_recvmsg_t recvmsg)
+/* Called by recv.c after each successful receive (scm_recv_unix()). */
+void kw_net_scm_pidfd_recv(struct socket *sock, struct msghdr *msg,
+			   bool had_control, const struct kw_net_tctx *ctx)
 {
-	struct kw_net_tctx ctx;
-	bool had_control;
-	int idx, ret;
-
-	/*
-	 * The receive may block for as long as the peer likes: hold a module
-	 * reference rather than the SRCU read section across it.  Only a
-	 * call that races with rmmod (the module is going) keeps the SRCU
-	 * section, and rmmod waits for it.
-	 */
-	idx = srcu_read_lock(&kw_net_srcu);
-	if (!try_module_get(THIS_MODULE)) {
-		ret = recvmsg(sock, msg, size, flags);
-		srcu_read_unlock(&kw_net_srcu, idx);
-		return ret;
-	}
-	srcu_read_unlock(&kw_net_srcu, idx);
-
-	/*
-	 * unix_seqpacket_recvmsg() calls unix_dgram_recvmsg() (or has it
-	 * inlined: both are hooked): the outer wrapper does the work.
-	 */
-	if (kw_net_tctx_find(KW_TCTX_RECV_PIDFD)) {
-		ret = recvmsg(sock, msg, size, flags);
-		module_put(THIS_MODULE);
-		return ret;
-	}
-
-	had_control = !!msg->msg_control;
-	kw_net_tctx_enter(&ctx, KW_TCTX_RECV_PIDFD);
-	ret = recvmsg(sock, msg, size, flags);
-	kw_net_tctx_leave(&ctx);
-	/* where upstream's scm_recv_unix() adds it: after the others */
-	if (ret >= 0 && kw_pidfd_flag(sock)) {
-		if (!had_control)
-			msg->msg_flags |= MSG_CTRUNC;
-		else
-			kw_pidfd_put_cmsg(msg, ctx.pid);
-	}
-	put_pid(ctx.pid);
-	module_put(THIS_MODULE);
-	return ret;
-}
-
-static int kw_pidfd_dgram_recvmsg(struct socket *sock, struct msghdr *msg,
-				  size_t size, int flags)
-{
-	return kw_pidfd_recvmsg(sock, msg, size, flags,
-				kw_pidfd_gate_dgram_recvmsg);
-}
-
-static int kw_pidfd_seqpacket_recvmsg(struct socket *sock,
-				      struct msghdr *msg, size_t size,
-				      int flags)
-{
-	return kw_pidfd_recvmsg(sock, msg, size, flags,
-				kw_pidfd_gate_seqpacket_recvmsg);
-}
-
-static int kw_pidfd_stream_recvmsg(struct socket *sock, struct msghdr *msg,
-				   size_t size, int flags)
-{
-	return kw_pidfd_recvmsg(sock, msg, size, flags,
-				kw_pidfd_gate_stream_recvmsg);
-}
-
-/* Remember the sender of @skb; false if it is not the first one's. */
-static bool kw_pidfd_note_sender(struct kw_net_tctx *ctx, struct sk_buff *skb)
-{
-	if (!ctx->have_creds) {
-		ctx->have_creds = true;
-		ctx->pid = get_pid(UNIXCB(skb).pid);
-		ctx->uid = UNIXCB(skb).uid;
-		ctx->gid = UNIXCB(skb).gid;
-		return true;
-	}
-	return ctx->pid == UNIXCB(skb).pid &&
-	       uid_eq(ctx->uid, UNIXCB(skb).uid) &&
-	       gid_eq(ctx->gid, UNIXCB(skb).gid);
-}
-
-/*
- * __unix_dgram_recvmsg() frees the skb it returned (after scm_recv())
- * with skb_free_datagram(sk, skb): the skb of this recvmsg().
- */
-static void kw_pidfd_skb_free_datagram(struct sock *sk, struct sk_buff *skb)
-{
-	struct kw_net_tctx *ctx = kw_net_tctx_find(KW_TCTX_RECV_PIDFD);
-
-	if (ctx)
-		kw_pidfd_note_sender(ctx, skb);
-	skb_free_datagram(sk, skb);
-}
-
-static bool kw_pidfd_skb_free_datagram_filter(const unsigned long *args)
-{
-	const struct sock *sk = (const struct sock *)args[0];
-
-	return sk->sk_family == AF_UNIX && kw_pidfd_flag(sk->sk_socket);
-}
-
-/*
- * unix_stream_read_generic() copies each skb with the actor
- * unix_stream_read_actor(): the same body here, after noting the sender.
- * An skb of another sender than the first one ends the read: the error
- * makes unix_stream_read_generic() stop and return what it copied (at
- * least the first skb's bytes), as its check_creds test does upstream.
- */
-static int kw_pidfd_stream_read_actor(struct sk_buff *skb, int skip, int chunk,
-				      struct kw_unix_stream_read_state *state)
-{
-	struct kw_net_tctx *ctx = kw_net_tctx_find(KW_TCTX_RECV_PIDFD);
-	int ret;
-
-	if (ctx && !kw_pidfd_note_sender(ctx, skb))
-		return -EAGAIN;
-	ret = skb_copy_datagram_msg(skb, UNIXCB(skb).consumed + skip,
-				    state->msg, chunk);
-	return ret ?: chunk;
-}
-
-static bool kw_pidfd_stream_read_actor_filter(const unsigned long *args)
-{
-	const struct kw_unix_stream_read_state *state =
-		(const struct kw_unix_stream_read_state *)args[3];
-
-	return kw_pidfd_flag(state->socket);
+	if (!kw_pidfd_flag(sock))
+		return;
+	if (!had_control)
+		msg->msg_flags |= MSG_CTRUNC;
+	else
+		kw_pidfd_put_cmsg(msg, ctx->pid);
 }
 
 static int kw_pidfd_accept(struct socket *sock, struct socket *newsock,
@@ -374,36 +198,6 @@ static struct kw_hook kw_pidfd_msg_hooks[] = {
 		.dest_fn = kw_pidfd_passcred_enabled,
 	},
 	{
-		.name = "unix_dgram_recvmsg (item 6)",
-		.target_sym = "unix_dgram_recvmsg",
-		.dest_fn = kw_pidfd_dgram_recvmsg,
-		.filter = kw_pidfd_sock_filter,
-	},
-	{
-		.name = "unix_seqpacket_recvmsg (item 6)",
-		.target_sym = "unix_seqpacket_recvmsg",
-		.dest_fn = kw_pidfd_seqpacket_recvmsg,
-		.filter = kw_pidfd_sock_filter,
-	},
-	{
-		.name = "unix_stream_recvmsg (item 6)",
-		.target_sym = "unix_stream_recvmsg",
-		.dest_fn = kw_pidfd_stream_recvmsg,
-		.filter = kw_pidfd_sock_filter,
-	},
-	{
-		.name = "skb_free_datagram (item 6)",
-		.target_sym = "skb_free_datagram",
-		.dest_fn = kw_pidfd_skb_free_datagram,
-		.filter = kw_pidfd_skb_free_datagram_filter,
-	},
-	{
-		.name = "unix_stream_read_actor (item 6)",
-		.target_sym = "unix_stream_read_actor",
-		.dest_fn = kw_pidfd_stream_read_actor,
-		.filter = kw_pidfd_stream_read_actor_filter,
-	},
-	{
 		.name = "unix_accept (item 6)",
 		.target_sym = "unix_accept",
 		.dest_fn = kw_pidfd_accept,
@@ -423,6 +217,9 @@ static int kw_pidfd_arm(void)
 		return 0;
 	mutex_lock(&kw_pidfd_arm_lock);
 	if (!kw_pidfd_armed) {
+		err = kw_net_recv_arm();
+		if (err)
+			goto out;
 		err = kw_hooks_install(kw_pidfd_msg_hooks,
 				       ARRAY_SIZE(kw_pidfd_msg_hooks),
 				       why, sizeof(why));
@@ -431,6 +228,7 @@ static int kw_pidfd_arm(void)
 		else
 			WRITE_ONCE(kw_pidfd_armed, true);
 	}
+out:
 	mutex_unlock(&kw_pidfd_arm_lock);
 	return err;
 }
@@ -541,7 +339,7 @@ int kw_net_scm_pidfd_init(void)
 		return kw_feature_register(f);
 	}
 
-	why = kw_net_sockopt_why();
+	why = kw_net_sockopt_why() ?: kw_net_recv_why();
 	if (why) {
 		strscpy(f->reason, why, sizeof(f->reason));
 		goto unavailable;
