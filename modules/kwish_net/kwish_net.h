@@ -12,6 +12,7 @@
 #include <net/af_unix.h>
 
 struct kw_hook;
+struct scm_fp_list;
 struct msghdr;
 struct socket;
 struct pid;
@@ -54,7 +55,7 @@ void kw_net_unhook(struct kw_hook *hooks, unsigned int n);
  */
 enum kw_net_tctx_kind {
 	KW_TCTX_RECV = 1,		/* items 5, 6: the sender of what is read */
-	KW_TCTX_SEND_RIGHTS,		/* item 13: this message carries fds */
+	KW_TCTX_SEND_RIGHTS,		/* items 13, 14: the fds of the message */
 };
 
 struct kw_net_tctx {
@@ -67,8 +68,8 @@ struct kw_net_tctx {
 	kuid_t uid;
 	kgid_t gid;
 	u64 cgroup_id;
-	/* item 13 */
-	bool fds;
+	/* items 13, 14: the fds of this message (dgram) */
+	struct scm_fp_list *fpl;
 };
 
 void kw_net_tctx_enter(struct kw_net_tctx *ctx, enum kw_net_tctx_kind kind);
@@ -107,5 +108,16 @@ int kw_net_scm_cgroup_init(void);
 void kw_net_scm_cgroup_exit(void);
 int kw_net_passrights_init(void);
 void kw_net_passrights_exit(void);
+/* passrights.c: the send-side hooks, shared with item 14 */
+int kw_net_rights_arm(void);
+const char *kw_net_rights_why(void);
+/* rights_filter.c (item 14), called from passrights.c's hooks */
+bool kw_net_rights_filter_active(void);
+int kw_net_rights_filter_check(const struct sock *receiver,
+			       const struct scm_fp_list *fpl);
+int kw_net_rights_filter_inherit(const struct sock *listener,
+				 const struct sock *newsk);
+int kw_net_rights_filter_init(void);
+void kw_net_rights_filter_exit(void);
 
 #endif

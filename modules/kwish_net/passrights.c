@@ -38,7 +38,9 @@
  * The checks run before the skb is queued, as upstream's, but the stream
  * one before taking the receiver's lock: a setsockopt() racing with a
  * sendmsg() may go either way, as upstream (setsockopt() takes no lock).
- * All hooks are installed when the first socket turns SO_PASSRIGHTS off.
+ * All hooks are installed when the first socket turns SO_PASSRIGHTS off
+ * or sets an item-14 filter: they also enforce item 14's filters
+ * (rights_filter.c) at the same points, after SO_PASSRIGHTS.
  */
 #define pr_fmt(fmt) "kwish_net: " fmt
 
@@ -99,13 +101,21 @@ static int kw_rights_scm_to_skb(struct scm_cookie *scm, struct sk_buff *skb,
 	struct sock *sk = skb->sk;	/* the sender: skb_set_owner_w() */
 	struct kw_net_tctx *ctx;
 
+	struct sock *peer;
+	int err;
+
 	if (sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET) {
-		if (kw_rights_refused(unix_peer(sk)))
+		peer = unix_peer(sk);
+		if (kw_rights_refused(peer))
 			return -EPERM;
+		/* item 14: the receiver's filter (rights_filter.c) */
+		err = kw_net_rights_filter_check(peer, scm->fp);
+		if (err)
+			return err;
 	} else {
 		ctx = kw_net_tctx_find(KW_TCTX_SEND_RIGHTS);
 		if (ctx)
-			ctx->fds = true;
+			ctx->fpl = scm->fp;
 	}
 	return kw_rights_gate_scm_to_skb(scm, skb, send_fds);
 }
@@ -150,9 +160,15 @@ static bool kw_rights_dgram_sendmsg_filter(const unsigned long *args)
 static int kw_rights_unix_may_send(struct socket *sock, struct socket *other)
 {
 	struct kw_net_tctx *ctx = kw_net_tctx_find(KW_TCTX_SEND_RIGHTS);
+	int err;
 
-	if (ctx && ctx->fds)
-		return -EPERM;
+	if (ctx && ctx->fpl) {
+		if (kw_rights_refused(other->sk))
+			return -EPERM;
+		err = kw_net_rights_filter_check(other->sk, ctx->fpl);
+		if (err)
+			return err;
+	}
 	return security_unix_may_send(sock, other);
 }
 
@@ -160,7 +176,8 @@ static bool kw_rights_unix_may_send_filter(const unsigned long *args)
 {
 	const struct socket *other = (const struct socket *)args[1];
 
-	return other && kw_rights_refused(other->sk);
+	return other && (kw_rights_refused(other->sk) ||
+			 kw_net_rights_filter_active());
 }
 
 /* Under the listener's and the connecting socket's state locks. */
@@ -171,12 +188,15 @@ static int kw_rights_stream_connect(struct sock *sock, struct sock *other,
 
 	if (!err && kw_rights_refused(other))
 		set_bit(KW_SK_NOPASSRIGHTS, &newsk->sk_flags);
+	if (!err)
+		err = kw_net_rights_filter_inherit(other, newsk);
 	return err;
 }
 
 static bool kw_rights_stream_connect_filter(const unsigned long *args)
 {
-	return kw_rights_refused((const struct sock *)args[1]);
+	return kw_rights_refused((const struct sock *)args[1]) ||
+	       kw_net_rights_filter_active();
 }
 
 /* Installed when the first socket turns SO_PASSRIGHTS off. */
@@ -210,7 +230,7 @@ static struct kw_hook kw_rights_hooks[] = {
 static DEFINE_MUTEX(kw_rights_arm_lock);
 static bool kw_rights_armed;
 
-static int kw_rights_arm(void)
+int kw_net_rights_arm(void)
 {
 	char why[KWISH_REASON_LEN];
 	int err = 0;
@@ -242,7 +262,7 @@ static int kw_rights_set(struct sock *sk, sockptr_t optval,
 	if (sk->sk_family != AF_UNIX)
 		return -EOPNOTSUPP;
 	if (!val) {
-		err = kw_rights_arm();
+		err = kw_net_rights_arm();
 		if (err)
 			return -ENOPROTOOPT;
 	}
@@ -277,6 +297,13 @@ static bool kw_rights_native(void)
 			      KERNEL_SOCKPTR(&one), sizeof(one));
 	sock_release(sock);
 	return !err;
+}
+
+/* NULL if the send-side hooks can be installed, else why not. */
+const char *kw_net_rights_why(void)
+{
+	return kw_rights_feature.state == KWISH_STATE_PRESENT ? NULL :
+	       kw_rights_feature.reason;
 }
 
 int kw_net_passrights_init(void)

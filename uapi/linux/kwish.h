@@ -764,10 +764,10 @@ struct kwish_fd_restrict {
 #define KWISH_FD_RESTRICT	_IO(KWISH_TYPE, KWISH_CMD_FD_RESTRICT)
 
 /* ------------------------------------------------------------------ */
-/* kwish_net: socket options (items 5, 6, 13).                         */
+/* kwish_net: socket options (items 5, 6, 13, 14).                     */
 
 /*
- * Items 5, 6 and 13 have no /dev/kwish command: kwish_net provides
+ * Items 5, 6, 13 and 14 have no /dev/kwish command: kwish_net provides
  * upstream's own socket options, with upstream's numbers, on kernels that
  * lack them, so that unmodified programs work.  The values are those of
  * <asm-generic/socket.h> (x86, arm, riscv, ...); the #ifndef lets this
@@ -812,5 +812,30 @@ struct kwish_fd_restrict {
 #define SO_KWISH_PASSCGROUPID	0x4b570001
 #define SCM_KWISH_CGROUPID	SO_KWISH_PASSCGROUPID
 #define SO_KWISH_PEERCGROUPID	0x4b570002
+
+/*
+ * Item 14: accept only some fds.  SO_KWISH_RIGHTS_FILTER (AF_UNIX, set and
+ * get, struct kwish_rights_filter) on a receiving socket: every fd of an
+ * SCM_RIGHTS message sent to it must match, else the sendmsg() fails with
+ * EFTYPE and nothing is queued (an fd is never installed in the receiver).
+ * Checked after SO_PASSRIGHTS (EPERM).  A file matches if its type is in
+ * @types (0: any type) and its file system's magic (statfs() f_type) is
+ * one of the @nr_magics @magics (0: any file system).  "Only memfds":
+ * types = KWISH_RF_TYPE(S_IFREG), magics = { TMPFS_MAGIC,
+ * HUGETLBFS_MAGIC }.  All zero removes the filter.  Connections inherit
+ * the listener's filter at connect().  optlen must be the struct's size.
+ */
+#define SO_KWISH_RIGHTS_FILTER	0x4b570003
+
+#define KWISH_RF_TYPE(s_ifmt)		(1U << (((s_ifmt) >> 12) & 0xf))
+#define KWISH_RIGHTS_FILTER_MAX_MAGICS	8
+
+struct kwish_rights_filter {
+	__u32		flags;		/* none yet: 0 */
+	__u32		types;		/* KWISH_RF_TYPE() bits; 0: any */
+	__u32		nr_magics;	/* 0..KWISH_RIGHTS_FILTER_MAX_MAGICS */
+	__u32		__reserved;	/* 0 */
+	__u64		magics[KWISH_RIGHTS_FILTER_MAX_MAGICS];
+};
 
 #endif /* _UAPI_LINUX_KWISH_H */
