@@ -763,4 +763,79 @@ struct kwish_fd_restrict {
 
 #define KWISH_FD_RESTRICT	_IO(KWISH_TYPE, KWISH_CMD_FD_RESTRICT)
 
+/* ------------------------------------------------------------------ */
+/* kwish_net: socket options (items 5, 6, 13, 14).                     */
+
+/*
+ * Items 5, 6, 13 and 14 have no /dev/kwish command: kwish_net provides
+ * upstream's own socket options, with upstream's numbers, on kernels that
+ * lack them, so that unmodified programs work.  The values are those of
+ * <asm-generic/socket.h> (x86, arm, riscv, ...); the #ifndef lets this
+ * header coexist with newer kernel or libc headers that define them.
+ *
+ *   SO_PASSPIDFD   76   item 6, upstream v6.5: SCM_PIDFD on recvmsg()
+ *   SO_PEERPIDFD   77   item 6, upstream v6.5: a pidfd of the peer
+ *   SCM_PIDFD       4   item 6, upstream v6.5: cmsg type, an int (a pidfd)
+ *   SO_PASSRIGHTS  83   item 13, upstream v6.16: 0 refuses SCM_RIGHTS
+ *
+ * Semantics: docs/kwish.7.md.
+ */
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD		76
+#endif
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD		77
+#endif
+#ifndef SCM_PIDFD
+#define SCM_PIDFD		4
+#endif
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS		83
+#endif
+
+/*
+ * Item 5: the sender's cgroup v2 id.  Upstream has no such message (the
+ * posted SO_PEERCGROUPID of 2025 did not land; PIDFD_INFO_CGROUPID, v6.13,
+ * answers for a pidfd at query time, not for a message at send time), so
+ * these are kwish's own options.  Their values lie in a block no upstream
+ * SOL_SOCKET option can reach: upstream numbers options sequentially from
+ * 1 (below 100 on asm-generic; 0x4000 + n on parisc, 0x1000 + n on
+ * alpha/mips/sparc for a few), kwish uses 0x4b57xxxx ("KW").  As upstream
+ * does, the control message type equals the option that enables it.
+ *
+ *   SO_KWISH_PASSCGROUPID  int: every recvmsg() gets SCM_KWISH_CGROUPID
+ *   SCM_KWISH_CGROUPID     cmsg, SOL_SOCKET: __u64 cgroup id of the
+ *                          sender's cgroup v2 when it sent the message
+ *   SO_KWISH_PEERCGROUPID  getsockopt, __u64: the cgroup id of the peer
+ *                          process (SO_PEERCRED's) now; see kwish(7)
+ */
+#define SO_KWISH_PASSCGROUPID	0x4b570001
+#define SCM_KWISH_CGROUPID	SO_KWISH_PASSCGROUPID
+#define SO_KWISH_PEERCGROUPID	0x4b570002
+
+/*
+ * Item 14: accept only some fds.  SO_KWISH_RIGHTS_FILTER (AF_UNIX, set and
+ * get, struct kwish_rights_filter) on a receiving socket: every fd of an
+ * SCM_RIGHTS message sent to it must match, else the sendmsg() fails with
+ * EFTYPE and nothing is queued (an fd is never installed in the receiver).
+ * Checked after SO_PASSRIGHTS (EPERM).  A file matches if its type is in
+ * @types (0: any type) and its file system's magic (statfs() f_type) is
+ * one of the @nr_magics @magics (0: any file system).  "Only memfds":
+ * types = KWISH_RF_TYPE(S_IFREG), magics = { TMPFS_MAGIC,
+ * HUGETLBFS_MAGIC }.  All zero removes the filter.  Connections inherit
+ * the listener's filter at connect().  optlen must be the struct's size.
+ */
+#define SO_KWISH_RIGHTS_FILTER	0x4b570003
+
+#define KWISH_RF_TYPE(s_ifmt)		(1U << (((s_ifmt) >> 12) & 0xf))
+#define KWISH_RIGHTS_FILTER_MAX_MAGICS	8
+
+struct kwish_rights_filter {
+	__u32		flags;		/* none yet: 0 */
+	__u32		types;		/* KWISH_RF_TYPE() bits; 0: any */
+	__u32		nr_magics;	/* 0..KWISH_RIGHTS_FILTER_MAX_MAGICS */
+	__u32		__reserved;	/* 0 */
+	__u64		magics[KWISH_RIGHTS_FILTER_MAX_MAGICS];
+};
+
 #endif /* _UAPI_LINUX_KWISH_H */

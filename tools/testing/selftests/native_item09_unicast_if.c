@@ -26,6 +26,7 @@
 #include <linux/rtnetlink.h>
 
 #include "kwtap.h"
+#include "kwnet.h"
 
 /* ---- a minimal rtnetlink client ---- */
 
@@ -365,6 +366,18 @@ static int test_ipv6_no_link_route(void)
 	return KW_PASS;
 }
 
+/* kwish's kernel probe agrees: item 9 is reported native. */
+static int test_reported_native(void)
+{
+	int state = kwnet_item_state(9);
+
+	if (state < 0)
+		return kw_skip("kwish_core not loaded");
+	KW_CHECK(state == KWISH_STATE_NATIVE, "item 9 state %d, want native",
+		 state);
+	return KW_PASS;
+}
+
 /* No privilege is needed for the socket option itself. */
 static int unicast_if_as_user(void)
 {
@@ -384,6 +397,7 @@ static int test_option_unprivileged(void)
 }
 
 static const struct kw_test tests[] = {
+	KW_TEST(test_reported_native),
 	KW_TEST(test_ipv4_link_routes),
 	KW_TEST(test_ipv6_link_routes),
 	KW_TEST(test_ipv4_no_link_route),

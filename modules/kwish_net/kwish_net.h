@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* kwish_net: one file per wish-list item; each exports init/exit here. */
+#ifndef _KWISH_NET_H
+#define _KWISH_NET_H
+
+#include <linux/list.h>
+#include <linux/skbuff.h>
+#include <linux/sockptr.h>
+#include <linux/srcu.h>
+#include <linux/types.h>
+#include <linux/uidgid.h>
+#include <net/af_unix.h>
+
+struct kw_hook;
+struct scm_fp_list;
+struct msghdr;
+struct socket;
+struct pid;
+struct sock;
+struct task_struct;
+
+/*
+ * sockopt.c: the one owner of the sk_setsockopt() and sk_getsockopt()
+ * hooks.  Items add the SOL_SOCKET options they provide; only calls for
+ * those options are diverted, every other option runs the kernel's code.
+ * @set and @get have sk_setsockopt()'s and sk_getsockopt()'s contracts
+ * (either may be NULL: the kernel's answer, ENOPROTOOPT, stands).
+ */
+struct kw_net_sockopt {
+	int optname;
+	int (*set)(struct sock *sk, sockptr_t optval, unsigned int optlen);
+	int (*get)(struct sock *sk, sockptr_t optval, sockptr_t optlen);
+};
+
+const char *kw_net_sockopt_why(void);
+int kw_net_sockopt_add(const struct kw_net_sockopt *opt);
+void kw_net_sockopt_del(const struct kw_net_sockopt *opt);
+/* The int of a setsockopt() (EINVAL if short, EFAULT), as the kernel. */
+int kw_net_sockopt_int(sockptr_t optval, unsigned int optlen, int *val);
+/* Answer a getsockopt() with an int, as sk_getsockopt() does. */
+int kw_net_getsockopt_int(int val, sockptr_t optval, sockptr_t optlen);
+
+/*
+ * Every call that a kwish_net hook diverts into this module runs, until
+ * it holds a module reference or returns, inside this SRCU read section;
+ * the exit functions wait for it (see kw_net_unhook()).
+ */
+extern struct srcu_struct kw_net_srcu;
+void kw_net_unhook(struct kw_hook *hooks, unsigned int n);
+
+/*
+ * task_ctx.c: what a hooked outer call (recvmsg(), sendmsg()) learns from
+ * the hooks of the kernel functions it calls, on its own stack, found by
+ * the task.
+ */
+enum kw_net_tctx_kind {
+	KW_TCTX_RECV = 1,		/* items 5, 6: the sender of what is read */
+	KW_TCTX_SEND_RIGHTS,		/* items 13, 14: the fds of the message */
+};
+
+struct kw_net_tctx {
+	struct hlist_node node;
+	struct task_struct *task;
+	enum kw_net_tctx_kind kind;
+	/* items 5, 6 (recv.c) */
+	bool have_creds;
+	struct pid *pid;		/* referenced */
+	kuid_t uid;
+	kgid_t gid;
+	u64 cgroup_id;
+	/* items 13, 14: the fds of this message (dgram) */
+	struct scm_fp_list *fpl;
+};
+
+void kw_net_tctx_enter(struct kw_net_tctx *ctx, enum kw_net_tctx_kind kind);
+void kw_net_tctx_leave(struct kw_net_tctx *ctx);
+struct kw_net_tctx *kw_net_tctx_find(enum kw_net_tctx_kind kind);
+
+/*
+ * Item 5's per-message data in the 16 bytes of skb->cb after struct
+ * unix_skb_parms (32 of the 48 bytes in v6.1 and v6.12; alloc_skb()
+ * zeroes cb, so an unstamped message reads 0, no cgroup).
+ */
+struct kw_unix_skb_cb {
+	struct unix_skb_parms parms;
+	u64 cgroup_id;			/* the sender's cgroup v2 id at send */
+};
+
+#define KW_UNIXCB(skb)		((struct kw_unix_skb_cb *)((skb)->cb))
+#define KW_UNIXCB_CGROUP_ID(skb) (KW_UNIXCB(skb)->cgroup_id)
+
+/* recv.c: the receive path of items 5 and 6 */
+int kw_net_recv_arm(void);
+const char *kw_net_recv_why(void);
+int kw_net_recv_init(void);
+void kw_net_recv_exit(void);
+/* called by recv.c after a successful receive on @sock, in this order */
+void kw_net_scm_pidfd_recv(struct socket *sock, struct msghdr *msg,
+			   bool had_control, const struct kw_net_tctx *ctx);
+void kw_net_scm_cgroup_recv(struct socket *sock, struct msghdr *msg,
+			    bool had_control, const struct kw_net_tctx *ctx);
+
+int kw_net_sockopt_init(void);
+void kw_net_sockopt_exit(void);
+int kw_net_scm_pidfd_init(void);
+void kw_net_scm_pidfd_exit(void);
+int kw_net_scm_cgroup_init(void);
+void kw_net_scm_cgroup_exit(void);
+int kw_net_passrights_init(void);
+void kw_net_passrights_exit(void);
+/* passrights.c: the send-side hooks, shared with item 14 */
+int kw_net_rights_arm(void);
+const char *kw_net_rights_why(void);
+/* rights_filter.c (item 14), called from passrights.c's hooks */
+bool kw_net_rights_filter_active(void);
+int kw_net_rights_filter_check(const struct sock *receiver,
+			       const struct scm_fp_list *fpl);
+int kw_net_rights_filter_inherit(const struct sock *listener,
+				 const struct sock *newsk);
+int kw_net_rights_filter_init(void);
+void kw_net_rights_filter_exit(void);
+
+#endif

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_net, item 13: SO_PASSRIGHTS (upstream v6.16, Kuniyuki Iwashima,
+ * "af_unix: Introduce SO_PASSRIGHTS"), on kernels without it (v6.1 and
+ * v6.12), with upstream's number (83) and semantics:
+ *  - AF_UNIX only: setsockopt() and getsockopt() on other sockets fail
+ *    with EOPNOTSUPP; default on (sk_scm_rights = 1 in unix_create1());
+ *  - the socket of a pending connection starts with its listener's value
+ *    (unix_stream_connect() copies sk_scm_recv_flags, "af_unix: Inherit
+ *    sk_flags at connect()", same series);
+ *  - a sendmsg() whose SCM_RIGHTS fds would be queued to a receiver that
+ *    turned it off fails with EPERM, before the skb is queued, so no fd
+ *    ever reaches the receiver: unix_dgram_sendmsg() (dgram and seqpacket)
+ *    checks under unix_state_lock(other) before security_unix_may_send(),
+ *    unix_stream_sendmsg() and queue_oob() before queueing the skb that
+ *    carries the fds (the first one: a stream sender has sent nothing of
+ *    the message yet, so sendmsg() returns EPERM).
+ *
+ * How (no flag in struct sock to borrow: KW_SK_NOPASSRIGHTS, compat.h):
+ *  - stream and seqpacket: the receiver is unix_peer(sk), fixed from
+ *    connect() on.  unix_scm_to_skb(scm, skb, send_fds) attaches the fds
+ *    to the skb (out of line in v6.1 and v6.12, called by
+ *    unix_dgram_sendmsg(), unix_stream_sendmsg() and queue_oob() before
+ *    the skb is queued, and its error fails the sendmsg()): for those
+ *    types the hook refuses there with EPERM if the peer has the flag.
+ *  - dgram: the receiver is only known under its lock, where
+ *    unix_dgram_sendmsg() calls security_unix_may_send(sk->sk_socket,
+ *    other->sk_socket) for every message (not for seqpacket) and returns
+ *    its error.  unix_dgram_sendmsg() calls with ancillary data
+ *    (msg_controllen != 0, the only ones that can carry fds) run in a
+ *    task context; the unix_scm_to_skb() hook records there that the
+ *    message carries fds, and the security_unix_may_send() hook, for a
+ *    receiver with the flag, refuses with EPERM.
+ *  - the listener's flag is copied to the new socket by a hook on
+ *    security_unix_stream_connect(sk, other, newsk), called by
+ *    unix_stream_connect() under the listener's lock just before the new
+ *    socket is queued (both kernels).
+ * The checks run before the skb is queued, as upstream's, but the stream
+ * one before taking the receiver's lock: a setsockopt() racing with a
+ * sendmsg() may go either way, as upstream (setsockopt() takes no lock).
+ * All hooks are installed when the first socket turns SO_PASSRIGHTS off
+ * or sets an item-14 filter: they also enforce item 14's filters
+ * (rights_filter.c) at the same points, after SO_PASSRIGHTS.
+ */
+#define pr_fmt(fmt) "kwish_net: " fmt
+
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/security.h>
+#include <linux/skbuff.h>
+#include <linux/socket.h>
+#include <net/af_unix.h>
+#include <net/scm.h>
+#include <net/sock.h>
+
+#include <kwish_core.h>
+#include "../kwish_core/compat.h"
+#include "kwish_net.h"
+
+static struct kw_feature kw_rights_feature = {
+	.id = 13,
+};
+
+static bool kw_rights_refused(const struct sock *sk)
+{
+	return sk && test_bit(KW_SK_NOPASSRIGHTS, &sk->sk_flags);
+}
+
+/* net/unix/af_unix.c, static (v6.1, v6.12) */
+static KW_CALL_GATE int kw_rights_gate_scm_to_skb(struct scm_cookie *scm,
+						  struct sk_buff *skb,
+						  bool send_fds)
+{
+	return -EOPNOTSUPP;
+}
+
+static KW_CALL_GATE int kw_rights_gate_dgram_sendmsg(struct socket *sock,
+						     struct msghdr *msg,
+						     size_t len)
+{
+	return -EOPNOTSUPP;
+}
+
+static struct kw_hook kw_rights_gates[] = {
+	{
+		.name = "unix_scm_to_skb gate (item 13)",
+		.target_fn = kw_rights_gate_scm_to_skb,
+		.dest_sym = "unix_scm_to_skb",
+	},
+	{
+		.name = "unix_dgram_sendmsg gate (item 13)",
+		.target_fn = kw_rights_gate_dgram_sendmsg,
+		.dest_sym = "unix_dgram_sendmsg",
+	},
+};
+
+static int kw_rights_scm_to_skb(struct scm_cookie *scm, struct sk_buff *skb,
+				bool send_fds)
+{
+	struct sock *sk = skb->sk;	/* the sender: skb_set_owner_w() */
+	struct kw_net_tctx *ctx;
+
+	struct sock *peer;
+	int err;
+
+	if (sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET) {
+		peer = unix_peer(sk);
+		if (kw_rights_refused(peer))
+			return -EPERM;
+		/* item 14: the receiver's filter (rights_filter.c) */
+		err = kw_net_rights_filter_check(peer, scm->fp);
+		if (err)
+			return err;
+	} else {
+		ctx = kw_net_tctx_find(KW_TCTX_SEND_RIGHTS);
+		if (ctx)
+			ctx->fpl = scm->fp;
+	}
+	return kw_rights_gate_scm_to_skb(scm, skb, send_fds);
+}
+
+/* Only calls that attach fds: scm->fp and send_fds. */
+static bool kw_rights_scm_to_skb_filter(const unsigned long *args)
+{
+	const struct scm_cookie *scm = (const struct scm_cookie *)args[0];
+
+	return scm->fp && (bool)args[2];
+}
+
+static int kw_rights_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
+				   size_t len)
+{
+	struct kw_net_tctx ctx;
+	int idx, ret;
+
+	/* may block on a full receiver: see kw_pidfd_recvmsg() */
+	idx = srcu_read_lock(&kw_net_srcu);
+	if (!try_module_get(THIS_MODULE)) {
+		ret = kw_rights_gate_dgram_sendmsg(sock, msg, len);
+		srcu_read_unlock(&kw_net_srcu, idx);
+		return ret;
+	}
+	srcu_read_unlock(&kw_net_srcu, idx);
+	kw_net_tctx_enter(&ctx, KW_TCTX_SEND_RIGHTS);
+	ret = kw_rights_gate_dgram_sendmsg(sock, msg, len);
+	kw_net_tctx_leave(&ctx);
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+static bool kw_rights_dgram_sendmsg_filter(const unsigned long *args)
+{
+	const struct msghdr *msg = (const struct msghdr *)args[1];
+
+	return msg->msg_controllen != 0;
+}
+
+/* Under unix_state_lock(other): must not sleep. */
+static int kw_rights_unix_may_send(struct socket *sock, struct socket *other)
+{
+	struct kw_net_tctx *ctx = kw_net_tctx_find(KW_TCTX_SEND_RIGHTS);
+	int err;
+
+	if (ctx && ctx->fpl) {
+		if (kw_rights_refused(other->sk))
+			return -EPERM;
+		err = kw_net_rights_filter_check(other->sk, ctx->fpl);
+		if (err)
+			return err;
+	}
+	return security_unix_may_send(sock, other);
+}
+
+static bool kw_rights_unix_may_send_filter(const unsigned long *args)
+{
+	const struct socket *other = (const struct socket *)args[1];
+
+	return other && (kw_rights_refused(other->sk) ||
+			 kw_net_rights_filter_active());
+}
+
+/* Under the listener's and the connecting socket's state locks. */
+static int kw_rights_stream_connect(struct sock *sock, struct sock *other,
+				    struct sock *newsk)
+{
+	int err = security_unix_stream_connect(sock, other, newsk);
+
+	if (!err && kw_rights_refused(other))
+		set_bit(KW_SK_NOPASSRIGHTS, &newsk->sk_flags);
+	if (!err)
+		err = kw_net_rights_filter_inherit(other, newsk);
+	return err;
+}
+
+static bool kw_rights_stream_connect_filter(const unsigned long *args)
+{
+	return kw_rights_refused((const struct sock *)args[1]) ||
+	       kw_net_rights_filter_active();
+}
+
+/* Installed when the first socket turns SO_PASSRIGHTS off. */
+static struct kw_hook kw_rights_hooks[] = {
+	{
+		.name = "unix_scm_to_skb (item 13)",
+		.target_sym = "unix_scm_to_skb",
+		.dest_fn = kw_rights_scm_to_skb,
+		.filter = kw_rights_scm_to_skb_filter,
+	},
+	{
+		.name = "unix_dgram_sendmsg (item 13)",
+		.target_sym = "unix_dgram_sendmsg",
+		.dest_fn = kw_rights_dgram_sendmsg,
+		.filter = kw_rights_dgram_sendmsg_filter,
+	},
+	{
+		.name = "security_unix_may_send (item 13)",
+		.target_sym = "security_unix_may_send",
+		.dest_fn = kw_rights_unix_may_send,
+		.filter = kw_rights_unix_may_send_filter,
+	},
+	{
+		.name = "security_unix_stream_connect (item 13)",
+		.target_sym = "security_unix_stream_connect",
+		.dest_fn = kw_rights_stream_connect,
+		.filter = kw_rights_stream_connect_filter,
+	},
+};
+
+static DEFINE_MUTEX(kw_rights_arm_lock);
+static bool kw_rights_armed;
+
+int kw_net_rights_arm(void)
+{
+	char why[KWISH_REASON_LEN];
+	int err = 0;
+
+	if (READ_ONCE(kw_rights_armed))
+		return 0;
+	mutex_lock(&kw_rights_arm_lock);
+	if (!kw_rights_armed) {
+		err = kw_hooks_install(kw_rights_hooks,
+				       ARRAY_SIZE(kw_rights_hooks),
+				       why, sizeof(why));
+		if (err)
+			pr_warn_ratelimited("SO_PASSRIGHTS: %s\n", why);
+		else
+			WRITE_ONCE(kw_rights_armed, true);
+	}
+	mutex_unlock(&kw_rights_arm_lock);
+	return err;
+}
+
+static int kw_rights_set(struct sock *sk, sockptr_t optval,
+			 unsigned int optlen)
+{
+	int val, err;
+
+	err = kw_net_sockopt_int(optval, optlen, &val);
+	if (err)
+		return err;
+	if (sk->sk_family != AF_UNIX)
+		return -EOPNOTSUPP;
+	if (!val) {
+		err = kw_net_rights_arm();
+		if (err)
+			return -ENOPROTOOPT;
+	}
+	assign_bit(KW_SK_NOPASSRIGHTS, &sk->sk_flags, !val);
+	return 0;
+}
+
+static int kw_rights_get(struct sock *sk, sockptr_t optval, sockptr_t optlen)
+{
+	if (sk->sk_family != AF_UNIX)
+		return -EOPNOTSUPP;
+	return kw_net_getsockopt_int(!kw_rights_refused(sk), optval, optlen);
+}
+
+static const struct kw_net_sockopt kw_rights_opt = {
+	.optname = SO_PASSRIGHTS,
+	.set = kw_rights_set,
+	.get = kw_rights_get,
+};
+
+/* Native: the kernel knows SO_PASSRIGHTS (asked before kwish adds it). */
+static bool kw_rights_native(void)
+{
+	struct socket *sock;
+	int one = 1;
+	int err;
+
+	err = sock_create_kern(&init_net, AF_UNIX, SOCK_DGRAM, 0, &sock);
+	if (err)
+		return false;
+	err = sock_setsockopt(sock, SOL_SOCKET, SO_PASSRIGHTS,
+			      KERNEL_SOCKPTR(&one), sizeof(one));
+	sock_release(sock);
+	return !err;
+}
+
+/* NULL if the send-side hooks can be installed, else why not. */
+const char *kw_net_rights_why(void)
+{
+	return kw_rights_feature.state == KWISH_STATE_PRESENT ? NULL :
+	       kw_rights_feature.reason;
+}
+
+int kw_net_passrights_init(void)
+{
+	struct kw_feature *f = &kw_rights_feature;
+	const char *why;
+	int err;
+
+	if (kw_rights_native()) {
+		f->state = KWISH_STATE_NATIVE;
+		strscpy(f->reason, "kernel knows SO_PASSRIGHTS",
+			sizeof(f->reason));
+		return kw_feature_register(f);
+	}
+
+	why = kw_net_sockopt_why();
+	if (why) {
+		strscpy(f->reason, why, sizeof(f->reason));
+		goto unavailable;
+	}
+	err = kw_hooks_install(kw_rights_gates, ARRAY_SIZE(kw_rights_gates),
+			       f->reason, sizeof(f->reason));
+	if (err)
+		goto unavailable;
+	err = kw_net_sockopt_add(&kw_rights_opt);
+	if (err) {
+		kw_hooks_remove(kw_rights_gates, ARRAY_SIZE(kw_rights_gates));
+		return err;
+	}
+	f->state = KWISH_STATE_PRESENT;
+	strscpy(f->reason,
+		"SO_PASSRIGHTS (83) as upstream v6.16: EPERM at sendmsg()",
+		sizeof(f->reason));
+	err = kw_feature_register(f);
+	if (err) {
+		kw_net_sockopt_del(&kw_rights_opt);
+		kw_hooks_remove(kw_rights_gates, ARRAY_SIZE(kw_rights_gates));
+	}
+	return err;
+
+unavailable:
+	f->state = KWISH_STATE_UNAVAILABLE;
+	return kw_feature_register(f);
+}
+
+void kw_net_passrights_exit(void)
+{
+	struct kw_feature *f = &kw_rights_feature;
+
+	kw_feature_unregister(f);
+	if (f->state != KWISH_STATE_PRESENT)
+		return;
+	kw_net_sockopt_del(&kw_rights_opt);
+	synchronize_srcu(&kw_net_srcu);
+	if (kw_rights_armed)
+		kw_net_unhook(kw_rights_hooks, ARRAY_SIZE(kw_rights_hooks));
+	kw_hooks_remove(kw_rights_gates, ARRAY_SIZE(kw_rights_gates));
+}

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_net: the AF_UNIX receive path of items 5 and 6, one hook owner.
+ *
+ * Items 5 (SCM_KWISH_CGROUPID) and 6 on 6.1 (SCM_PIDFD) add a control
+ * message about the sender of what one recvmsg() returns, after the
+ * kernel's own ones.  The kernel's scm_recv() is inlined into the unix
+ * recvmsg functions and the skb is gone when they return, so:
+ *  - unix_dgram_recvmsg(), unix_seqpacket_recvmsg() (which calls or
+ *    inlines unix_dgram_recvmsg(); a nested call leaves the work to the
+ *    outer one) and unix_stream_recvmsg() of a socket that asked for one
+ *    of the messages run in a wrapper with a task context (task_ctx.c);
+ *  - the sender of what is read is picked up on the way from the skb:
+ *    __unix_dgram_recvmsg() frees the skb it returned with
+ *    skb_free_datagram(sk, skb) after scm_recv(); unix_stream_read_generic()
+ *    copies each skb with unix_stream_read_actor(): the first one gives
+ *    the sender, an skb of another sender (pid, uid, gid or cgroup) ends
+ *    the read there, as upstream's check_creds does for SO_PASSCRED and
+ *    SO_PASSPIDFD (the actor's error makes the loop return what it copied,
+ *    at least the first skb's bytes);
+ *  - after the kernel returns, the wrapper lets each item append its
+ *    message (item 6 first: upstream puts SCM_PIDFD after the kernel's).
+ * All of these functions are out of line, with these prototypes, in
+ * Debian's v6.1 and v6.12 (see the BTF).  The hooks are installed when the
+ * first socket asks (kw_net_recv_arm()) and stay until unload.
+ */
+#define pr_fmt(fmt) "kwish_net: " fmt
+
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/pid.h>
+#include <linux/skbuff.h>
+#include <linux/socket.h>
+#include <net/af_unix.h>
+#include <net/sock.h>
+
+#include <kwish_core.h>
+#include "../kwish_core/compat.h"
+#include "kwish_net.h"
+
+/* net/unix/af_unix.c's private struct, the same in v6.1 and v6.12 */
+struct kw_unix_stream_read_state {
+	int (*recv_actor)(struct sk_buff *skb, int skip, int chunk,
+			  struct kw_unix_stream_read_state *state);
+	struct socket *socket;
+	struct msghdr *msg;
+	struct pipe_inode_info *pipe;
+	size_t size;
+	int flags;
+	unsigned int splice_flags;
+};
+
+/* A socket one of the items asked a receive-side message for. */
+static bool kw_recv_wanted(const struct socket *sock)
+{
+	return sock && (test_bit(KW_SOCK_PASSPIDFD, &sock->flags) ||
+			test_bit(KW_SOCK_PASSCGROUPID, &sock->flags));
+}
+
+/* net/unix/af_unix.c, static (v6.1, v6.12) */
+static KW_CALL_GATE int kw_recv_gate_dgram_recvmsg(struct socket *sock,
+						   struct msghdr *msg,
+						   size_t size, int flags)
+{
+	return -EOPNOTSUPP;
+}
+
+static KW_CALL_GATE int kw_recv_gate_seqpacket_recvmsg(struct socket *sock,
+						       struct msghdr *msg,
+						       size_t size, int flags)
+{
+	return -EOPNOTSUPP;
+}
+
+static KW_CALL_GATE int kw_recv_gate_stream_recvmsg(struct socket *sock,
+						    struct msghdr *msg,
+						    size_t size, int flags)
+{
+	return -EOPNOTSUPP;
+}
+
+static struct kw_hook kw_recv_gates[] = {
+	{
+		.name = "unix_dgram_recvmsg gate (items 5, 6)",
+		.target_fn = kw_recv_gate_dgram_recvmsg,
+		.dest_sym = "unix_dgram_recvmsg",
+	},
+	{
+		.name = "unix_seqpacket_recvmsg gate (items 5, 6)",
+		.target_fn = kw_recv_gate_seqpacket_recvmsg,
+		.dest_sym = "unix_seqpacket_recvmsg",
+	},
+	{
+		.name = "unix_stream_recvmsg gate (items 5, 6)",
+		.target_fn = kw_recv_gate_stream_recvmsg,
+		.dest_sym = "unix_stream_recvmsg",
+	},
+};
+
+typedef int (*kw_recvmsg_t)(struct socket *sock, struct msghdr *msg,
+			    size_t size, int flags);
+
+static int kw_recv_recvmsg(struct socket *sock, struct msghdr *msg,
+			   size_t size, int flags, kw_recvmsg_t recvmsg)
+{
+	struct kw_net_tctx ctx;
+	bool had_control;
+	int idx, ret;
+
+	/*
+	 * The receive may block for as long as the peer likes: hold a module
+	 * reference rather than the SRCU read section across it.  Only a
+	 * call that races with rmmod (the module is going) keeps the SRCU
+	 * section, and rmmod waits for it.
+	 */
+	idx = srcu_read_lock(&kw_net_srcu);
+	if (!try_module_get(THIS_MODULE)) {
+		ret = recvmsg(sock, msg, size, flags);
+		srcu_read_unlock(&kw_net_srcu, idx);
+		return ret;
+	}
+	srcu_read_unlock(&kw_net_srcu, idx);
+
+	if (kw_net_tctx_find(KW_TCTX_RECV)) {
+		ret = recvmsg(sock, msg, size, flags);
+		module_put(THIS_MODULE);
+		return ret;
+	}
+
+	had_control = !!msg->msg_control;
+	kw_net_tctx_enter(&ctx, KW_TCTX_RECV);
+	ret = recvmsg(sock, msg, size, flags);
+	kw_net_tctx_leave(&ctx);
+	if (ret >= 0) {
+		kw_net_scm_pidfd_recv(sock, msg, had_control, &ctx);
+		kw_net_scm_cgroup_recv(sock, msg, had_control, &ctx);
+	}
+	put_pid(ctx.pid);
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+static int kw_recv_dgram_recvmsg(struct socket *sock, struct msghdr *msg,
+				 size_t size, int flags)
+{
+	return kw_recv_recvmsg(sock, msg, size, flags,
+			       kw_recv_gate_dgram_recvmsg);
+}
+
+static int kw_recv_seqpacket_recvmsg(struct socket *sock, struct msghdr *msg,
+				     size_t size, int flags)
+{
+	return kw_recv_recvmsg(sock, msg, size, flags,
+			       kw_recv_gate_seqpacket_recvmsg);
+}
+
+static int kw_recv_stream_recvmsg(struct socket *sock, struct msghdr *msg,
+				  size_t size, int flags)
+{
+	return kw_recv_recvmsg(sock, msg, size, flags,
+			       kw_recv_gate_stream_recvmsg);
+}
+
+/* Remember the sender of @skb; false if it is not the first one's. */
+static bool kw_recv_note_sender(struct kw_net_tctx *ctx, struct sk_buff *skb)
+{
+	if (!ctx->have_creds) {
+		ctx->have_creds = true;
+		ctx->pid = get_pid(UNIXCB(skb).pid);
+		ctx->uid = UNIXCB(skb).uid;
+		ctx->gid = UNIXCB(skb).gid;
+		ctx->cgroup_id = KW_UNIXCB_CGROUP_ID(skb);
+		return true;
+	}
+	return ctx->pid == UNIXCB(skb).pid &&
+	       uid_eq(ctx->uid, UNIXCB(skb).uid) &&
+	       gid_eq(ctx->gid, UNIXCB(skb).gid) &&
+	       ctx->cgroup_id == KW_UNIXCB_CGROUP_ID(skb);
+}
+
+static void kw_recv_skb_free_datagram(struct sock *sk, struct sk_buff *skb)
+{
+	struct kw_net_tctx *ctx = kw_net_tctx_find(KW_TCTX_RECV);
+
+	if (ctx)
+		kw_recv_note_sender(ctx, skb);
+	skb_free_datagram(sk, skb);
+}
+
+static bool kw_recv_skb_free_datagram_filter(const unsigned long *args)
+{
+	const struct sock *sk = (const struct sock *)args[0];
+
+	return sk->sk_family == AF_UNIX && kw_recv_wanted(sk->sk_socket);
+}
+
+/* unix_stream_read_actor()'s body, after noting the sender */
+static int kw_recv_stream_read_actor(struct sk_buff *skb, int skip, int chunk,
+				     struct kw_unix_stream_read_state *state)
+{
+	struct kw_net_tctx *ctx = kw_net_tctx_find(KW_TCTX_RECV);
+	int ret;
+
+	if (ctx && !kw_recv_note_sender(ctx, skb))
+		return -EAGAIN;
+	ret = skb_copy_datagram_msg(skb, UNIXCB(skb).consumed + skip,
+				    state->msg, chunk);
+	return ret ?: chunk;
+}
+
+static bool kw_recv_stream_read_actor_filter(const unsigned long *args)
+{
+	const struct kw_unix_stream_read_state *state =
+		(const struct kw_unix_stream_read_state *)args[3];
+
+	return kw_recv_wanted(state->socket);
+}
+
+static bool kw_recv_sock_filter(const unsigned long *args)
+{
+	return kw_recv_wanted((const struct socket *)args[0]);
+}
+
+static struct kw_hook kw_recv_hooks[] = {
+	{
+		.name = "unix_dgram_recvmsg (items 5, 6)",
+		.target_sym = "unix_dgram_recvmsg",
+		.dest_fn = kw_recv_dgram_recvmsg,
+		.filter = kw_recv_sock_filter,
+	},
+	{
+		.name = "unix_seqpacket_recvmsg (items 5, 6)",
+		.target_sym = "unix_seqpacket_recvmsg",
+		.dest_fn = kw_recv_seqpacket_recvmsg,
+		.filter = kw_recv_sock_filter,
+	},
+	{
+		.name = "unix_stream_recvmsg (items 5, 6)",
+		.target_sym = "unix_stream_recvmsg",
+		.dest_fn = kw_recv_stream_recvmsg,
+		.filter = kw_recv_sock_filter,
+	},
+	{
+		.name = "skb_free_datagram (items 5, 6)",
+		.target_sym = "skb_free_datagram",
+		.dest_fn = kw_recv_skb_free_datagram,
+		.filter = kw_recv_skb_free_datagram_filter,
+	},
+	{
+		.name = "unix_stream_read_actor (items 5, 6)",
+		.target_sym = "unix_stream_read_actor",
+		.dest_fn = kw_recv_stream_read_actor,
+		.filter = kw_recv_stream_read_actor_filter,
+	},
+};
+
+static DEFINE_MUTEX(kw_recv_lock);
+static bool kw_recv_gated;
+static bool kw_recv_armed;
+
+/* Install the receive hooks (once; idempotent).  0 or -errno. */
+int kw_net_recv_arm(void)
+{
+	char why[KWISH_REASON_LEN];
+	int err = 0;
+
+	if (READ_ONCE(kw_recv_armed))
+		return 0;
+	mutex_lock(&kw_recv_lock);
+	if (!kw_recv_gated) {
+		err = -ENODEV;
+	} else if (!kw_recv_armed) {
+		err = kw_hooks_install(kw_recv_hooks,
+				       ARRAY_SIZE(kw_recv_hooks),
+				       why, sizeof(why));
+		if (err)
+			pr_warn_ratelimited("receive hooks: %s\n", why);
+		else
+			WRITE_ONCE(kw_recv_armed, true);
+	}
+	mutex_unlock(&kw_recv_lock);
+	return err;
+}
+
+/* NULL if the receive path can be hooked, else why not. */
+static char kw_recv_reason[KWISH_REASON_LEN];
+
+const char *kw_net_recv_why(void)
+{
+	return kw_recv_gated ? NULL : kw_recv_reason;
+}
+
+int kw_net_recv_init(void)
+{
+	if (!kw_hooks_install(kw_recv_gates, ARRAY_SIZE(kw_recv_gates),
+			      kw_recv_reason, sizeof(kw_recv_reason)))
+		kw_recv_gated = true;
+	return 0;	/* the items report it: kw_net_recv_why() */
+}
+
+/* After the items' exits: nobody arms any more. */
+void kw_net_recv_exit(void)
+{
+	if (kw_recv_armed)
+		kw_net_unhook(kw_recv_hooks, ARRAY_SIZE(kw_recv_hooks));
+	if (kw_recv_gated)
+		kw_hooks_remove(kw_recv_gates, ARRAY_SIZE(kw_recv_gates));
+}

@@ -1,0 +1,353 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_net, item 14: a receiver accepts only some fds.
+ *
+ * SO_KWISH_RIGHTS_FILTER (uapi/linux/kwish.h) sets a filter on an AF_UNIX
+ * socket: every fd of an SCM_RIGHTS message to it must be of one of the
+ * given file types and on one of the given file systems (statfs() magic),
+ * else the sendmsg() fails with EFTYPE before anything is queued, so a
+ * refused fd never reaches the receiver.  Enforced where item 13 refuses
+ * (passrights.c's hooks, after SO_PASSRIGHTS): unix_scm_to_skb() for
+ * stream and seqpacket, security_unix_may_send() for datagrams; the
+ * listener's filter is copied to each connection at connect().
+ *
+ * The filter is more than a bit, so it lives in a table keyed by the
+ * struct sock, freed from unix_sock_destructor() (sk->sk_destruct of
+ * every AF_UNIX socket, out of line in v6.1 and v6.12) and at unload.
+ * Lookups run under rcu_read_lock() (also under unix_state_lock()).
+ *
+ * Relation to the BPF-LSM approach: the posted "unix_may_send with the
+ * fds" idea lets a system-wide BPF LSM program decide per fd; an LSM is
+ * privileged policy.  This is the receiver's own, unprivileged choice of
+ * what it is willing to get, with the same effect (the send fails, no fd
+ * reaches the receiver); both can coexist (the LSM runs after kwish in
+ * security_unix_may_send(), for stream at unix_stream_connect()).
+ */
+#define pr_fmt(fmt) "kwish_net: " fmt
+
+#include <linux/atomic.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/hashtable.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/socket.h>
+#include <linux/spinlock.h>
+#include <net/af_unix.h>
+#include <net/scm.h>
+#include <net/sock.h>
+
+#include <kwish_core.h>
+#include "../kwish_core/compat.h"
+#include "kwish_net.h"
+
+struct kw_rf {
+	struct hlist_node node;
+	const struct sock *sk;		/* the key; never dereferenced */
+	struct kwish_rights_filter filter;
+	struct rcu_head rcu;
+};
+
+static struct kw_feature kw_rf_feature = {
+	.id = 14,
+};
+
+static DEFINE_HASHTABLE(kw_rf_table, 8);
+static DEFINE_SPINLOCK(kw_rf_lock);
+static atomic_t kw_rf_count = ATOMIC_INIT(0);
+static bool kw_rf_live;			/* under kw_rf_lock */
+
+bool kw_net_rights_filter_active(void)
+{
+	return atomic_read(&kw_rf_count) > 0;
+}
+
+/* Under rcu_read_lock() or kw_rf_lock. */
+static struct kw_rf *kw_rf_find(const struct sock *sk)
+{
+	struct kw_rf *rf;
+
+	hash_for_each_possible_rcu(kw_rf_table, rf, node, (unsigned long)sk)
+		if (rf->sk == sk)
+			return rf;
+	return NULL;
+}
+
+static bool kw_rf_match(const struct kwish_rights_filter *f,
+			const struct file *file)
+{
+	const struct inode *inode = file_inode(file);
+	u32 type = KWISH_RF_TYPE(inode->i_mode & S_IFMT);
+	u64 magic = inode->i_sb->s_magic;
+	u32 i;
+
+	if (f->types && !(f->types & type))
+		return false;
+	if (!f->nr_magics)
+		return true;
+	for (i = 0; i < f->nr_magics; i++)
+		if (f->magics[i] == magic)
+			return true;
+	return false;
+}
+
+/* 0, or -EFTYPE if @receiver has a filter that one of @fpl's files fails. */
+int kw_net_rights_filter_check(const struct sock *receiver,
+			       const struct scm_fp_list *fpl)
+{
+	struct kw_rf *rf;
+	int i, err = 0;
+
+	if (!receiver || !fpl || !kw_net_rights_filter_active())
+		return 0;
+	rcu_read_lock();
+	rf = kw_rf_find(receiver);
+	for (i = 0; rf && i < fpl->count; i++) {
+		if (!kw_rf_match(&rf->filter, fpl->fp[i])) {
+			err = -EFTYPE;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+/* Replace (or with @f NULL remove) @sk's filter.  Takes kw_rf_lock. */
+static int kw_rf_store(const struct sock *sk,
+		       const struct kwish_rights_filter *f, gfp_t gfp)
+{
+	struct kw_rf *new = NULL, *old;
+	unsigned long flags;
+
+	if (f) {
+		new = kmalloc(sizeof(*new), gfp);
+		if (!new)
+			return -ENOMEM;
+		new->sk = sk;
+		new->filter = *f;
+	}
+	/* the destructor may run wherever the last reference goes */
+	spin_lock_irqsave(&kw_rf_lock, flags);
+	if (!kw_rf_live) {
+		spin_unlock_irqrestore(&kw_rf_lock, flags);
+		kfree(new);
+		return -ENOPROTOOPT;
+	}
+	old = kw_rf_find(sk);
+	if (old) {
+		hash_del_rcu(&old->node);
+		atomic_dec(&kw_rf_count);
+	}
+	if (new) {
+		hash_add_rcu(kw_rf_table, &new->node, (unsigned long)sk);
+		atomic_inc(&kw_rf_count);
+	}
+	spin_unlock_irqrestore(&kw_rf_lock, flags);
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
+}
+
+/* Called under the listener's and the new socket's state locks. */
+int kw_net_rights_filter_inherit(const struct sock *listener,
+				 const struct sock *newsk)
+{
+	struct kwish_rights_filter f;
+	struct kw_rf *rf;
+
+	if (!kw_net_rights_filter_active())
+		return 0;
+	rcu_read_lock();
+	rf = kw_rf_find(listener);
+	if (rf)
+		f = rf->filter;
+	rcu_read_unlock();
+	if (!rf)
+		return 0;
+	/* refuse the connection rather than let it in unfiltered */
+	return kw_rf_store(newsk, &f, GFP_ATOMIC) == -ENOMEM ? -ENOMEM : 0;
+}
+
+/* ---- freeing with the socket ---- */
+
+static KW_CALL_GATE void kw_rf_gate_sock_destructor(struct sock *sk)
+{
+}
+
+static void kw_rf_sock_destructor(struct sock *sk)
+{
+	kw_rf_store(sk, NULL, GFP_ATOMIC);
+	kw_rf_gate_sock_destructor(sk);
+}
+
+static bool kw_rf_sock_destructor_filter(const unsigned long *args)
+{
+	return kw_net_rights_filter_active();
+}
+
+static struct kw_hook kw_rf_gates[] = {
+	{
+		.name = "unix_sock_destructor gate (item 14)",
+		.target_fn = kw_rf_gate_sock_destructor,
+		.dest_sym = "unix_sock_destructor",
+	},
+};
+
+static struct kw_hook kw_rf_hooks[] = {
+	{
+		.name = "unix_sock_destructor (item 14)",
+		.target_sym = "unix_sock_destructor",
+		.dest_fn = kw_rf_sock_destructor,
+		.filter = kw_rf_sock_destructor_filter,
+	},
+};
+
+static DEFINE_MUTEX(kw_rf_arm_lock);
+static bool kw_rf_armed;
+
+static int kw_rf_arm(void)
+{
+	char why[KWISH_REASON_LEN];
+	int err = 0;
+
+	if (READ_ONCE(kw_rf_armed))
+		return 0;
+	mutex_lock(&kw_rf_arm_lock);
+	if (!kw_rf_armed) {
+		err = kw_net_rights_arm();
+		if (err)
+			goto out;
+		err = kw_hooks_install(kw_rf_hooks, ARRAY_SIZE(kw_rf_hooks),
+				       why, sizeof(why));
+		if (err)
+			pr_warn_ratelimited("SO_KWISH_RIGHTS_FILTER: %s\n", why);
+		else
+			WRITE_ONCE(kw_rf_armed, true);
+	}
+out:
+	mutex_unlock(&kw_rf_arm_lock);
+	return err;
+}
+
+/* ---- the option ---- */
+
+static int kw_rf_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
+{
+	struct kwish_rights_filter f;
+	u32 i;
+
+	if (optlen != sizeof(f))
+		return -EINVAL;
+	if (copy_from_sockptr(&f, optval, sizeof(f)))
+		return -EFAULT;
+	if (sk->sk_family != AF_UNIX)
+		return -EOPNOTSUPP;
+	if (f.flags || f.__reserved ||
+	    f.nr_magics > KWISH_RIGHTS_FILTER_MAX_MAGICS)
+		return -EINVAL;
+	for (i = f.nr_magics; i < KWISH_RIGHTS_FILTER_MAX_MAGICS; i++)
+		if (f.magics[i])
+			return -EINVAL;
+	if (!f.types && !f.nr_magics)
+		return kw_rf_store(sk, NULL, GFP_KERNEL);
+	if (kw_rf_arm())
+		return -ENOPROTOOPT;
+	return kw_rf_store(sk, &f, GFP_KERNEL);
+}
+
+static int kw_rf_get(struct sock *sk, sockptr_t optval, sockptr_t optlen)
+{
+	struct kwish_rights_filter f = {};
+	struct kw_rf *rf;
+	int len;
+
+	if (copy_from_sockptr(&len, optlen, sizeof(int)))
+		return -EFAULT;
+	if (sk->sk_family != AF_UNIX)
+		return -EOPNOTSUPP;
+	if (len < 0)
+		return -EINVAL;
+	rcu_read_lock();
+	rf = kw_rf_find(sk);
+	if (rf)
+		f = rf->filter;
+	rcu_read_unlock();
+	len = min_t(int, len, sizeof(f));
+	if (copy_to_sockptr(optval, &f, len) ||
+	    copy_to_sockptr(optlen, &len, sizeof(int)))
+		return -EFAULT;
+	return 0;
+}
+
+static const struct kw_net_sockopt kw_rf_opt = {
+	.optname = SO_KWISH_RIGHTS_FILTER,
+	.set = kw_rf_set,
+	.get = kw_rf_get,
+};
+
+int kw_net_rights_filter_init(void)
+{
+	struct kw_feature *f = &kw_rf_feature;
+	const char *why;
+	int err;
+
+	why = kw_net_sockopt_why() ?: kw_net_rights_why();
+	if (why) {
+		strscpy(f->reason, why, sizeof(f->reason));
+		goto unavailable;
+	}
+	err = kw_hooks_install(kw_rf_gates, ARRAY_SIZE(kw_rf_gates),
+			       f->reason, sizeof(f->reason));
+	if (err)
+		goto unavailable;
+	spin_lock_irq(&kw_rf_lock);
+	kw_rf_live = true;
+	spin_unlock_irq(&kw_rf_lock);
+	err = kw_net_sockopt_add(&kw_rf_opt);
+	if (err)
+		goto undo;
+	f->state = KWISH_STATE_PRESENT;
+	strscpy(f->reason,
+		"SO_KWISH_RIGHTS_FILTER: file types and fs magics; EFTYPE at sendmsg()",
+		sizeof(f->reason));
+	err = kw_feature_register(f);
+	if (!err)
+		return 0;
+	kw_net_sockopt_del(&kw_rf_opt);
+undo:
+	kw_hooks_remove(kw_rf_gates, ARRAY_SIZE(kw_rf_gates));
+	return err;
+
+unavailable:
+	f->state = KWISH_STATE_UNAVAILABLE;
+	return kw_feature_register(f);
+}
+
+void kw_net_rights_filter_exit(void)
+{
+	struct kw_feature *f = &kw_rf_feature;
+	struct hlist_node *tmp;
+	struct kw_rf *rf;
+	int bkt;
+
+	kw_feature_unregister(f);
+	if (f->state != KWISH_STATE_PRESENT)
+		return;
+	kw_net_sockopt_del(&kw_rf_opt);
+	synchronize_srcu(&kw_net_srcu);
+	/* the filters go with the module; no new one from here on */
+	spin_lock_irq(&kw_rf_lock);
+	kw_rf_live = false;
+	hash_for_each_safe(kw_rf_table, bkt, tmp, rf, node) {
+		hash_del_rcu(&rf->node);
+		atomic_dec(&kw_rf_count);
+		kfree_rcu(rf, rcu);
+	}
+	spin_unlock_irq(&kw_rf_lock);
+	if (kw_rf_armed)
+		kw_net_unhook(kw_rf_hooks, ARRAY_SIZE(kw_rf_hooks));
+	kw_hooks_remove(kw_rf_gates, ARRAY_SIZE(kw_rf_gates));
+}

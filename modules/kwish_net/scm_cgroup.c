@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_net, item 5: the sender's cgroup v2 id with every AF_UNIX message,
+ * taken at send time, and the peer's cgroup id as a socket option.
+ *
+ * uapi (kwish's own; upstream has no such message yet):
+ *  - SO_KWISH_PASSCGROUPID (int, AF_UNIX): on the receiving socket, every
+ *    recvmsg() adds SOL_SOCKET/SCM_KWISH_CGROUPID, a __u64: the cgroup v2
+ *    id (cgroup_id(), the cgroupfs inode number, what name_to_handle_at()
+ *    and PIDFD_INFO_CGROUPID (v6.13) report) of the sending process's
+ *    cgroup when it sent the message.  The sender may have exited or
+ *    moved since: the id is stamped into the skb at send time.
+ *  - SO_KWISH_PEERCGROUPID (getsockopt, __u64): the cgroup id of the peer
+ *    process (sk_peer_pid, the process SO_PEERCRED names) at the time of
+ *    the call; ENODATA without a peer, ESRCH if it is gone, EOPNOTSUPP
+ *    for other families, EINVAL if optlen < 8.  The posted
+ *    SO_PEERCGROUPID (Mikhalitsyn, 2025) reads the peer socket's
+ *    sk_cgrp_data instead; but connect() creates the server's end in the
+ *    connecting process, so on the connecting side that names the
+ *    caller's own cgroup.  kwish answers for the process, like
+ *    PIDFD_INFO_CGROUPID (v6.13) for SO_PEERPIDFD's pidfd; a per-message
+ *    answer fixed at send time is SCM_KWISH_CGROUPID.
+ *
+ * How: maybe_add_creds(skb, sock, other) (out of line in v6.1 and v6.12)
+ * runs in the sender for every skb right before it is queued to the
+ * receiver @other; for a receiver with the flag the hook stamps the
+ * sender's cgroup id into skb->cb after struct unix_skb_parms
+ * (KW_UNIXCB_CGROUP_ID()).  recv.c hands it to kw_net_scm_cgroup_recv()
+ * after the kernel's control messages (and after SCM_PIDFD).  A stream
+ * read never mixes bytes of two cgroups.  Messages queued before the
+ * receiver set the option carry no id (no message is added), as
+ * SO_PASSCRED does for credentials.
+ */
+#define pr_fmt(fmt) "kwish_net: " fmt
+
+#include <linux/cgroup.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/pid.h>
+#include <linux/sched.h>
+#include <linux/rcupdate.h>
+#include <linux/skbuff.h>
+#include <linux/socket.h>
+#include <net/af_unix.h>
+#include <net/sock.h>
+
+#include <kwish_core.h>
+#include "../kwish_core/compat.h"
+#include "kwish_net.h"
+
+static_assert(sizeof(struct kw_unix_skb_cb) <=
+	      sizeof_field(struct sk_buff, cb));
+
+static struct kw_feature kw_cg_feature = {
+	.id = 5,
+};
+
+static bool kw_cg_flag(const struct socket *sock)
+{
+	return sock && test_bit(KW_SOCK_PASSCGROUPID, &sock->flags);
+}
+
+/* net/unix/af_unix.c, static (v6.1, v6.12) */
+static KW_CALL_GATE void kw_cg_gate_maybe_add_creds(struct sk_buff *skb,
+						    const struct socket *sock,
+						    const struct sock *other)
+{
+}
+
+static struct kw_hook kw_cg_gates[] = {
+	{
+		.name = "maybe_add_creds gate (item 5)",
+		.target_fn = kw_cg_gate_maybe_add_creds,
+		.dest_sym = "maybe_add_creds",
+	},
+};
+
+static void kw_cg_maybe_add_creds(struct sk_buff *skb,
+				  const struct socket *sock,
+				  const struct sock *other)
+{
+	kw_cg_gate_maybe_add_creds(skb, sock, other);
+	rcu_read_lock();
+	KW_UNIXCB_CGROUP_ID(skb) = cgroup_id(task_dfl_cgroup(current));
+	rcu_read_unlock();
+}
+
+static bool kw_cg_maybe_add_creds_filter(const unsigned long *args)
+{
+	const struct sock *other = (const struct sock *)args[2];
+
+	return kw_cg_flag(other->sk_socket);
+}
+
+static struct kw_hook kw_cg_hooks[] = {
+	{
+		.name = "maybe_add_creds (item 5)",
+		.target_sym = "maybe_add_creds",
+		.dest_fn = kw_cg_maybe_add_creds,
+		.filter = kw_cg_maybe_add_creds_filter,
+	},
+};
+
+void kw_net_scm_cgroup_recv(struct socket *sock, struct msghdr *msg,
+			    bool had_control, const struct kw_net_tctx *ctx)
+{
+	u64 id = ctx->cgroup_id;
+
+	if (!kw_cg_flag(sock))
+		return;
+	if (!had_control) {
+		msg->msg_flags |= MSG_CTRUNC;
+		return;
+	}
+	if (id)		/* put_cmsg() sets MSG_CTRUNC if it does not fit */
+		put_cmsg(msg, SOL_SOCKET, SCM_KWISH_CGROUPID, sizeof(id), &id);
+}
+
+static DEFINE_MUTEX(kw_cg_arm_lock);
+static bool kw_cg_armed;
+
+static int kw_cg_arm(void)
+{
+	char why[KWISH_REASON_LEN];
+	int err = 0;
+
+	if (READ_ONCE(kw_cg_armed))
+		return 0;
+	mutex_lock(&kw_cg_arm_lock);
+	if (!kw_cg_armed) {
+		err = kw_net_recv_arm();
+		if (err)
+			goto out;
+		err = kw_hooks_install(kw_cg_hooks, ARRAY_SIZE(kw_cg_hooks),
+				       why, sizeof(why));
+		if (err)
+			pr_warn_ratelimited("SO_KWISH_PASSCGROUPID: %s\n",
+					    why);
+		else
+			WRITE_ONCE(kw_cg_armed, true);
+	}
+out:
+	mutex_unlock(&kw_cg_arm_lock);
+	return err;
+}
+
+static int kw_cg_set_pass(struct sock *sk, sockptr_t optval,
+			  unsigned int optlen)
+{
+	int val, err;
+
+	err = kw_net_sockopt_int(optval, optlen, &val);
+	if (err)
+		return err;
+	if (sk->sk_family != AF_UNIX)
+		return -EOPNOTSUPP;
+	if (val) {
+		err = kw_cg_arm();
+		if (err)
+			return -ENOPROTOOPT;
+	}
+	assign_bit(KW_SOCK_PASSCGROUPID, &sk->sk_socket->flags, val);
+	return 0;
+}
+
+static int kw_cg_get_pass(struct sock *sk, sockptr_t optval,
+			  sockptr_t optlen)
+{
+	if (sk->sk_family != AF_UNIX)
+		return -EOPNOTSUPP;
+	return kw_net_getsockopt_int(kw_cg_flag(sk->sk_socket), optval,
+				     optlen);
+}
+
+/*
+ * The cgroup of the peer process (sk_peer_pid, the process SO_PEERCRED
+ * and SO_PEERPIDFD name: the other end at connect(), the listener's
+ * creator for the connecting side) as it is now.
+ */
+static int kw_cg_get_peer(struct sock *sk, sockptr_t optval, sockptr_t optlen)
+{
+	struct task_struct *task;
+	struct pid *pid;
+	u64 id = 0;
+	int len;
+
+	if (copy_from_sockptr(&len, optlen, sizeof(int)))
+		return -EFAULT;
+	if (sk->sk_family != AF_UNIX)
+		return -EOPNOTSUPP;
+	if (len < (int)sizeof(id))
+		return -EINVAL;
+	len = sizeof(id);
+
+	spin_lock(&sk->sk_peer_lock);
+	pid = get_pid(sk->sk_peer_pid);
+	spin_unlock(&sk->sk_peer_lock);
+	if (!pid)
+		return -ENODATA;
+	rcu_read_lock();
+	task = pid_task(pid, PIDTYPE_TGID);
+	if (task)
+		id = cgroup_id(task_dfl_cgroup(task));
+	rcu_read_unlock();
+	put_pid(pid);
+	if (!task)
+		return -ESRCH;
+
+	if (copy_to_sockptr(optval, &id, len) ||
+	    copy_to_sockptr(optlen, &len, sizeof(int)))
+		return -EFAULT;
+	return 0;
+}
+
+static const struct kw_net_sockopt kw_cg_pass = {
+	.optname = SO_KWISH_PASSCGROUPID,
+	.set = kw_cg_set_pass,
+	.get = kw_cg_get_pass,
+};
+
+static const struct kw_net_sockopt kw_cg_peer = {
+	.optname = SO_KWISH_PEERCGROUPID,
+	.get = kw_cg_get_peer,
+};
+
+int kw_net_scm_cgroup_init(void)
+{
+	struct kw_feature *f = &kw_cg_feature;
+	const char *why;
+	int err;
+
+	why = kw_net_sockopt_why() ?: kw_net_recv_why();
+	if (why) {
+		strscpy(f->reason, why, sizeof(f->reason));
+		goto unavailable;
+	}
+	err = kw_hooks_install(kw_cg_gates, ARRAY_SIZE(kw_cg_gates),
+			       f->reason, sizeof(f->reason));
+	if (err)
+		goto unavailable;
+	err = kw_net_sockopt_add(&kw_cg_pass);
+	if (!err)
+		err = kw_net_sockopt_add(&kw_cg_peer);
+	if (err)
+		goto undo;
+	f->state = KWISH_STATE_PRESENT;
+	strscpy(f->reason,
+		"SO_KWISH_PASSCGROUPID: SCM_KWISH_CGROUPID at send time; SO_KWISH_PEERCGROUPID",
+		sizeof(f->reason));
+	err = kw_feature_register(f);
+	if (!err)
+		return 0;
+undo:
+	kw_net_sockopt_del(&kw_cg_peer);
+	kw_net_sockopt_del(&kw_cg_pass);
+	kw_hooks_remove(kw_cg_gates, ARRAY_SIZE(kw_cg_gates));
+	return err;
+
+unavailable:
+	f->state = KWISH_STATE_UNAVAILABLE;
+	return kw_feature_register(f);
+}
+
+void kw_net_scm_cgroup_exit(void)
+{
+	struct kw_feature *f = &kw_cg_feature;
+
+	kw_feature_unregister(f);
+	if (f->state != KWISH_STATE_PRESENT)
+		return;
+	kw_net_sockopt_del(&kw_cg_peer);
+	kw_net_sockopt_del(&kw_cg_pass);
+	synchronize_srcu(&kw_net_srcu);
+	if (kw_cg_armed)
+		kw_net_unhook(kw_cg_hooks, ARRAY_SIZE(kw_cg_hooks));
+	kw_hooks_remove(kw_cg_gates, ARRAY_SIZE(kw_cg_gates));
+}

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_net, item 6: SO_PASSPIDFD, SCM_PIDFD and SO_PEERPIDFD (upstream
+ * v6.5, Alexander Mikhalitsyn, "af_unix: Add SCM_PIDFD" series) on a
+ * kernel without them (v6.1), with upstream's numbers and semantics.  On
+ * a kernel that has them (v6.12) the item is native and nothing here is
+ * installed.
+ *
+ * Upstream (v6.5 .. v6.15, the same in v6.12):
+ *  - SO_PASSPIDFD sets SOCK_PASSPIDFD in socket->flags; accept() copies it
+ *    from the listener (unix_sock_inherit_flags()).
+ *  - A sender attaches its struct pid (and uid/gid) to every AF_UNIX skb
+ *    when either end has SO_PASSCRED or SO_PASSPIDFD
+ *    (unix_passcred_enabled()); a stream receiver with either flag never
+ *    reads the data of two different senders in one recvmsg()
+ *    (unix_stream_read_generic(), check_creds).
+ *  - recvmsg() (scm_recv_unix()): without msg_control, MSG_CTRUNC; else
+ *    after SCM_CREDENTIALS, SCM_SECURITY and SCM_RIGHTS, last, an
+ *    SCM_PIDFD cmsg (scm_pidfd_recv()): MSG_CTRUNC if the buffer left is
+ *    smaller than CMSG_LEN(sizeof(int)); nothing if the message has no
+ *    sender pid; else pidfd_prepare(pid, 0): an O_CLOEXEC pidfd of the
+ *    sender's struct pid (so of the sender even if its pid number was
+ *    reused since), or, if the sender is gone (reaped), the negative
+ *    errno of pidfd_prepare() (-EINVAL) as the cmsg's int.  The pidfd is
+ *    O_CLOEXEC with or without MSG_CMSG_CLOEXEC.
+ *  - getsockopt(SO_PEERPIDFD): a pidfd of sk->sk_peer_pid (the peer at
+ *    connect()/socketpair() time), ENODATA if none, pidfd_prepare()'s
+ *    error (EINVAL: the peer is gone).
+ *
+ * How, on v6.1 (af_unix.c is built in; its functions used here are out
+ * of line in Debian's build, see the BTF):
+ *  - the options: sockopt.c's hooks; the flag is KW_SOCK_PASSPIDFD
+ *    (compat.h), a socket flag like upstream's;
+ *  - the sender side: unix_passcred_enabled(), called by
+ *    maybe_add_creds() and maybe_init_creds() for every message, is
+ *    replaced by upstream's version (also tests the kwish flag);
+ *  - the receive side: recv.c (shared with item 5) wraps the unix
+ *    recvmsg functions of a socket with the flag and learns the sender of
+ *    what was read (a stream read never mixes two senders); after the
+ *    kernel's scm_recv(), kw_net_scm_pidfd_recv() appends SCM_PIDFD
+ *    exactly as scm_pidfd_recv() does.  accept() copies the flag
+ *    (unix_accept()).
+ *  - SO_PEERPIDFD: sk_peer_pid exists in v6.1 (since v5.15).
+ * The per-message hooks are installed when the first socket sets
+ * SO_PASSPIDFD, so that a loaded but unused kwish_net costs AF_UNIX
+ * traffic nothing; they stay until unload.
+ *
+ * Not mirrored: upstream also autobinds an unbound sender with
+ * SO_PASSPIDFD like one with SO_PASSCRED (an abstract address the
+ * receiver sees in msg_name); sockets in a BPF sockmap (their own
+ * recvmsg) get no SCM_PIDFD.
+ */
+#define pr_fmt(fmt) "kwish_net: " fmt
+
+#include <linux/cred.h>
+#include <linux/file.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/pid.h>
+#include <linux/skbuff.h>
+#include <linux/socket.h>
+#include <net/af_unix.h>
+#include <net/compat.h>
+#include <net/sock.h>
+
+#include <kwish_core.h>
+#include "../kwish_core/compat.h"
+#include "kwish_net.h"
+
+static struct kw_feature kw_pidfd_feature = {
+	.id = 6,
+};
+
+/* ---- gates to the kernel's functions ---- */
+
+/* kernel/fork.c, v6.1.0-56 (backported from v6.5) and v6.12 */
+static KW_CALL_GATE int kw_pidfd_gate_pidfd_prepare(struct pid *pid,
+						    unsigned int flags,
+						    struct file **ret)
+{
+	return -EOPNOTSUPP;
+}
+
+/* net/unix/af_unix.c, static (v6.1's prototype; v6.12 has the item) */
+static KW_CALL_GATE int kw_pidfd_gate_accept(struct socket *sock,
+					     struct socket *newsock,
+					     int flags, bool kern)
+{
+	return -EOPNOTSUPP;
+}
+
+static struct kw_hook kw_pidfd_gates[] = {
+	{
+		.name = "pidfd_prepare gate (item 6)",
+		.target_fn = kw_pidfd_gate_pidfd_prepare,
+		.dest_sym = "pidfd_prepare",
+	},
+	{
+		.name = "unix_accept gate (item 6)",
+		.target_fn = kw_pidfd_gate_accept,
+		.dest_sym = "unix_accept",
+	},
+};
+
+static bool kw_pidfd_flag(const struct socket *sock)
+{
+	return sock && test_bit(KW_SOCK_PASSPIDFD, &sock->flags);
+}
+
+/* ---- the sender side ---- */
+
+/* upstream v6.5's unix_passcred_enabled() */
+static bool kw_pidfd_passcred_enabled(const struct socket *sock,
+				      const struct sock *other)
+{
+	return test_bit(SOCK_PASSCRED, &sock->flags) ||
+	       kw_pidfd_flag(sock) ||
+	       !other->sk_socket ||
+	       test_bit(SOCK_PASSCRED, &other->sk_socket->flags) ||
+	       kw_pidfd_flag(other->sk_socket);
+}
+
+/* ---- the receive side ---- */
+
+/* upstream's scm_pidfd_recv() (include/net/scm.h, v6.5 .. v6.15) */
+static void kw_pidfd_put_cmsg(struct msghdr *msg, struct pid *pid)
+{
+	struct file *pidfd_file = NULL;
+	int len, pidfd;
+
+	if (msg->msg_flags & MSG_CMSG_COMPAT)
+		len = sizeof(struct compat_cmsghdr) + sizeof(int);
+	else
+		len = sizeof(struct cmsghdr) + sizeof(int);
+
+	if (msg->msg_controllen < len) {
+		msg->msg_flags |= MSG_CTRUNC;
+		return;
+	}
+	if (!pid)
+		return;
+
+	pidfd = kw_pidfd_gate_pidfd_prepare(pid, 0, &pidfd_file);
+	if (put_cmsg(msg, SOL_SOCKET, SCM_PIDFD, sizeof(int), &pidfd)) {
+		if (pidfd_file) {
+			put_unused_fd(pidfd);
+			fput(pidfd_file);
+		}
+		return;
+	}
+	if (pidfd_file)
+		fd_install(pidfd, pidfd_file);
+}
+
+/* Called by recv.c after each successful receive (scm_recv_unix()). */
+void kw_net_scm_pidfd_recv(struct socket *sock, struct msghdr *msg,
+			   bool had_control, const struct kw_net_tctx *ctx)
+{
+	if (!kw_pidfd_flag(sock))
+		return;
+	if (!had_control)
+		msg->msg_flags |= MSG_CTRUNC;
+	else
+		kw_pidfd_put_cmsg(msg, ctx->pid);
+}
+
+static int kw_pidfd_accept(struct socket *sock, struct socket *newsock,
+			   int flags, bool kern)
+{
+	int idx, ret;
+
+	idx = srcu_read_lock(&kw_net_srcu);
+	if (!try_module_get(THIS_MODULE)) {
+		ret = kw_pidfd_gate_accept(sock, newsock, flags, kern);
+		srcu_read_unlock(&kw_net_srcu, idx);
+		return ret;
+	}
+	srcu_read_unlock(&kw_net_srcu, idx);
+	ret = kw_pidfd_gate_accept(sock, newsock, flags, kern);
+	/* unix_sock_inherit_flags(), upstream v6.5 */
+	if (!ret && kw_pidfd_flag(sock))
+		set_bit(KW_SOCK_PASSPIDFD, &newsock->flags);
+	module_put(THIS_MODULE);
+	return ret;
+}
+
+static bool kw_pidfd_sock_filter(const unsigned long *args)
+{
+	return kw_pidfd_flag((const struct socket *)args[0]);
+}
+
+/* Installed when the first socket sets SO_PASSPIDFD; kept until unload. */
+static struct kw_hook kw_pidfd_msg_hooks[] = {
+	{
+		.name = "unix_passcred_enabled (item 6)",
+		.target_sym = "unix_passcred_enabled",
+		.dest_fn = kw_pidfd_passcred_enabled,
+	},
+	{
+		.name = "unix_accept (item 6)",
+		.target_sym = "unix_accept",
+		.dest_fn = kw_pidfd_accept,
+		.filter = kw_pidfd_sock_filter,
+	},
+};
+
+static DEFINE_MUTEX(kw_pidfd_arm_lock);
+static bool kw_pidfd_armed;
+
+static int kw_pidfd_arm(void)
+{
+	char why[KWISH_REASON_LEN];
+	int err = 0;
+
+	if (READ_ONCE(kw_pidfd_armed))
+		return 0;
+	mutex_lock(&kw_pidfd_arm_lock);
+	if (!kw_pidfd_armed) {
+		err = kw_net_recv_arm();
+		if (err)
+			goto out;
+		err = kw_hooks_install(kw_pidfd_msg_hooks,
+				       ARRAY_SIZE(kw_pidfd_msg_hooks),
+				       why, sizeof(why));
+		if (err)
+			pr_warn_ratelimited("SO_PASSPIDFD: %s\n", why);
+		else
+			WRITE_ONCE(kw_pidfd_armed, true);
+	}
+out:
+	mutex_unlock(&kw_pidfd_arm_lock);
+	return err;
+}
+
+/* ---- the options ---- */
+
+static int kw_pidfd_set_passpidfd(struct sock *sk, sockptr_t optval,
+				  unsigned int optlen)
+{
+	int val, err;
+
+	err = kw_net_sockopt_int(optval, optlen, &val);
+	if (err)
+		return err;
+	if (val) {
+		err = kw_pidfd_arm();
+		if (err)
+			return -ENOPROTOOPT;
+	}
+	assign_bit(KW_SOCK_PASSPIDFD, &sk->sk_socket->flags, val);
+	return 0;
+}
+
+static int kw_pidfd_get_passpidfd(struct sock *sk, sockptr_t optval,
+				  sockptr_t optlen)
+{
+	return kw_net_getsockopt_int(kw_pidfd_flag(sk->sk_socket), optval,
+				     optlen);
+}
+
+/* upstream's sk_getsockopt() case SO_PEERPIDFD (v6.5 .. v6.15) */
+static int kw_pidfd_get_peerpidfd(struct sock *sk, sockptr_t optval,
+				  sockptr_t optlen)
+{
+	struct file *pidfd_file = NULL;
+	struct pid *peer_pid;
+	int len, pidfd;
+
+	if (copy_from_sockptr(&len, optlen, sizeof(int)))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	if (len > sizeof(pidfd))
+		len = sizeof(pidfd);
+
+	spin_lock(&sk->sk_peer_lock);
+	peer_pid = get_pid(sk->sk_peer_pid);
+	spin_unlock(&sk->sk_peer_lock);
+	if (!peer_pid)
+		return -ENODATA;
+
+	pidfd = kw_pidfd_gate_pidfd_prepare(peer_pid, 0, &pidfd_file);
+	put_pid(peer_pid);
+	if (pidfd < 0)
+		return pidfd;
+
+	if (copy_to_sockptr(optval, &pidfd, len) ||
+	    copy_to_sockptr(optlen, &len, sizeof(int))) {
+		put_unused_fd(pidfd);
+		fput(pidfd_file);
+		return -EFAULT;
+	}
+	fd_install(pidfd, pidfd_file);
+	return 0;
+}
+
+static const struct kw_net_sockopt kw_pidfd_passpidfd = {
+	.optname = SO_PASSPIDFD,
+	.set = kw_pidfd_set_passpidfd,
+	.get = kw_pidfd_get_passpidfd,
+};
+
+static const struct kw_net_sockopt kw_pidfd_peerpidfd = {
+	.optname = SO_PEERPIDFD,
+	.get = kw_pidfd_get_peerpidfd,
+};
+
+/*
+ * Native: the kernel knows SO_PASSPIDFD.  Asked before kwish adds the
+ * option to sockopt.c's hooks, on a kernel socket of our own.
+ */
+static bool kw_pidfd_native(void)
+{
+	struct socket *sock;
+	int one = 1;
+	int err;
+
+	err = sock_create_kern(&init_net, AF_UNIX, SOCK_DGRAM, 0, &sock);
+	if (err)
+		return false;
+	err = sock_setsockopt(sock, SOL_SOCKET, SO_PASSPIDFD,
+			      KERNEL_SOCKPTR(&one), sizeof(one));
+	sock_release(sock);
+	return !err;
+}
+
+int kw_net_scm_pidfd_init(void)
+{
+	struct kw_feature *f = &kw_pidfd_feature;
+	const char *why;
+	int err;
+
+	if (kw_pidfd_native()) {
+		f->state = KWISH_STATE_NATIVE;
+		strscpy(f->reason,
+			"SO_PASSPIDFD, SCM_PIDFD, SO_PEERPIDFD (kernel knows SO_PASSPIDFD)",
+			sizeof(f->reason));
+		return kw_feature_register(f);
+	}
+
+	why = kw_net_sockopt_why() ?: kw_net_recv_why();
+	if (why) {
+		strscpy(f->reason, why, sizeof(f->reason));
+		goto unavailable;
+	}
+	err = kw_hooks_install(kw_pidfd_gates, ARRAY_SIZE(kw_pidfd_gates),
+			       f->reason, sizeof(f->reason));
+	if (err)
+		goto unavailable;
+	err = kw_net_sockopt_add(&kw_pidfd_passpidfd);
+	if (!err)
+		err = kw_net_sockopt_add(&kw_pidfd_peerpidfd);
+	if (err) {
+		kw_net_sockopt_del(&kw_pidfd_passpidfd);
+		kw_hooks_remove(kw_pidfd_gates, ARRAY_SIZE(kw_pidfd_gates));
+		return err;
+	}
+	f->state = KWISH_STATE_PRESENT;
+	strscpy(f->reason,
+		"SO_PASSPIDFD (76), SCM_PIDFD (4), SO_PEERPIDFD (77) as upstream v6.5",
+		sizeof(f->reason));
+	err = kw_feature_register(f);
+	if (err) {
+		kw_net_sockopt_del(&kw_pidfd_peerpidfd);
+		kw_net_sockopt_del(&kw_pidfd_passpidfd);
+		kw_hooks_remove(kw_pidfd_gates, ARRAY_SIZE(kw_pidfd_gates));
+	}
+	return err;
+
+unavailable:
+	f->state = KWISH_STATE_UNAVAILABLE;
+	return kw_feature_register(f);
+}
+
+void kw_net_scm_pidfd_exit(void)
+{
+	struct kw_feature *f = &kw_pidfd_feature;
+
+	kw_feature_unregister(f);
+	if (f->state != KWISH_STATE_PRESENT)
+		return;
+	kw_net_sockopt_del(&kw_pidfd_peerpidfd);
+	kw_net_sockopt_del(&kw_pidfd_passpidfd);
+	/* sockopt.c's handlers may still run: they run under kw_net_srcu */
+	synchronize_srcu(&kw_net_srcu);
+	if (kw_pidfd_armed)
+		kw_net_unhook(kw_pidfd_msg_hooks,
+			      ARRAY_SIZE(kw_pidfd_msg_hooks));
+	kw_hooks_remove(kw_pidfd_gates, ARRAY_SIZE(kw_pidfd_gates));
+}

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_net: the SOL_SOCKET options of items 6 and 13, one hook owner.
+ *
+ * setsockopt(fd, SOL_SOCKET, ...) and getsockopt() reach sk_setsockopt()
+ * and sk_getsockopt() (net/core/sock.c, out of line in v6.1 and v6.12)
+ * through sock_setsockopt()/sock_getsockopt() (v6.1) or
+ * do_sock_setsockopt()/do_sock_getsockopt() (v6.12), after the LSM
+ * (security_socket_setsockopt()) and cgroup-BPF sockopt checks, for every
+ * socket family that has no SOL_SOCKET handler of its own.  kwish hooks
+ * both functions here, once, and diverts only the calls for an option
+ * that an item added (the filter compares the level and option name, no
+ * more); every other call runs the kernel's code untouched.  An option
+ * that is native on the running kernel is simply never added.
+ */
+#define pr_fmt(fmt) "kwish_net: " fmt
+
+#include <linux/errno.h>
+#include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/socket.h>
+#include <linux/srcu.h>
+#include <net/sock.h>
+
+#include <kwish_core.h>
+#include "../kwish_core/compat.h"
+#include "kwish_net.h"
+
+DEFINE_SRCU(kw_net_srcu);
+
+#define KW_NET_MAX_SOCKOPTS	8
+
+static bool kw_net_sockopt_hooked;
+static char kw_net_sockopt_reason[KWISH_REASON_LEN];
+
+static const struct kw_net_sockopt *kw_net_sockopts[KW_NET_MAX_SOCKOPTS];
+static DEFINE_MUTEX(kw_net_sockopts_lock);
+
+static const struct kw_net_sockopt *kw_net_sockopt_find(int optname)
+{
+	const struct kw_net_sockopt *opt;
+	unsigned int i;
+
+	for (i = 0; i < KW_NET_MAX_SOCKOPTS; i++) {
+		opt = READ_ONCE(kw_net_sockopts[i]);
+		if (opt && opt->optname == optname)
+			return opt;
+	}
+	return NULL;
+}
+
+/* NULL if the hooks are installed, else why not (for kwishctl status). */
+const char *kw_net_sockopt_why(void)
+{
+	return kw_net_sockopt_hooked ? NULL : kw_net_sockopt_reason;
+}
+
+int kw_net_sockopt_add(const struct kw_net_sockopt *opt)
+{
+	unsigned int i;
+	int err = -ENOSPC;
+
+	mutex_lock(&kw_net_sockopts_lock);
+	for (i = 0; i < KW_NET_MAX_SOCKOPTS; i++) {
+		if (!kw_net_sockopts[i]) {
+			WRITE_ONCE(kw_net_sockopts[i], opt);
+			err = 0;
+			break;
+		}
+	}
+	mutex_unlock(&kw_net_sockopts_lock);
+	return err;
+}
+
+void kw_net_sockopt_del(const struct kw_net_sockopt *opt)
+{
+	unsigned int i;
+
+	mutex_lock(&kw_net_sockopts_lock);
+	for (i = 0; i < KW_NET_MAX_SOCKOPTS; i++)
+		if (kw_net_sockopts[i] == opt)
+			WRITE_ONCE(kw_net_sockopts[i], NULL);
+	mutex_unlock(&kw_net_sockopts_lock);
+}
+
+/* sk_setsockopt()'s own reading of an int option (v6.1, v6.12). */
+int kw_net_sockopt_int(sockptr_t optval, unsigned int optlen, int *val)
+{
+	if (optlen < sizeof(int))
+		return -EINVAL;
+	if (copy_from_sockptr(val, optval, sizeof(*val)))
+		return -EFAULT;
+	return 0;
+}
+
+/* sk_getsockopt()'s answer with an int (v6.1, v6.12). */
+int kw_net_getsockopt_int(int val, sockptr_t optval, sockptr_t optlen)
+{
+	int len;
+
+	if (copy_from_sockptr(&len, optlen, sizeof(int)))
+		return -EFAULT;
+	if (len < 0)
+		return -EINVAL;
+	if (len > sizeof(int))
+		len = sizeof(int);
+	if (copy_to_sockptr(optval, &val, len))
+		return -EFAULT;
+	if (copy_to_sockptr(optlen, &len, sizeof(int)))
+		return -EFAULT;
+	return 0;
+}
+
+/* Gates to the kernel's own sk_setsockopt() and sk_getsockopt(). */
+static KW_CALL_GATE int kw_net_gate_sk_setsockopt(struct sock *sk, int level,
+						  int optname,
+						  sockptr_t optval,
+						  unsigned int optlen)
+{
+	return -ENOPROTOOPT;
+}
+
+static KW_CALL_GATE int kw_net_gate_sk_getsockopt(struct sock *sk, int level,
+						  int optname,
+						  sockptr_t optval,
+						  sockptr_t optlen)
+{
+	return -ENOPROTOOPT;
+}
+
+static int kw_net_sk_setsockopt(struct sock *sk, int level, int optname,
+				sockptr_t optval, unsigned int optlen)
+{
+	const struct kw_net_sockopt *opt;
+	int idx, ret;
+
+	idx = srcu_read_lock(&kw_net_srcu);
+	opt = kw_net_sockopt_find(optname);
+	if (opt && opt->set && sk->sk_socket)
+		ret = opt->set(sk, optval, optlen);
+	else
+		ret = kw_net_gate_sk_setsockopt(sk, level, optname, optval,
+						optlen);
+	srcu_read_unlock(&kw_net_srcu, idx);
+	return ret;
+}
+
+static int kw_net_sk_getsockopt(struct sock *sk, int level, int optname,
+				sockptr_t optval, sockptr_t optlen)
+{
+	const struct kw_net_sockopt *opt;
+	int idx, ret;
+
+	idx = srcu_read_lock(&kw_net_srcu);
+	opt = kw_net_sockopt_find(optname);
+	if (opt && opt->get && sk->sk_socket)
+		ret = opt->get(sk, optval, optlen);
+	else
+		ret = kw_net_gate_sk_getsockopt(sk, level, optname, optval,
+						optlen);
+	srcu_read_unlock(&kw_net_srcu, idx);
+	return ret;
+}
+
+/* Divert only SOL_SOCKET calls for an option an item added. */
+static bool kw_net_sockopt_filter(const unsigned long *args)
+{
+	return (int)args[1] == SOL_SOCKET && kw_net_sockopt_find((int)args[2]);
+}
+
+static struct kw_hook kw_net_sockopt_gates[] = {
+	{
+		.name = "sk_setsockopt gate (items 6, 13)",
+		.target_fn = kw_net_gate_sk_setsockopt,
+		.dest_sym = "sk_setsockopt",
+	},
+	{
+		.name = "sk_getsockopt gate (items 6, 13)",
+		.target_fn = kw_net_gate_sk_getsockopt,
+		.dest_sym = "sk_getsockopt",
+	},
+};
+
+static struct kw_hook kw_net_sockopt_hooks[] = {
+	{
+		.name = "sk_setsockopt (items 6, 13)",
+		.target_sym = "sk_setsockopt",
+		.dest_fn = kw_net_sk_setsockopt,
+		.filter = kw_net_sockopt_filter,
+	},
+	{
+		.name = "sk_getsockopt (items 6, 13)",
+		.target_sym = "sk_getsockopt",
+		.dest_fn = kw_net_sk_getsockopt,
+		.filter = kw_net_sockopt_filter,
+	},
+};
+
+/*
+ * Remove @hooks that divert calls into kwish_net's code, and wait until
+ * no diverted call can still run here: synchronize_rcu_tasks() for tasks
+ * preempted before the SRCU read section (RCU Tasks counts voluntary
+ * switches only, and nothing sleeps before srcu_read_lock()),
+ * synchronize_srcu() for those inside it (they may sleep: page faults,
+ * allocations, the kernel function they call), the second
+ * synchronize_rcu_tasks() for those preempted after it on the way back.
+ * Calls that hold a module reference prevent the unload altogether.
+ */
+void kw_net_unhook(struct kw_hook *hooks, unsigned int n)
+{
+	kw_hooks_remove(hooks, n);
+	synchronize_rcu_tasks();
+	synchronize_srcu(&kw_net_srcu);
+	synchronize_rcu_tasks();
+}
+
+int kw_net_sockopt_init(void)
+{
+	int err;
+
+	err = kw_hooks_install(kw_net_sockopt_gates,
+			       ARRAY_SIZE(kw_net_sockopt_gates),
+			       kw_net_sockopt_reason, sizeof(kw_net_sockopt_reason));
+	if (err)
+		return 0;	/* the items report it: kw_net_sockopt_why() */
+	err = kw_hooks_install(kw_net_sockopt_hooks,
+			       ARRAY_SIZE(kw_net_sockopt_hooks),
+			       kw_net_sockopt_reason, sizeof(kw_net_sockopt_reason));
+	if (err) {
+		kw_hooks_remove(kw_net_sockopt_gates,
+				ARRAY_SIZE(kw_net_sockopt_gates));
+		return 0;
+	}
+	kw_net_sockopt_hooked = true;
+	return 0;
+}
+
+void kw_net_sockopt_exit(void)
+{
+	if (!kw_net_sockopt_hooked)
+		return;
+	kw_net_unhook(kw_net_sockopt_hooks, ARRAY_SIZE(kw_net_sockopt_hooks));
+	kw_hooks_remove(kw_net_sockopt_gates, ARRAY_SIZE(kw_net_sockopt_gates));
+}
