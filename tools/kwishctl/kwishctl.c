@@ -149,6 +149,12 @@ static void usage(FILE *f)
 "      --no-write           block re-opening for writing (and truncate)\n"
 "      --fd N               the fd number COMMAND gets (default 3)\n"
 "      --nofollow           restrict the symlink PATH itself\n"
+"  mounts [OPTIONS]         list the mounts of the caller's mount namespace\n"
+"                           with listmount(2) + statmount(2) (item 25):\n"
+"                           unique id, parent id, mountinfo id,\n"
+"                           propagation, type, mount point\n"
+"      --below ID           only the mounts below mount ID\n"
+"      --json               one JSON object per mount, in an array\n"
 "  help                     show this help\n"
 "  version                  show the kwishctl version\n"
 "\n"
@@ -1767,6 +1773,124 @@ static int cmd_restrict(int argc, char **argv)
 
 /* ---------------------------------------------------------------- */
 
+/* ---------------------------------------------------------------- */
+/* mounts (item 25)                                                  */
+
+static const char *propagation_name(uint64_t p)
+{
+	static char buf[64];
+
+	buf[0] = '\0';
+	if (p & (1 << 20))
+		strcat(buf, "shared,");
+	if (p & (1 << 19))
+		strcat(buf, "slave,");
+	if (p & (1 << 17))
+		strcat(buf, "unbindable,");
+	if (p & (1 << 18))
+		strcat(buf, "private,");
+	if (buf[0])
+		buf[strlen(buf) - 1] = '\0';
+	return buf;
+}
+
+static int cmd_mounts(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "below", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const uint64_t mask = KWISH_STATMOUNT_MNT_BASIC |
+			      KWISH_STATMOUNT_FS_TYPE |
+			      KWISH_STATMOUNT_MNT_POINT;
+	uint64_t below = KWISH_LSMT_ROOT, last = 0, ids[512];
+	union {
+		struct kwish_statmount sm;
+		char buf[sizeof(struct kwish_statmount) + 2 * 4096 + 256];
+	} u;
+	bool json = false, first = true;
+	ssize_t n, i;
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			errno = 0;
+			below = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg)
+				return usage_error("mounts: bad --below id '%s'",
+						   optarg);
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("mounts", argv, c);
+		}
+	}
+	if (optind < argc)
+		return usage_error("mounts: unexpected argument '%s'",
+				   argv[optind]);
+
+	if (json)
+		printf("[");
+	else
+		printf("%-20s %-20s %6s %-18s %-12s %s\n", "ID", "PARENT", "OLD",
+		       "PROPAGATION", "TYPE", "MOUNTPOINT");
+	do {
+		n = kwish_listmount(below, last, ids, ARRAY_SIZE(ids), 0);
+		if (n < 0) {
+			int err = errno;
+
+			if (json)
+				printf("]\n");
+			fprintf(stderr, "%s: listmount: %s (%s)\n", prog,
+				strerror(err), kwish_errno_name(err));
+			return err == ENOSYS ? EXIT_NO_FEATURE : EXIT_FAILED;
+		}
+		for (i = 0; i < n; i++) {
+			if (kwish_statmount(ids[i], mask, &u.sm, sizeof(u), 0) < 0)
+				continue;	/* unmounted meanwhile */
+			if (json) {
+				printf("%s\n {\"id\": %llu, \"parent\": %llu, \"mountinfo_id\": %u, \"propagation\": ",
+				       first ? "" : ",",
+				       (unsigned long long)u.sm.mnt_id,
+				       (unsigned long long)u.sm.mnt_parent_id,
+				       u.sm.mnt_id_old);
+				json_string(propagation_name(u.sm.mnt_propagation));
+				printf(", \"peer_group\": %llu, \"master\": %llu, \"type\": ",
+				       (unsigned long long)u.sm.mnt_peer_group,
+				       (unsigned long long)u.sm.mnt_master);
+				json_string(u.sm.str + u.sm.fs_type);
+				printf(", \"mountpoint\": ");
+				json_string(u.sm.str + u.sm.mnt_point);
+				printf("}");
+			} else {
+				printf("%-20llu %-20llu %6u %-18s %-12s %s\n",
+				       (unsigned long long)u.sm.mnt_id,
+				       (unsigned long long)u.sm.mnt_parent_id,
+				       u.sm.mnt_id_old,
+				       propagation_name(u.sm.mnt_propagation),
+				       u.sm.str + u.sm.fs_type,
+				       u.sm.str + u.sm.mnt_point);
+			}
+			first = false;
+		}
+		if (n)
+			last = ids[n - 1];
+	} while (n == (ssize_t)ARRAY_SIZE(ids));
+	if (json)
+		printf("%s]\n", first ? "" : "\n");
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -1794,6 +1918,8 @@ int main(int argc, char **argv)
 		return cmd_flock_watch(argc - 1, argv + 1);
 	if (!strcmp(cmd, "restrict"))
 		return cmd_restrict(argc - 1, argv + 1);
+	if (!strcmp(cmd, "mounts"))
+		return cmd_mounts(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		usage(stdout);
