@@ -37,6 +37,7 @@ union kw_cmd_buffer {
 	struct kwish_flock_watch flock_watch;
 	struct kwish_fd_restrict fd_restrict;
 	struct kwish_mount_call mount_call;
+	struct kwish_mount_owner mount_owner;
 };
 
 #define KW_CMD(_nr, _type, _min, _flags) \
@@ -70,6 +71,8 @@ static const struct kw_cmd_desc kw_cmd_descs[KW_NR_CMDS] = {
 	       KWISH_MOUNT_CALL_SIZE_VER0, 0),
 	KW_CMD(KWISH_CMD_LISTMOUNT, struct kwish_mount_call,
 	       KWISH_MOUNT_CALL_SIZE_VER0, 0),
+	KW_CMD(KWISH_CMD_MOUNT_OWNER, struct kwish_mount_owner,
+	       KWISH_MOUNT_OWNER_SIZE_VER0, KWISH_MOUNT_OWNER_BY_ID),
 };
 
 /*
@@ -153,6 +156,8 @@ long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	BUILD_BUG_ON(sizeof(struct kwish_mnt_id_req) !=
 		     KWISH_MNT_ID_REQ_SIZE_VER1);
 	BUILD_BUG_ON(sizeof(struct kwish_statmount) != 512);
+	BUILD_BUG_ON(sizeof(struct kwish_mount_owner) !=
+		     KWISH_MOUNT_OWNER_SIZE_VER0);
 
 	nr = kw_cmd_decode(cmd);
 	if (nr < 0)

@@ -61,5 +61,21 @@ int kw_security_sb_statfs(struct dentry *dentry);
 /* statmount.c: item 25 */
 int kw_mount_statmount_init(void);
 void kw_mount_statmount_exit(void);
+/* kwish answers statmount(2) here (the kernel has none of its own) */
+bool kw_mount_statmount_provided(void);
+
+/* mount_owner.c: item 11 */
+struct kw_mount_owner_info {
+	u64 mnt_id;
+	u64 mnt_ns_id;
+	u64 userns_ino;
+	u32 owner_uid;
+	u32 umount_flags;	/* KWISH_UMOUNT_* */
+};
+
+/* namespace_sem held, @m alive */
+int kw_mount_owner_fill(struct mount *m, struct kw_mount_owner_info *o);
+int kw_mount_owner_init(void);
+void kw_mount_owner_exit(void);
 
 #endif /* _KWISH_MOUNT_H */

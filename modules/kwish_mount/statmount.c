@@ -317,6 +317,17 @@ static int kw_do_statmount(struct kw_statmount *s, u64 mnt_id,
 		err = kw_sm_string(s, KWISH_STATMOUNT_MNT_ROOT);
 	if (!err && s->mask & KWISH_STATMOUNT_MNT_POINT)
 		err = kw_sm_string(s, KWISH_STATMOUNT_MNT_POINT);
+	if (!err && s->mask & KWISH_STATMOUNT_MNT_OWNER) {
+		struct kw_mount_owner_info o;
+
+		err = kw_mount_owner_fill(s->m, &o);
+		if (!err) {
+			s->sm.mask |= KWISH_STATMOUNT_MNT_OWNER;
+			s->sm.kw_owner_userns_ino = o.userns_ino;
+			s->sm.kw_owner_uid = o.owner_uid;
+			s->sm.kw_umount_flags = o.umount_flags;
+		}
+	}
 	if (!err && s->mask & KWISH_STATMOUNT_MNT_NS_ID) {
 		s->sm.mask |= KWISH_STATMOUNT_MNT_NS_ID;
 		s->sm.mnt_ns_id = kw_ns_id(ns);
@@ -667,6 +678,12 @@ static struct kw_feature kw_statmount_feature = {
 };
 
 static bool kw_statmount_registered;
+
+bool kw_mount_statmount_provided(void)
+{
+	return kw_statmount_registered &&
+	       kw_statmount_feature.state == KWISH_STATE_PRESENT;
+}
 
 int kw_mount_statmount_init(void)
 {

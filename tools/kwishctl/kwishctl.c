@@ -155,6 +155,13 @@ static void usage(FILE *f)
 "                           propagation, type, mount point\n"
 "      --below ID           only the mounts below mount ID\n"
 "      --json               one JSON object per mount, in an array\n"
+"  mount-owner [--json] PATH...\n"
+"                           for the mount PATH is on (not followed if a\n"
+"                           symlink): its id, the user namespace owning its\n"
+"                           mount namespace, and whether the caller could\n"
+"                           unmount it (item 11)\n"
+"      --check              exit 7 if any PATH's mount cannot be unmounted\n"
+"      --json               one JSON object per PATH, in an array\n"
 "  help                     show this help\n"
 "  version                  show the kwishctl version\n"
 "\n"
@@ -164,7 +171,8 @@ static void usage(FILE *f)
 "5 unlink-inode: PATH refers to another inode, nothing removed,\n"
 "6 flock: lock not acquired in time (-E); else COMMAND's exit status;\n"
 "  flock-watch: still locked when the timeout ran out;\n"
-"  restrict: COMMAND's exit status, 126/127 if it cannot be run.\n",
+"  restrict: COMMAND's exit status, 126/127 if it cannot be run.\n"
+"7 mount-owner --check: a mount cannot be unmounted by the caller.\n",
 		prog, KWISH_ITEM_MAX);
 }
 
@@ -1891,6 +1899,108 @@ static int cmd_mounts(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---------------------------------------------------------------- */
+/* mount-owner (item 11)                                             */
+
+static const char *umount_why(uint32_t f)
+{
+	if (f & KWISH_UMOUNT_CAN)
+		return "yes";
+	if (f & KWISH_UMOUNT_DETACHED)
+		return "no: not attached to a mount namespace";
+	if (!(f & KWISH_UMOUNT_CALLER_NS))
+		return "no: in another mount namespace";
+	if (!(f & KWISH_UMOUNT_NS_ADMIN))
+		return "no: no CAP_SYS_ADMIN over the namespace's owner";
+	if (f & KWISH_UMOUNT_LOCKED)
+		return "no: locked (inherited by a less privileged namespace)";
+	if (f & KWISH_UMOUNT_NS_ROOT)
+		return "no: the namespace's root mount";
+	return "no";
+}
+
+static int cmd_mount_owner(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "check", no_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	bool json = false, check = false, cannot = false;
+	struct kwish_mount_owner o;
+	int c, i, fd, ret = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			check = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("mount-owner", argv, c);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("mount-owner: need at least one PATH");
+	if (json)
+		printf("[");
+	for (i = optind; i < argc; i++) {
+		fd = open(argv[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, argv[i],
+				strerror(errno));
+			ret = EXIT_FAILED;
+			continue;
+		}
+		if (kwish_mount_owner(fd, 0, &o) < 0) {
+			int err = errno;
+
+			close(fd);
+			if (json)
+				printf("]\n");
+			if (err == EOPNOTSUPP) {
+				fprintf(stderr, "%s: mount-owner: item 11 not available (kwishctl status)\n",
+					prog);
+				return EXIT_NO_FEATURE;
+			}
+			return kwish_dev_error(err);
+		}
+		close(fd);
+		if (!(o.umount_flags & KWISH_UMOUNT_CAN))
+			cannot = true;
+		if (json) {
+			printf("%s\n {\"path\": ", i == optind ? "" : ",");
+			json_string(argv[i]);
+			printf(", \"id\": %llu, \"mnt_ns_id\": %llu, \"owner_userns\": %llu, \"owner_uid\": %u, \"can_umount\": %s, \"flags\": %u, \"why\": ",
+			       (unsigned long long)o.mnt_id,
+			       (unsigned long long)o.mnt_ns_id,
+			       (unsigned long long)o.userns_ino, o.owner_uid,
+			       o.umount_flags & KWISH_UMOUNT_CAN ? "true" : "false",
+			       o.umount_flags);
+			json_string(umount_why(o.umount_flags));
+			printf("}");
+		} else {
+			printf("%s: mount %llu, namespace %llu, owner user ns %llu (uid %u), can unmount: %s\n",
+			       argv[i], (unsigned long long)o.mnt_id,
+			       (unsigned long long)o.mnt_ns_id,
+			       (unsigned long long)o.userns_ino, o.owner_uid,
+			       umount_why(o.umount_flags));
+		}
+	}
+	if (json)
+		printf("\n]\n");
+	if (ret == EXIT_OK && check && cannot)
+		ret = 7;
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -1920,6 +2030,8 @@ int main(int argc, char **argv)
 		return cmd_restrict(argc - 1, argv + 1);
 	if (!strcmp(cmd, "mounts"))
 		return cmd_mounts(argc - 1, argv + 1);
+	if (!strcmp(cmd, "mount-owner"))
+		return cmd_mount_owner(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		usage(stdout);

@@ -383,6 +383,25 @@ ssize_t kwish_listmount(uint64_t mnt_id, uint64_t last_mnt_id, uint64_t *ids,
 	return kwish_listmount_req(-1, &req, ids, nr, flags);
 }
 
+int kwish_mount_owner_kfd(int kfd, int fd, uint64_t mnt_id,
+			  struct kwish_mount_owner *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->fd = fd;
+	if (fd < 0) {
+		out->fd = -1;
+		out->flags = KWISH_MOUNT_OWNER_BY_ID;
+		out->mnt_id = mnt_id;
+	}
+	return kwish_ioctl(kfd, KWISH_MOUNT_OWNER, out);
+}
+
+int kwish_mount_owner(int fd, uint64_t mnt_id, struct kwish_mount_owner *out)
+{
+	return kwish_mount_owner_kfd(-1, fd, mnt_id, out);
+}
+
 const char *kwish_state_name(unsigned int state)
 {
 	switch (state) {

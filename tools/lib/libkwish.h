@@ -233,6 +233,17 @@ int kwish_statmount_req(int kfd, const struct kwish_mnt_id_req *req,
 ssize_t kwish_listmount_req(int kfd, const struct kwish_mnt_id_req *req,
 			    uint64_t *ids, size_t nr, unsigned int flags);
 
+/*
+ * Item 11: the owner of the mount of @fd (any fd, O_PATH too), or with
+ * @fd = -1 of the mount of the caller's namespace with unique id
+ * @mnt_id, and whether the caller could unmount it: fills @out
+ * (KWISH_MOUNT_OWNER; umount_flags are KWISH_UMOUNT_*).  Returns 0 or -1
+ * (EBADF, ENOENT, EOPNOTSUPP if kwish_mount is not loaded).
+ */
+int kwish_mount_owner(int fd, uint64_t mnt_id, struct kwish_mount_owner *out);
+int kwish_mount_owner_kfd(int kfd, int fd, uint64_t mnt_id,
+			  struct kwish_mount_owner *out);
+
 /* "not-implemented", "not-loaded", "present", "native", "unavailable". */
 const char *kwish_state_name(unsigned int state);
 /* "EFTYPE", "ENOTTY", ... ("E?" for unknown values). */

@@ -61,6 +61,7 @@ enum kwish_cmd {
 	KWISH_CMD_FD_RESTRICT,			/* item 24, kwish_fs */
 	KWISH_CMD_STATMOUNT,			/* item 25, kwish_mount */
 	KWISH_CMD_LISTMOUNT,			/* item 25, kwish_mount */
+	KWISH_CMD_MOUNT_OWNER,			/* item 11, kwish_mount */
 	KWISH_CMD_END,
 };
 
@@ -816,7 +817,12 @@ struct kwish_statmount {
 	__u32		mnt_root;	/* [str] */
 	__u32		mnt_point;	/* [str] */
 	__u64		mnt_ns_id;
-	__u64		__spare2[49];
+	__u64		__spare2[46];
+	/* kwish extension (KWISH_STATMOUNT_MNT_OWNER, item 11) */
+	__u64		kw_owner_userns_ino;
+	__u32		kw_owner_uid;
+	__u32		kw_umount_flags;	/* KWISH_UMOUNT_* */
+	__u64		__spare3;
 	char		str[];
 };
 
@@ -827,6 +833,13 @@ struct kwish_statmount {
 #define KWISH_STATMOUNT_MNT_POINT	0x00000010U
 #define KWISH_STATMOUNT_FS_TYPE		0x00000020U
 #define KWISH_STATMOUNT_MNT_NS_ID	0x00000040U
+/*
+ * kwish's extension (item 11): the kw_owner_* and kw_umount_flags fields,
+ * where kwish provides statmount (v6.1).  A kernel's own statmount
+ * ignores the bit (it is not set in the returned mask): use
+ * KWISH_MOUNT_OWNER then.  The top bit, far from upstream's new bits.
+ */
+#define KWISH_STATMOUNT_MNT_OWNER	0x8000000000000000ULL
 
 #define KWISH_LSMT_ROOT			0xffffffffffffffffULL
 #define KWISH_LISTMOUNT_REVERSE		0x00000001U
@@ -852,5 +865,56 @@ struct kwish_mount_call {
 
 #define KWISH_STATMOUNT		_IO(KWISH_TYPE, KWISH_CMD_STATMOUNT)
 #define KWISH_LISTMOUNT		_IO(KWISH_TYPE, KWISH_CMD_LISTMOUNT)
+
+/*
+ * Item 11: who owns a mount, and could I unmount it?
+ * --------------------------------------------------
+ * For the mount of @fd (any fd, O_PATH included), or with
+ * KWISH_MOUNT_OWNER_BY_ID the mount of the caller's namespace with unique
+ * id @mnt_id: the user namespace that owns the mount's mount namespace
+ * and whether the caller could unmount it with umount2(2), so that a
+ * shutdown can skip mounts it cannot remove.  On kernels where kwish
+ * provides statmount(2) (v6.1), the same answer is the statmount
+ * extension KWISH_STATMOUNT_MNT_OWNER (fields kw_owner_* below).
+ */
+#define KWISH_MOUNT_OWNER_BY_ID		0x00000001U	/* use mnt_id, not fd */
+
+/*
+ * umount_flags:
+ *   CAN		umount2(path, 0) would not be refused for permission,
+ *			namespace or lock reasons (it may still be EBUSY)
+ *   CALLER_NS		the mount is in the caller's mount namespace
+ *   NS_ADMIN		the caller has CAP_SYS_ADMIN over the namespace's owner
+ *   OWNER_DESCENDANT	the owner is the caller's user namespace or below it
+ *   LOCKED		MNT_LOCKED: locked to its parent when a less
+ *			privileged namespace copied the tree
+ *   NS_ROOT		the root mount of its namespace
+ *   DETACHED		in no mount namespace or an anonymous one (an
+ *			open_tree() clone): nothing to unmount
+ */
+#define KWISH_UMOUNT_CAN		0x00000001U
+#define KWISH_UMOUNT_CALLER_NS		0x00000002U
+#define KWISH_UMOUNT_NS_ADMIN		0x00000004U
+#define KWISH_UMOUNT_OWNER_DESCENDANT	0x00000008U
+#define KWISH_UMOUNT_LOCKED		0x00000010U
+#define KWISH_UMOUNT_NS_ROOT		0x00000020U
+#define KWISH_UMOUNT_DETACHED		0x00000040U
+
+struct kwish_mount_owner {
+	__u32		size;
+	__u32		flags;		/* KWISH_MOUNT_OWNER_BY_ID */
+	__s32		fd;
+	__u32		umount_flags;	/* out: KWISH_UMOUNT_* */
+	__aligned_u64	mnt_id;		/* in with BY_ID; out: unique id */
+	__aligned_u64	mnt_ns_id;	/* out: its namespace (0: none) */
+	__aligned_u64	userns_ino;	/* out: /proc/PID/ns/user inode of the owner (0: none) */
+	/* out: the owner's creator as the caller sees it (or overflowuid) */
+	__u32		owner_uid;
+	__u32		__reserved;
+};
+
+#define KWISH_MOUNT_OWNER_SIZE_VER0	48
+
+#define KWISH_MOUNT_OWNER	_IO(KWISH_TYPE, KWISH_CMD_MOUNT_OWNER)
 
 #endif /* _UAPI_LINUX_KWISH_H */
