@@ -27,7 +27,12 @@ out=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-krel=$(cat "$kdir/include/config/kernel.release" 2>/dev/null || true)
+# The release the tree builds for: UTS_RELEASE ("6.1.0-56-amd64"; Debian's
+# include/config/kernel.release says "6.1.192"), or $KWISH_KVER (DKMS's
+# $kernelver).
+krel=${KWISH_KVER:-$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' \
+	"$kdir/include/generated/utsrelease.h" 2>/dev/null || true)}
+[ -n "$krel" ] || krel=$(cat "$kdir/include/config/kernel.release" 2>/dev/null || true)
 source=
 btf=
 
