@@ -572,8 +572,17 @@ static void kw_sys_work(struct callback_head *cb)
 	long ret;
 
 	kfree(container_of(cb, struct kw_sys_work, cb));
+	/*
+	 * Works queued in a syscall run on the way out of it (or first
+	 * thing in get_signal()); should one ever run from do_exit()'s
+	 * exit_task_work(), the task has no namespaces or fs left: leave
+	 * its -ENOSYS alone.
+	 */
+	if (unlikely((current->flags & PF_EXITING) || !current->nsproxy ||
+		     !current->fs))
+		ret = regs->ax;
 	/* the number the kernel dispatched (and found no entry for) */
-	if (regs->orig_ax == KWISH_NR_STATMOUNT)
+	else if (regs->orig_ax == KWISH_NR_STATMOUNT)
 		ret = kw_statmount((void __user *)regs->di,
 				   (void __user *)regs->si, regs->dx,
 				   (unsigned int)regs->r10);
