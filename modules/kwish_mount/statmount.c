@@ -531,8 +531,10 @@ static long kw_listmount(const struct kwish_mnt_id_req __user *req,
 unlock:
 	kw_namespace_unlock_read();
 	path_put(&root);
-	if (ret <= 0)
+	if (ret <= 0) {
+		kvfree(ids);	/* allocated even when nothing was found */
 		return ret;
+	}
 
 	/* ids sorted ascending (descending for LISTMOUNT_REVERSE) */
 	n = ret;
