@@ -44,6 +44,8 @@ modules:
 		rm -rf $(BUILD)/$$k/src/modules $(BUILD)/$$k/src/uapi \
 			$(BUILD)/$$k/src/kunit; \
 		cp -a $(ROOT)/modules $(ROOT)/uapi $(ROOT)/kunit $(BUILD)/$$k/src/; \
+		KWISH_BTF=$$($(TESTING)/kernels.sh cache-dir $$k)/vmlinuz \
+		KWISH_LAYOUT_REQUIRED=1 \
 		$(MAKE) -C $(BUILD)/$$k/src/modules \
 			KDIR=$$($(TESTING)/kernels.sh kdir $$k) KCFLAGS=-Werror; \
 	done

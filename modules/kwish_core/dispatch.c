@@ -36,6 +36,8 @@ union kw_cmd_buffer {
 	struct kwish_close_async close_async;
 	struct kwish_flock_watch flock_watch;
 	struct kwish_fd_restrict fd_restrict;
+	struct kwish_mount_call mount_call;
+	struct kwish_mount_owner mount_owner;
 };
 
 #define KW_CMD(_nr, _type, _min, _flags) \
@@ -65,6 +67,12 @@ static const struct kw_cmd_desc kw_cmd_descs[KW_NR_CMDS] = {
 	       KWISH_FLOCK_WATCH_NONBLOCK | KWISH_FLOCK_WATCH_NO_CLOEXEC),
 	KW_CMD(KWISH_CMD_FD_RESTRICT, struct kwish_fd_restrict,
 	       KWISH_FD_RESTRICT_SIZE_VER0, KWISH_FD_RESTRICT_NOCLOEXEC),
+	KW_CMD(KWISH_CMD_STATMOUNT, struct kwish_mount_call,
+	       KWISH_MOUNT_CALL_SIZE_VER0, 0),
+	KW_CMD(KWISH_CMD_LISTMOUNT, struct kwish_mount_call,
+	       KWISH_MOUNT_CALL_SIZE_VER0, 0),
+	KW_CMD(KWISH_CMD_MOUNT_OWNER, struct kwish_mount_owner,
+	       KWISH_MOUNT_OWNER_SIZE_VER0, KWISH_MOUNT_OWNER_BY_ID),
 };
 
 /*
@@ -143,6 +151,13 @@ long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		     KWISH_FLOCK_EVENT_SIZE_VER0);
 	BUILD_BUG_ON(sizeof(struct kwish_fd_restrict) !=
 		     KWISH_FD_RESTRICT_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kwish_mount_call) !=
+		     KWISH_MOUNT_CALL_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kwish_mnt_id_req) !=
+		     KWISH_MNT_ID_REQ_SIZE_VER1);
+	BUILD_BUG_ON(sizeof(struct kwish_statmount) != 512);
+	BUILD_BUG_ON(sizeof(struct kwish_mount_owner) !=
+		     KWISH_MOUNT_OWNER_SIZE_VER0);
 
 	nr = kw_cmd_decode(cmd);
 	if (nr < 0)

@@ -152,6 +152,17 @@ static enum kw_probe_result kw_native_crossns_mount(char *reason, size_t len)
 				 "open_tree(OPEN_TREE_CLONE) + move_mount()");
 }
 
+/* Item 25: statmount(2) and listmount(2) (v6.8). */
+static enum kw_probe_result kw_native_statmount(char *reason, size_t len)
+{
+	static const char * const syms[] = {
+		"__x64_sys_statmount", "__x64_sys_listmount", NULL,
+	};
+
+	return kw_native_symbols(syms, reason, len,
+				 "statmount(2) and listmount(2) syscalls");
+}
+
 /* Item 32: the security_create_user_ns() LSM hook (v6.1). */
 static enum kw_probe_result kw_native_userns_hook(char *reason, size_t len)
 {
@@ -176,6 +187,7 @@ static struct kw_native kw_natives[] = {
 	{ .id = 9,  .probe = kw_native_unicast_if },
 	{ .id = 15, .probe = kw_native_pidns_detect },
 	{ .id = 18, .probe = kw_native_crossns_mount },
+	{ .id = 25, .probe = kw_native_statmount },
 	{ .id = 32, .probe = kw_native_userns_hook },
 	{ .id = 37, .probe = kw_native_diskseq },
 };

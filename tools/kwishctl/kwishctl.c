@@ -149,6 +149,19 @@ static void usage(FILE *f)
 "      --no-write           block re-opening for writing (and truncate)\n"
 "      --fd N               the fd number COMMAND gets (default 3)\n"
 "      --nofollow           restrict the symlink PATH itself\n"
+"  mounts [OPTIONS]         list the mounts of the caller's mount namespace\n"
+"                           with listmount(2) + statmount(2) (item 25):\n"
+"                           unique id, parent id, mountinfo id,\n"
+"                           propagation, type, mount point\n"
+"      --below ID           only the mounts below mount ID\n"
+"      --json               one JSON object per mount, in an array\n"
+"  mount-owner [--json] PATH...\n"
+"                           for the mount PATH is on (not followed if a\n"
+"                           symlink): its id, the user namespace owning its\n"
+"                           mount namespace, and whether the caller could\n"
+"                           unmount it (item 11)\n"
+"      --check              exit 7 if any PATH's mount cannot be unmounted\n"
+"      --json               one JSON object per PATH, in an array\n"
 "  help                     show this help\n"
 "  version                  show the kwishctl version\n"
 "\n"
@@ -158,7 +171,8 @@ static void usage(FILE *f)
 "5 unlink-inode: PATH refers to another inode, nothing removed,\n"
 "6 flock: lock not acquired in time (-E); else COMMAND's exit status;\n"
 "  flock-watch: still locked when the timeout ran out;\n"
-"  restrict: COMMAND's exit status, 126/127 if it cannot be run.\n",
+"  restrict: COMMAND's exit status, 126/127 if it cannot be run.\n"
+"7 mount-owner --check: a mount cannot be unmounted by the caller.\n",
 		prog, KWISH_ITEM_MAX);
 }
 
@@ -1767,6 +1781,226 @@ static int cmd_restrict(int argc, char **argv)
 
 /* ---------------------------------------------------------------- */
 
+/* ---------------------------------------------------------------- */
+/* mounts (item 25)                                                  */
+
+static const char *propagation_name(uint64_t p)
+{
+	static char buf[64];
+
+	buf[0] = '\0';
+	if (p & (1 << 20))
+		strcat(buf, "shared,");
+	if (p & (1 << 19))
+		strcat(buf, "slave,");
+	if (p & (1 << 17))
+		strcat(buf, "unbindable,");
+	if (p & (1 << 18))
+		strcat(buf, "private,");
+	if (buf[0])
+		buf[strlen(buf) - 1] = '\0';
+	return buf;
+}
+
+static int cmd_mounts(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "below", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const uint64_t mask = KWISH_STATMOUNT_MNT_BASIC |
+			      KWISH_STATMOUNT_FS_TYPE |
+			      KWISH_STATMOUNT_MNT_POINT;
+	uint64_t below = KWISH_LSMT_ROOT, last = 0, ids[512];
+	union {
+		struct kwish_statmount sm;
+		char buf[sizeof(struct kwish_statmount) + 2 * 4096 + 256];
+	} u;
+	bool json = false, first = true;
+	ssize_t n, i;
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			errno = 0;
+			below = strtoull(optarg, &end, 0);
+			if (errno || *end || !*optarg)
+				return usage_error("mounts: bad --below id '%s'",
+						   optarg);
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("mounts", argv, c);
+		}
+	}
+	if (optind < argc)
+		return usage_error("mounts: unexpected argument '%s'",
+				   argv[optind]);
+
+	if (json)
+		printf("[");
+	else
+		printf("%-20s %-20s %6s %-18s %-12s %s\n", "ID", "PARENT", "OLD",
+		       "PROPAGATION", "TYPE", "MOUNTPOINT");
+	do {
+		n = kwish_listmount(below, last, ids, ARRAY_SIZE(ids), 0);
+		if (n < 0) {
+			int err = errno;
+
+			if (json)
+				printf("]\n");
+			fprintf(stderr, "%s: listmount: %s (%s)\n", prog,
+				strerror(err), kwish_errno_name(err));
+			return err == ENOSYS ? EXIT_NO_FEATURE : EXIT_FAILED;
+		}
+		for (i = 0; i < n; i++) {
+			if (kwish_statmount(ids[i], mask, &u.sm, sizeof(u), 0) < 0)
+				continue;	/* unmounted meanwhile */
+			if (json) {
+				printf("%s\n {\"id\": %llu, \"parent\": %llu, \"mountinfo_id\": %u, \"propagation\": ",
+				       first ? "" : ",",
+				       (unsigned long long)u.sm.mnt_id,
+				       (unsigned long long)u.sm.mnt_parent_id,
+				       u.sm.mnt_id_old);
+				json_string(propagation_name(u.sm.mnt_propagation));
+				printf(", \"peer_group\": %llu, \"master\": %llu, \"type\": ",
+				       (unsigned long long)u.sm.mnt_peer_group,
+				       (unsigned long long)u.sm.mnt_master);
+				json_string(u.sm.str + u.sm.fs_type);
+				printf(", \"mountpoint\": ");
+				json_string(u.sm.str + u.sm.mnt_point);
+				printf("}");
+			} else {
+				printf("%-20llu %-20llu %6u %-18s %-12s %s\n",
+				       (unsigned long long)u.sm.mnt_id,
+				       (unsigned long long)u.sm.mnt_parent_id,
+				       u.sm.mnt_id_old,
+				       propagation_name(u.sm.mnt_propagation),
+				       u.sm.str + u.sm.fs_type,
+				       u.sm.str + u.sm.mnt_point);
+			}
+			first = false;
+		}
+		if (n)
+			last = ids[n - 1];
+	} while (n == (ssize_t)ARRAY_SIZE(ids));
+	if (json)
+		printf("%s]\n", first ? "" : "\n");
+	return EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- */
+/* mount-owner (item 11)                                             */
+
+static const char *umount_why(uint32_t f)
+{
+	if (f & KWISH_UMOUNT_CAN)
+		return "yes";
+	if (f & KWISH_UMOUNT_DETACHED)
+		return "no: not attached to a mount namespace";
+	if (!(f & KWISH_UMOUNT_CALLER_NS))
+		return "no: in another mount namespace";
+	if (!(f & KWISH_UMOUNT_NS_ADMIN))
+		return "no: no CAP_SYS_ADMIN over the namespace's owner";
+	if (f & KWISH_UMOUNT_LOCKED)
+		return "no: locked (inherited by a less privileged namespace)";
+	if (f & KWISH_UMOUNT_NS_ROOT)
+		return "no: the namespace's root mount";
+	return "no";
+}
+
+static int cmd_mount_owner(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "check", no_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	bool json = false, check = false, cannot = false;
+	struct kwish_mount_owner o;
+	int c, i, fd, ret = EXIT_OK;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			check = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("mount-owner", argv, c);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("mount-owner: need at least one PATH");
+	if (json)
+		printf("[");
+	for (i = optind; i < argc; i++) {
+		fd = open(argv[i], O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, argv[i],
+				strerror(errno));
+			ret = EXIT_FAILED;
+			continue;
+		}
+		if (kwish_mount_owner(fd, 0, &o) < 0) {
+			int err = errno;
+
+			close(fd);
+			if (json)
+				printf("]\n");
+			if (err == EOPNOTSUPP) {
+				fprintf(stderr, "%s: mount-owner: item 11 not available (kwishctl status)\n",
+					prog);
+				return EXIT_NO_FEATURE;
+			}
+			return kwish_dev_error(err);
+		}
+		close(fd);
+		if (!(o.umount_flags & KWISH_UMOUNT_CAN))
+			cannot = true;
+		if (json) {
+			printf("%s\n {\"path\": ", i == optind ? "" : ",");
+			json_string(argv[i]);
+			printf(", \"id\": %llu, \"mnt_ns_id\": %llu, \"owner_userns\": %llu, \"owner_uid\": %u, \"can_umount\": %s, \"flags\": %u, \"why\": ",
+			       (unsigned long long)o.mnt_id,
+			       (unsigned long long)o.mnt_ns_id,
+			       (unsigned long long)o.userns_ino, o.owner_uid,
+			       o.umount_flags & KWISH_UMOUNT_CAN ? "true" : "false",
+			       o.umount_flags);
+			json_string(umount_why(o.umount_flags));
+			printf("}");
+		} else {
+			printf("%s: mount %llu, namespace %llu, owner user ns %llu (uid %u), can unmount: %s\n",
+			       argv[i], (unsigned long long)o.mnt_id,
+			       (unsigned long long)o.mnt_ns_id,
+			       (unsigned long long)o.userns_ino, o.owner_uid,
+			       umount_why(o.umount_flags));
+		}
+	}
+	if (json)
+		printf("\n]\n");
+	if (ret == EXIT_OK && check && cannot)
+		ret = 7;
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -1794,6 +2028,10 @@ int main(int argc, char **argv)
 		return cmd_flock_watch(argc - 1, argv + 1);
 	if (!strcmp(cmd, "restrict"))
 		return cmd_restrict(argc - 1, argv + 1);
+	if (!strcmp(cmd, "mounts"))
+		return cmd_mounts(argc - 1, argv + 1);
+	if (!strcmp(cmd, "mount-owner"))
+		return cmd_mount_owner(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		usage(stdout);

@@ -316,6 +316,92 @@ int kwish_fd_restrict(int fd, unsigned int upgrade_mask, unsigned int flags)
 	return kwish_fd_restrict_kfd(-1, fd, upgrade_mask, flags);
 }
 
+/*
+ * Item 25: the system call first (native, or kwish_mount's on v6.1);
+ * /dev/kwish only where the number is not served at all (ENOSYS), e.g.
+ * where kwish_mount could not take the syscall numbers.
+ */
+static long kwish_mount_call(int kfd, long nr, unsigned long cmd,
+			     const struct kwish_mnt_id_req *req, void *buf,
+			     size_t size, unsigned int flags)
+{
+	struct kwish_mount_call arg = {
+		.size = sizeof(arg),
+		.req = (uintptr_t)req,
+		.buf = (uintptr_t)buf,
+		.bufsize = size,
+		.call_flags = flags,
+	};
+	long ret;
+
+	last_iface = KWISH_IFACE_NATIVE;
+	ret = syscall(nr, req, buf, size, flags);
+	if (ret >= 0 || errno != ENOSYS)
+		return ret;
+	ret = kwish_ioctl(kfd, cmd, &arg);
+	if (ret < 0 && errno == EOPNOTSUPP)
+		errno = ENOSYS;
+	return ret;
+}
+
+int kwish_statmount_req(int kfd, const struct kwish_mnt_id_req *req,
+			struct kwish_statmount *buf, size_t bufsize,
+			unsigned int flags)
+{
+	return kwish_mount_call(kfd, KWISH_NR_STATMOUNT, KWISH_STATMOUNT, req,
+				buf, bufsize, flags);
+}
+
+ssize_t kwish_listmount_req(int kfd, const struct kwish_mnt_id_req *req,
+			    uint64_t *ids, size_t nr, unsigned int flags)
+{
+	return kwish_mount_call(kfd, KWISH_NR_LISTMOUNT, KWISH_LISTMOUNT, req,
+				ids, nr, flags);
+}
+
+int kwish_statmount(uint64_t mnt_id, uint64_t mask, struct kwish_statmount *buf,
+		    size_t bufsize, unsigned int flags)
+{
+	struct kwish_mnt_id_req req = {
+		.size = KWISH_MNT_ID_REQ_SIZE_VER0,
+		.mnt_id = mnt_id,
+		.param = mask,
+	};
+
+	return kwish_statmount_req(-1, &req, buf, bufsize, flags);
+}
+
+ssize_t kwish_listmount(uint64_t mnt_id, uint64_t last_mnt_id, uint64_t *ids,
+			size_t nr, unsigned int flags)
+{
+	struct kwish_mnt_id_req req = {
+		.size = KWISH_MNT_ID_REQ_SIZE_VER0,
+		.mnt_id = mnt_id,
+		.param = last_mnt_id,
+	};
+
+	return kwish_listmount_req(-1, &req, ids, nr, flags);
+}
+
+int kwish_mount_owner_kfd(int kfd, int fd, uint64_t mnt_id,
+			  struct kwish_mount_owner *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->size = sizeof(*out);
+	out->fd = fd;
+	if (fd < 0) {
+		out->fd = -1;
+		out->flags = KWISH_MOUNT_OWNER_BY_ID;
+		out->mnt_id = mnt_id;
+	}
+	return kwish_ioctl(kfd, KWISH_MOUNT_OWNER, out);
+}
+
+int kwish_mount_owner(int fd, uint64_t mnt_id, struct kwish_mount_owner *out)
+{
+	return kwish_mount_owner_kfd(-1, fd, mnt_id, out);
+}
+
 const char *kwish_state_name(unsigned int state)
 {
 	switch (state) {

@@ -211,6 +211,39 @@ int kwish_fd_restrict(int fd, unsigned int upgrade_mask, unsigned int flags);
 int kwish_fd_restrict_kfd(int kfd, int fd, unsigned int upgrade_mask,
 			  unsigned int flags);
 
+/*
+ * Item 25, statmount(2) / listmount(2) (upstream v6.8).  The system call
+ * (the kernel's own, or the one kwish_mount provides on v6.1), else
+ * /dev/kwish.  kwish_statmount(): @mnt_id a unique mount id, @mask
+ * KWISH_STATMOUNT_*, @buf of @bufsize bytes (strings after the struct);
+ * returns 0 or -1.  kwish_listmount(): the ids of the mounts below
+ * @mnt_id (KWISH_LSMT_ROOT: below the caller's root) after @last_mnt_id
+ * (0: from the start), at most @nr into @ids; returns how many or -1.
+ * Errors: those of the system calls (ENOSYS: neither the kernel nor
+ * kwish_mount provides them).
+ */
+int kwish_statmount(uint64_t mnt_id, uint64_t mask, struct kwish_statmount *buf,
+		    size_t bufsize, unsigned int flags);
+ssize_t kwish_listmount(uint64_t mnt_id, uint64_t last_mnt_id, uint64_t *ids,
+			size_t nr, unsigned int flags);
+/* The same with an explicit request (e.g. mnt_ns_id), via @kfd if needed. */
+int kwish_statmount_req(int kfd, const struct kwish_mnt_id_req *req,
+			struct kwish_statmount *buf, size_t bufsize,
+			unsigned int flags);
+ssize_t kwish_listmount_req(int kfd, const struct kwish_mnt_id_req *req,
+			    uint64_t *ids, size_t nr, unsigned int flags);
+
+/*
+ * Item 11: the owner of the mount of @fd (any fd, O_PATH too), or with
+ * @fd = -1 of the mount of the caller's namespace with unique id
+ * @mnt_id, and whether the caller could unmount it: fills @out
+ * (KWISH_MOUNT_OWNER; umount_flags are KWISH_UMOUNT_*).  Returns 0 or -1
+ * (EBADF, ENOENT, EOPNOTSUPP if kwish_mount is not loaded).
+ */
+int kwish_mount_owner(int fd, uint64_t mnt_id, struct kwish_mount_owner *out);
+int kwish_mount_owner_kfd(int kfd, int fd, uint64_t mnt_id,
+			  struct kwish_mount_owner *out);
+
 /* "not-implemented", "not-loaded", "present", "native", "unavailable". */
 const char *kwish_state_name(unsigned int state);
 /* "EFTYPE", "ENOTTY", ... ("E?" for unknown values). */

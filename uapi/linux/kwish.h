@@ -59,6 +59,9 @@ enum kwish_cmd {
 	KWISH_CMD_CLOSE_ASYNC,			/* item 19, kwish_fs */
 	KWISH_CMD_FLOCK_WATCH,			/* item 4, kwish_fs */
 	KWISH_CMD_FD_RESTRICT,			/* item 24, kwish_fs */
+	KWISH_CMD_STATMOUNT,			/* item 25, kwish_mount */
+	KWISH_CMD_LISTMOUNT,			/* item 25, kwish_mount */
+	KWISH_CMD_MOUNT_OWNER,			/* item 11, kwish_mount */
 	KWISH_CMD_END,
 };
 
@@ -837,5 +840,156 @@ struct kwish_rights_filter {
 	__u32		__reserved;	/* 0 */
 	__u64		magics[KWISH_RIGHTS_FILTER_MAX_MAGICS];
 };
+
+/*
+ * Item 25: statmount(2) and listmount(2)
+ * ---------------------------------------
+ * Upstream v6.8 system calls (x86_64 numbers 457 and 458), with upstream's
+ * argument structs, repeated here under kwish names with the same layout
+ * so that a program built against older headers can use them.  On a
+ * kernel without them, kwish_mount answers these syscall numbers itself
+ * (the calls fail with ENOSYS without kwish_mount, as on any kernel
+ * without them); on a kernel that has them kwish stays out of the way.
+ *
+ * Mount ids are 64-bit and never reused while kwish_mount is loaded: on
+ * v6.1 they are (generation << 32) | mnt_id, where mnt_id is the id of
+ * /proc/self/mountinfo (also in mnt_id_old); see kwish.7.
+ */
+#define KWISH_NR_STATMOUNT		457
+#define KWISH_NR_LISTMOUNT		458
+
+/* struct mnt_id_req */
+struct kwish_mnt_id_req {
+	__u32		size;
+	__u32		mnt_ns_fd;	/* must be 0 (v6.8: spare) */
+	__u64		mnt_id;
+	__u64		param;		/* statmount: mask; listmount: last id */
+	__u64		mnt_ns_id;	/* 0 or the caller's (VER1, v6.11) */
+};
+
+#define KWISH_MNT_ID_REQ_SIZE_VER0	24
+#define KWISH_MNT_ID_REQ_SIZE_VER1	32
+
+/* struct statmount; strings at str + the [str] offsets */
+struct kwish_statmount {
+	__u32		size;		/* bytes written, including strings */
+	__u32		mnt_opts;	/* [str] (v6.10; not provided by kwish) */
+	__u64		mask;		/* what was written */
+	__u32		sb_dev_major;
+	__u32		sb_dev_minor;
+	__u64		sb_magic;
+	__u32		sb_flags;	/* SB_{RDONLY,SYNCHRONOUS,DIRSYNC,LAZYTIME} */
+	__u32		fs_type;	/* [str] */
+	__u64		mnt_id;
+	__u64		mnt_parent_id;
+	__u32		mnt_id_old;
+	__u32		mnt_parent_id_old;
+	__u64		mnt_attr;	/* MOUNT_ATTR_* */
+	__u64		mnt_propagation;	/* MS_{SHARED,SLAVE,PRIVATE,UNBINDABLE} */
+	__u64		mnt_peer_group;
+	__u64		mnt_master;
+	__u64		propagate_from;
+	__u32		mnt_root;	/* [str] */
+	__u32		mnt_point;	/* [str] */
+	__u64		mnt_ns_id;
+	__u64		__spare2[46];
+	/* kwish extension (KWISH_STATMOUNT_MNT_OWNER, item 11) */
+	__u64		kw_owner_userns_ino;
+	__u32		kw_owner_uid;
+	__u32		kw_umount_flags;	/* KWISH_UMOUNT_* */
+	__u64		__spare3;
+	char		str[];
+};
+
+#define KWISH_STATMOUNT_SB_BASIC	0x00000001U
+#define KWISH_STATMOUNT_MNT_BASIC	0x00000002U
+#define KWISH_STATMOUNT_PROPAGATE_FROM	0x00000004U
+#define KWISH_STATMOUNT_MNT_ROOT	0x00000008U
+#define KWISH_STATMOUNT_MNT_POINT	0x00000010U
+#define KWISH_STATMOUNT_FS_TYPE		0x00000020U
+#define KWISH_STATMOUNT_MNT_NS_ID	0x00000040U
+/*
+ * kwish's extension (item 11): the kw_owner_* and kw_umount_flags fields,
+ * where kwish provides statmount (v6.1).  A kernel's own statmount
+ * ignores the bit (it is not set in the returned mask): use
+ * KWISH_MOUNT_OWNER then.  The top bit, far from upstream's new bits.
+ */
+#define KWISH_STATMOUNT_MNT_OWNER	0x8000000000000000ULL
+
+#define KWISH_LSMT_ROOT			0xffffffffffffffffULL
+#define KWISH_LISTMOUNT_REVERSE		0x00000001U
+
+/*
+ * The same calls through /dev/kwish (kernels without the syscalls only):
+ * KWISH_STATMOUNT is statmount(req, buf, bufsize, call_flags),
+ * KWISH_LISTMOUNT is listmount(req, buf, bufsize, call_flags) with buf a
+ * __u64 array of bufsize entries.  The ioctl returns what the syscall
+ * returns, with the syscall's errno values.
+ */
+struct kwish_mount_call {
+	__u32		size;
+	__u32		flags;		/* none defined */
+	__aligned_u64	req;		/* const struct kwish_mnt_id_req * */
+	__aligned_u64	buf;
+	__aligned_u64	bufsize;
+	__u32		call_flags;
+	__u32		__reserved;
+};
+
+#define KWISH_MOUNT_CALL_SIZE_VER0	40
+
+#define KWISH_STATMOUNT		_IO(KWISH_TYPE, KWISH_CMD_STATMOUNT)
+#define KWISH_LISTMOUNT		_IO(KWISH_TYPE, KWISH_CMD_LISTMOUNT)
+
+/*
+ * Item 11: who owns a mount, and could I unmount it?
+ * --------------------------------------------------
+ * For the mount of @fd (any fd, O_PATH included), or with
+ * KWISH_MOUNT_OWNER_BY_ID the mount of the caller's namespace with unique
+ * id @mnt_id: the user namespace that owns the mount's mount namespace
+ * and whether the caller could unmount it with umount2(2), so that a
+ * shutdown can skip mounts it cannot remove.  On kernels where kwish
+ * provides statmount(2) (v6.1), the same answer is the statmount
+ * extension KWISH_STATMOUNT_MNT_OWNER (fields kw_owner_* below).
+ */
+#define KWISH_MOUNT_OWNER_BY_ID		0x00000001U	/* use mnt_id, not fd */
+
+/*
+ * umount_flags:
+ *   CAN		umount2(path, 0) would not be refused for permission,
+ *			namespace or lock reasons (it may still be EBUSY)
+ *   CALLER_NS		the mount is in the caller's mount namespace
+ *   NS_ADMIN		the caller has CAP_SYS_ADMIN over the namespace's owner
+ *   OWNER_DESCENDANT	the owner is the caller's user namespace or below it
+ *   LOCKED		MNT_LOCKED: locked to its parent when a less
+ *			privileged namespace copied the tree
+ *   NS_ROOT		the root mount of its namespace
+ *   DETACHED		in no mount namespace or an anonymous one (an
+ *			open_tree() clone): nothing to unmount
+ */
+#define KWISH_UMOUNT_CAN		0x00000001U
+#define KWISH_UMOUNT_CALLER_NS		0x00000002U
+#define KWISH_UMOUNT_NS_ADMIN		0x00000004U
+#define KWISH_UMOUNT_OWNER_DESCENDANT	0x00000008U
+#define KWISH_UMOUNT_LOCKED		0x00000010U
+#define KWISH_UMOUNT_NS_ROOT		0x00000020U
+#define KWISH_UMOUNT_DETACHED		0x00000040U
+
+struct kwish_mount_owner {
+	__u32		size;
+	__u32		flags;		/* KWISH_MOUNT_OWNER_BY_ID */
+	__s32		fd;
+	__u32		umount_flags;	/* out: KWISH_UMOUNT_* */
+	__aligned_u64	mnt_id;		/* in with BY_ID; out: unique id */
+	__aligned_u64	mnt_ns_id;	/* out: its namespace (0: none) */
+	__aligned_u64	userns_ino;	/* out: /proc/PID/ns/user inode of the owner (0: none) */
+	/* out: the owner's creator as the caller sees it (or overflowuid) */
+	__u32		owner_uid;
+	__u32		__reserved;
+};
+
+#define KWISH_MOUNT_OWNER_SIZE_VER0	48
+
+#define KWISH_MOUNT_OWNER	_IO(KWISH_TYPE, KWISH_CMD_MOUNT_OWNER)
 
 #endif /* _UAPI_LINUX_KWISH_H */

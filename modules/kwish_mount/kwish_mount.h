@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Declarations shared by the files of kwish_mount. */
+#ifndef _KWISH_MOUNT_H
+#define _KWISH_MOUNT_H
+
+#include <linux/path.h>
+#include <linux/types.h>
+
+#include <kwish_layout.h>
+
+/*
+ * mount_table.c: the mount tree of kwish_core's layout and the kernel's
+ * own locks and helpers, shared by every mount item.  Set up once by
+ * kw_mount_table_init(); kw_mount_table_error() says why it is not
+ * usable on this kernel (a feature then reports that as "unavailable").
+ */
+int kw_mount_table_init(void);
+void kw_mount_table_exit(void);
+const char *kw_mount_table_error(void);
+
+/* fs/namespace.c's namespace_sem: the mount tree is stable under it. */
+void kw_namespace_lock_read(void);
+void kw_namespace_unlock_read(void);
+
+/* Field accessors (namespace_sem held). */
+static inline struct mount *kw_mnt_parent(struct mount *m)
+{
+	return KWL(mount, mnt_parent, struct mount *, m);
+}
+
+static inline struct mnt_namespace *kw_mnt_ns(struct mount *m)
+{
+	return READ_ONCE(KWL(mount, mnt_ns, struct mnt_namespace *, m));
+}
+
+static inline int kw_mnt_id_old(struct mount *m)
+{
+	return KWL(mount, mnt_id, int, m);
+}
+
+struct mnt_namespace *kw_current_mnt_ns(void);
+/* The next mount after @p in a pre-order walk of the tree under @root. */
+struct mount *kw_mnt_next(struct mount *p, struct mount *root);
+
+/*
+ * Unique 64-bit mount ids on kernels without mnt_id_unique (v6.1), see
+ * mount_table.c.  kw_mnt_unique_id() returns 0 only on -ENOMEM.
+ */
+u64 kw_mnt_unique_id(struct mount *m);
+/* The mount of @ns with unique id @id, or NULL (namespace_sem held). */
+struct mount *kw_mnt_find(struct mnt_namespace *ns, u64 id);
+
+/* Kernel functions reached through call gates (see mount_table.c). */
+bool kw_is_path_reachable(struct mount *mnt, struct dentry *dentry,
+			  const struct path *root);
+int kw_get_dominating_id(struct mount *mnt, const struct path *root);
+int kw_seq_path_root(struct seq_file *m, const struct path *path,
+		     const struct path *root, const char *esc);
+int kw_security_sb_statfs(struct dentry *dentry);
+
+/* statmount.c: item 25 */
+int kw_mount_statmount_init(void);
+void kw_mount_statmount_exit(void);
+/* kwish answers statmount(2) here (the kernel has none of its own) */
+bool kw_mount_statmount_provided(void);
+
+/* mount_owner.c: item 11 */
+struct kw_mount_owner_info {
+	u64 mnt_id;
+	u64 mnt_ns_id;
+	u64 userns_ino;
+	u32 owner_uid;
+	u32 umount_flags;	/* KWISH_UMOUNT_* */
+};
+
+/* namespace_sem held, @m alive */
+int kw_mount_owner_fill(struct mount *m, struct kw_mount_owner_info *o);
+int kw_mount_owner_init(void);
+void kw_mount_owner_exit(void);
+
+#endif /* _KWISH_MOUNT_H */
