@@ -128,4 +128,13 @@ int kw_net_rights_filter_inherit(const struct sock *listener,
 int kw_net_rights_filter_init(void);
 void kw_net_rights_filter_exit(void);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Reached by the KUnit tests (kunit/kwish_net_test.c) only. */
+struct kwish_rights_filter;
+bool kw_rf_match_mode(const struct kwish_rights_filter *f, umode_t mode,
+		      u64 magic);
+int kw_rf_check_filter(const struct kwish_rights_filter *f);
+bool kw_ts_valid_clock(int clk);
+#endif
+
 #endif

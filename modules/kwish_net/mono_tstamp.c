@@ -129,6 +129,14 @@ static bool kw_ts_supported(const struct sock *sk)
 	return false;
 }
 
+/* The clocks SO_KWISH_TIMESTAMP_CLOCK takes. */
+VISIBLE_IF_KUNIT bool kw_ts_valid_clock(int clk)
+{
+	return clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC ||
+	       clk == CLOCK_BOOTTIME;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_ts_valid_clock);
+
 static int kw_ts_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
 {
 	struct socket *sock = sk->sk_socket;
@@ -139,8 +147,7 @@ static int kw_ts_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
 		return err;
 	if (!kw_ts_supported(sk))
 		return -EOPNOTSUPP;
-	if (val != CLOCK_REALTIME && val != CLOCK_MONOTONIC &&
-	    val != CLOCK_BOOTTIME)
+	if (!kw_ts_valid_clock(val))
 		return -EINVAL;
 	if (val != CLOCK_REALTIME && kw_ts_arm())
 		return -ENOPROTOOPT;
