@@ -153,6 +153,9 @@ static inline void kw_renamedata_set_idmap(struct renamedata *rd,
  *                     so it follows the socket (accept() copies it).
  * KW_SOCK_PASSCGROUPID socket->flags, bit BITS_PER_LONG - 2:
  *                     SO_KWISH_PASSCGROUPID (item 5).
+ * KW_SOCK_TSTAMP_MONO socket->flags, bit BITS_PER_LONG - 3,
+ * KW_SOCK_TSTAMP_BOOT socket->flags, bit BITS_PER_LONG - 4:
+ *                     SO_KWISH_TIMESTAMP_CLOCK (item 20).
  * KW_SK_NOPASSRIGHTS  sk->sk_flags, bit BITS_PER_LONG - 1: SO_PASSRIGHTS
  *                     turned off (item 13); inverted so that the default,
  *                     zero, is upstream's default "on".  On struct sock
@@ -163,6 +166,8 @@ static inline void kw_renamedata_set_idmap(struct renamedata *rd,
  */
 #define KW_SOCK_PASSPIDFD	(BITS_PER_LONG - 1)
 #define KW_SOCK_PASSCGROUPID	(BITS_PER_LONG - 2)
+#define KW_SOCK_TSTAMP_MONO	(BITS_PER_LONG - 3)
+#define KW_SOCK_TSTAMP_BOOT	(BITS_PER_LONG - 4)
 #define KW_SK_NOPASSRIGHTS	(BITS_PER_LONG - 1)
 
 #endif /* _KWISH_COMPAT_H */

@@ -106,6 +106,14 @@ int kw_net_scm_pidfd_init(void);
 void kw_net_scm_pidfd_exit(void);
 int kw_net_scm_cgroup_init(void);
 void kw_net_scm_cgroup_exit(void);
+/* scm_cgroup.c: the maybe_add_creds() hook, shared with item 20 */
+int kw_net_send_stamp_arm(void);
+const char *kw_net_send_stamp_why(void);
+/* mono_tstamp.c (item 20) */
+bool kw_net_tstamp_wanted(const struct sock *sk);
+void kw_net_tstamp_stamp(const struct sock *sk, struct sk_buff *skb);
+int kw_net_mono_tstamp_init(void);
+void kw_net_mono_tstamp_exit(void);
 int kw_net_passrights_init(void);
 void kw_net_passrights_exit(void);
 /* passrights.c: the send-side hooks, shared with item 14 */
@@ -119,5 +127,14 @@ int kw_net_rights_filter_inherit(const struct sock *listener,
 				 const struct sock *newsk);
 int kw_net_rights_filter_init(void);
 void kw_net_rights_filter_exit(void);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Reached by the KUnit tests (kunit/kwish_net_test.c) only. */
+struct kwish_rights_filter;
+bool kw_rf_match_mode(const struct kwish_rights_filter *f, umode_t mode,
+		      u64 magic);
+int kw_rf_check_filter(const struct kwish_rights_filter *f);
+bool kw_ts_valid_clock(int clk);
+#endif
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kwish_net: AF_UNIX ancillary data and socket options of the wish list
- * (items 5, 6, 13 and 14 in this release; 9, 20: see docs/kwish.7.md).
+ * (items 5, 6, 13, 14 and 20 in this release; 9: see docs/kwish.7.md).
  */
 #include <linux/kernel.h>
 #include <linux/module.h>
@@ -22,6 +22,7 @@ static const struct {
 	{ kw_net_recv_init,		kw_net_recv_exit },
 	{ kw_net_scm_pidfd_init,	kw_net_scm_pidfd_exit },
 	{ kw_net_scm_cgroup_init,	kw_net_scm_cgroup_exit },
+	{ kw_net_mono_tstamp_init,	kw_net_mono_tstamp_exit },
 	{ kw_net_passrights_init,	kw_net_passrights_exit },
 	{ kw_net_rights_filter_init,	kw_net_rights_filter_exit },
 };
@@ -54,6 +55,6 @@ static void __exit kw_net_exit(void)
 
 module_init(kw_net_init);
 module_exit(kw_net_exit);
-MODULE_DESCRIPTION("kwish: AF_UNIX ancillary data and socket options (SCM_PIDFD, sender cgroup, SO_PASSRIGHTS, fd filter)");
+MODULE_DESCRIPTION("kwish: AF_UNIX ancillary data and socket options (SCM_PIDFD, sender cgroup, SO_PASSRIGHTS, fd filter, monotonic timestamps)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(KWISH);

@@ -76,12 +76,11 @@ static struct kw_rf *kw_rf_find(const struct sock *sk)
 	return NULL;
 }
 
-static bool kw_rf_match(const struct kwish_rights_filter *f,
-			const struct file *file)
+/* Does a file of @mode on a file system with @magic match @f? */
+VISIBLE_IF_KUNIT bool kw_rf_match_mode(const struct kwish_rights_filter *f,
+				       umode_t mode, u64 magic)
 {
-	const struct inode *inode = file_inode(file);
-	u32 type = KWISH_RF_TYPE(inode->i_mode & S_IFMT);
-	u64 magic = inode->i_sb->s_magic;
+	u32 type = KWISH_RF_TYPE(mode & S_IFMT);
 	u32 i;
 
 	if (f->types && !(f->types & type))
@@ -93,6 +92,30 @@ static bool kw_rf_match(const struct kwish_rights_filter *f,
 			return true;
 	return false;
 }
+EXPORT_SYMBOL_IF_KUNIT(kw_rf_match_mode);
+
+static bool kw_rf_match(const struct kwish_rights_filter *f,
+			const struct file *file)
+{
+	const struct inode *inode = file_inode(file);
+
+	return kw_rf_match_mode(f, inode->i_mode, inode->i_sb->s_magic);
+}
+
+/* The option's checks of a new filter: 0 or -EINVAL. */
+VISIBLE_IF_KUNIT int kw_rf_check_filter(const struct kwish_rights_filter *f)
+{
+	u32 i;
+
+	if (f->flags || f->__reserved ||
+	    f->nr_magics > KWISH_RIGHTS_FILTER_MAX_MAGICS)
+		return -EINVAL;
+	for (i = f->nr_magics; i < KWISH_RIGHTS_FILTER_MAX_MAGICS; i++)
+		if (f->magics[i])
+			return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_rf_check_filter);
 
 /* 0, or -EFTYPE if @receiver has a filter that one of @fpl's files fails. */
 int kw_net_rights_filter_check(const struct sock *receiver,
@@ -237,7 +260,6 @@ out:
 static int kw_rf_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
 {
 	struct kwish_rights_filter f;
-	u32 i;
 
 	if (optlen != sizeof(f))
 		return -EINVAL;
@@ -245,12 +267,8 @@ static int kw_rf_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
 		return -EFAULT;
 	if (sk->sk_family != AF_UNIX)
 		return -EOPNOTSUPP;
-	if (f.flags || f.__reserved ||
-	    f.nr_magics > KWISH_RIGHTS_FILTER_MAX_MAGICS)
+	if (kw_rf_check_filter(&f))
 		return -EINVAL;
-	for (i = f.nr_magics; i < KWISH_RIGHTS_FILTER_MAX_MAGICS; i++)
-		if (f.magics[i])
-			return -EINVAL;
 	if (!f.types && !f.nr_magics)
 		return kw_rf_store(sk, NULL, GFP_KERNEL);
 	if (kw_rf_arm())

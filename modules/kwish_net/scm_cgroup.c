@@ -81,21 +81,25 @@ static void kw_cg_maybe_add_creds(struct sk_buff *skb,
 				  const struct sock *other)
 {
 	kw_cg_gate_maybe_add_creds(skb, sock, other);
-	rcu_read_lock();
-	KW_UNIXCB_CGROUP_ID(skb) = cgroup_id(task_dfl_cgroup(current));
-	rcu_read_unlock();
+	if (kw_cg_flag(other->sk_socket)) {
+		rcu_read_lock();
+		KW_UNIXCB_CGROUP_ID(skb) = cgroup_id(task_dfl_cgroup(current));
+		rcu_read_unlock();
+	}
+	/* item 20: the arrival stamp on the receiver's clock */
+	kw_net_tstamp_stamp(other, skb);
 }
 
 static bool kw_cg_maybe_add_creds_filter(const unsigned long *args)
 {
 	const struct sock *other = (const struct sock *)args[2];
 
-	return kw_cg_flag(other->sk_socket);
+	return kw_cg_flag(other->sk_socket) || kw_net_tstamp_wanted(other);
 }
 
 static struct kw_hook kw_cg_hooks[] = {
 	{
-		.name = "maybe_add_creds (item 5)",
+		.name = "maybe_add_creds (items 5, 20)",
 		.target_sym = "maybe_add_creds",
 		.dest_fn = kw_cg_maybe_add_creds,
 		.filter = kw_cg_maybe_add_creds_filter,
@@ -120,7 +124,11 @@ void kw_net_scm_cgroup_recv(struct socket *sock, struct msghdr *msg,
 static DEFINE_MUTEX(kw_cg_arm_lock);
 static bool kw_cg_armed;
 
-static int kw_cg_arm(void)
+/*
+ * Install the maybe_add_creds() hook (once; also for item 20, which
+ * stamps AF_UNIX messages there).  0 or -errno.
+ */
+int kw_net_send_stamp_arm(void)
 {
 	char why[KWISH_REASON_LEN];
 	int err = 0;
@@ -128,21 +136,32 @@ static int kw_cg_arm(void)
 	if (READ_ONCE(kw_cg_armed))
 		return 0;
 	mutex_lock(&kw_cg_arm_lock);
-	if (!kw_cg_armed) {
-		err = kw_net_recv_arm();
-		if (err)
-			goto out;
+	if (kw_cg_feature.state != KWISH_STATE_PRESENT) {
+		err = -ENODEV;
+	} else if (!kw_cg_armed) {
 		err = kw_hooks_install(kw_cg_hooks, ARRAY_SIZE(kw_cg_hooks),
 				       why, sizeof(why));
 		if (err)
-			pr_warn_ratelimited("SO_KWISH_PASSCGROUPID: %s\n",
-					    why);
+			pr_warn_ratelimited("maybe_add_creds: %s\n", why);
 		else
 			WRITE_ONCE(kw_cg_armed, true);
 	}
-out:
 	mutex_unlock(&kw_cg_arm_lock);
 	return err;
+}
+
+/* NULL if kw_net_send_stamp_arm() can work, else why not. */
+const char *kw_net_send_stamp_why(void)
+{
+	return kw_cg_feature.state == KWISH_STATE_PRESENT ? NULL :
+	       kw_cg_feature.reason;
+}
+
+static int kw_cg_arm(void)
+{
+	int err = kw_net_recv_arm();
+
+	return err ?: kw_net_send_stamp_arm();
 }
 
 static int kw_cg_set_pass(struct sock *sk, sockptr_t optval,

@@ -767,10 +767,10 @@ struct kwish_fd_restrict {
 #define KWISH_FD_RESTRICT	_IO(KWISH_TYPE, KWISH_CMD_FD_RESTRICT)
 
 /* ------------------------------------------------------------------ */
-/* kwish_net: socket options (items 5, 6, 13, 14).                     */
+/* kwish_net: socket options (items 5, 6, 13, 14, 20).                 */
 
 /*
- * Items 5, 6, 13 and 14 have no /dev/kwish command: kwish_net provides
+ * Items 5, 6, 13, 14 and 20 have no /dev/kwish command: kwish_net provides
  * upstream's own socket options, with upstream's numbers, on kernels that
  * lack them, so that unmodified programs work.  The values are those of
  * <asm-generic/socket.h> (x86, arm, riscv, ...); the #ifndef lets this
@@ -829,6 +829,14 @@ struct kwish_fd_restrict {
  * the listener's filter at connect().  optlen must be the struct's size.
  */
 #define SO_KWISH_RIGHTS_FILTER	0x4b570003
+
+/*
+ * Item 20: SO_KWISH_TIMESTAMP_CLOCK (int: CLOCK_REALTIME (default),
+ * CLOCK_MONOTONIC or CLOCK_BOOTTIME; AF_UNIX dgram/seqpacket and UDP):
+ * the socket's SO_TIMESTAMP* receive timestamps are on that clock, taken
+ * when the message is queued to the socket.
+ */
+#define SO_KWISH_TIMESTAMP_CLOCK	0x4b570004
 
 #define KWISH_RF_TYPE(s_ifmt)		(1U << (((s_ifmt) >> 12) & 0xf))
 #define KWISH_RIGHTS_FILTER_MAX_MAGICS	8

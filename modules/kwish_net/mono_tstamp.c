@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_net, item 20: receive timestamps in CLOCK_MONOTONIC or
+ * CLOCK_BOOTTIME, taken when the message arrives.
+ *
+ * SO_KWISH_TIMESTAMP_CLOCK (int: CLOCK_REALTIME, the default,
+ * CLOCK_MONOTONIC or CLOCK_BOOTTIME) on an AF_UNIX datagram/seqpacket or
+ * a UDP socket: the SO_TIMESTAMP, SO_TIMESTAMPNS (old and new) and
+ * software SO_TIMESTAMPING receive timestamps of the socket are read on
+ * that clock, stamped when the message is queued to the socket, so they
+ * stay ordered and exact when CLOCK_REALTIME is stepped (a conversion at
+ * recvmsg() time would move with the step).
+ *
+ * How: the kernel puts the realtime arrival stamp into skb->tstamp
+ * (AF_UNIX: unix_dgram_sendmsg() right before maybe_add_creds(); UDP: at
+ * netif_receive_skb()), and __sock_recv_timestamp() turns skb->tstamp
+ * into the control messages.  kwish overwrites skb->tstamp with the
+ * chosen clock when the skb is queued to a socket with the option:
+ * AF_UNIX in the maybe_add_creds() hook (owned by item 5, scm_cgroup.c,
+ * which calls kw_net_tstamp_stamp()), UDP in a hook on
+ * __udp_enqueue_schedule_skb() (IPv4 and IPv6, in the receive softirq,
+ * microseconds after the realtime stamp).  SIOCGSTAMP(NS) then report the
+ * same clock.  Hardware timestamps are untouched.
+ */
+#define pr_fmt(fmt) "kwish_net: " fmt
+
+#include <linux/in.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/net.h>
+#include <linux/skbuff.h>
+#include <linux/socket.h>
+#include <linux/timekeeping.h>
+#include <net/sock.h>
+#include <net/udp.h>
+
+#include <kwish_core.h>
+#include "../kwish_core/compat.h"
+#include "kwish_net.h"
+
+static struct kw_feature kw_ts_feature = {
+	.id = 20,
+};
+
+static int kw_ts_clock(const struct socket *sock)
+{
+	if (!sock)
+		return CLOCK_REALTIME;
+	if (test_bit(KW_SOCK_TSTAMP_MONO, &sock->flags))
+		return CLOCK_MONOTONIC;
+	if (test_bit(KW_SOCK_TSTAMP_BOOT, &sock->flags))
+		return CLOCK_BOOTTIME;
+	return CLOCK_REALTIME;
+}
+
+bool kw_net_tstamp_wanted(const struct sock *sk)
+{
+	return sk && kw_ts_clock(sk->sk_socket) != CLOCK_REALTIME;
+}
+
+/* Stamp @skb, being queued to @sk now, on @sk's clock. */
+void kw_net_tstamp_stamp(const struct sock *sk, struct sk_buff *skb)
+{
+	switch (sk ? kw_ts_clock(sk->sk_socket) : CLOCK_REALTIME) {
+	case CLOCK_MONOTONIC:
+		skb->tstamp = ktime_get();
+		break;
+	case CLOCK_BOOTTIME:
+		skb->tstamp = ktime_get_boottime();
+		break;
+	}
+}
+
+static int kw_ts_udp_enqueue(struct sock *sk, struct sk_buff *skb)
+{
+	kw_net_tstamp_stamp(sk, skb);
+	return __udp_enqueue_schedule_skb(sk, skb);
+}
+
+static bool kw_ts_udp_enqueue_filter(const unsigned long *args)
+{
+	return kw_net_tstamp_wanted((const struct sock *)args[0]);
+}
+
+static struct kw_hook kw_ts_hooks[] = {
+	{
+		.name = "__udp_enqueue_schedule_skb (item 20)",
+		.target_sym = "__udp_enqueue_schedule_skb",
+		.dest_fn = kw_ts_udp_enqueue,
+		.filter = kw_ts_udp_enqueue_filter,
+	},
+};
+
+static DEFINE_MUTEX(kw_ts_arm_lock);
+static bool kw_ts_armed;
+
+static int kw_ts_arm(void)
+{
+	char why[KWISH_REASON_LEN];
+	int err = 0;
+
+	if (READ_ONCE(kw_ts_armed))
+		return 0;
+	mutex_lock(&kw_ts_arm_lock);
+	if (!kw_ts_armed) {
+		err = kw_net_send_stamp_arm();
+		if (err)
+			goto out;
+		err = kw_hooks_install(kw_ts_hooks, ARRAY_SIZE(kw_ts_hooks),
+				       why, sizeof(why));
+		if (err)
+			pr_warn_ratelimited("SO_KWISH_TIMESTAMP_CLOCK: %s\n",
+					    why);
+		else
+			WRITE_ONCE(kw_ts_armed, true);
+	}
+out:
+	mutex_unlock(&kw_ts_arm_lock);
+	return err;
+}
+
+static bool kw_ts_supported(const struct sock *sk)
+{
+	if (sk->sk_family == AF_UNIX)
+		return sk->sk_type == SOCK_DGRAM || sk->sk_type == SOCK_SEQPACKET;
+	if (sk->sk_family == AF_INET || sk->sk_family == AF_INET6)
+		return sk->sk_type == SOCK_DGRAM &&
+		       sk->sk_protocol == IPPROTO_UDP;
+	return false;
+}
+
+/* The clocks SO_KWISH_TIMESTAMP_CLOCK takes. */
+VISIBLE_IF_KUNIT bool kw_ts_valid_clock(int clk)
+{
+	return clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC ||
+	       clk == CLOCK_BOOTTIME;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_ts_valid_clock);
+
+static int kw_ts_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
+{
+	struct socket *sock = sk->sk_socket;
+	int val, err;
+
+	err = kw_net_sockopt_int(optval, optlen, &val);
+	if (err)
+		return err;
+	if (!kw_ts_supported(sk))
+		return -EOPNOTSUPP;
+	if (!kw_ts_valid_clock(val))
+		return -EINVAL;
+	if (val != CLOCK_REALTIME && kw_ts_arm())
+		return -ENOPROTOOPT;
+	assign_bit(KW_SOCK_TSTAMP_MONO, &sock->flags, val == CLOCK_MONOTONIC);
+	assign_bit(KW_SOCK_TSTAMP_BOOT, &sock->flags, val == CLOCK_BOOTTIME);
+	return 0;
+}
+
+static int kw_ts_get(struct sock *sk, sockptr_t optval, sockptr_t optlen)
+{
+	if (!kw_ts_supported(sk))
+		return -EOPNOTSUPP;
+	return kw_net_getsockopt_int(kw_ts_clock(sk->sk_socket), optval,
+				     optlen);
+}
+
+static const struct kw_net_sockopt kw_ts_opt = {
+	.optname = SO_KWISH_TIMESTAMP_CLOCK,
+	.set = kw_ts_set,
+	.get = kw_ts_get,
+};
+
+int kw_net_mono_tstamp_init(void)
+{
+	struct kw_feature *f = &kw_ts_feature;
+	const char *why;
+	int err;
+
+	why = kw_net_sockopt_why() ?: kw_net_send_stamp_why();
+	if (why) {
+		strscpy(f->reason, why, sizeof(f->reason));
+		f->state = KWISH_STATE_UNAVAILABLE;
+		return kw_feature_register(f);
+	}
+	err = kw_net_sockopt_add(&kw_ts_opt);
+	if (err)
+		return err;
+	f->state = KWISH_STATE_PRESENT;
+	strscpy(f->reason,
+		"SO_KWISH_TIMESTAMP_CLOCK: AF_UNIX dgram and UDP, stamped on arrival",
+		sizeof(f->reason));
+	err = kw_feature_register(f);
+	if (err)
+		kw_net_sockopt_del(&kw_ts_opt);
+	return err;
+}
+
+void kw_net_mono_tstamp_exit(void)
+{
+	struct kw_feature *f = &kw_ts_feature;
+
+	kw_feature_unregister(f);
+	if (f->state != KWISH_STATE_PRESENT)
+		return;
+	kw_net_sockopt_del(&kw_ts_opt);
+	synchronize_srcu(&kw_net_srcu);
+	if (kw_ts_armed)
+		kw_net_unhook(kw_ts_hooks, ARRAY_SIZE(kw_ts_hooks));
+}
