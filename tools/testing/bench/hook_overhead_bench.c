@@ -44,31 +44,6 @@ static double time_opens(const char *path, long n)
 	return (kwb_now_ns() - t0) / n;
 }
 
-static int module_loaded(void)
-{
-	struct stat st;
-
-	return stat("/sys/module/" MODULE_NAME, &st) == 0;
-}
-
-static int module_set(int load)
-{
-	const char *dir = getenv("KWISH_MODULES_DIR");
-	char ko[512];
-	int fd, ret;
-
-	if (!load)
-		return syscall(SYS_delete_module, MODULE_NAME, O_NONBLOCK);
-	snprintf(ko, sizeof(ko), "%s/%s.ko", dir ? dir : "/kwish/modules",
-		 MODULE_NAME);
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	close(fd);
-	return ret;
-}
-
 int main(int argc, char **argv)
 {
 	const char *paths[] = { NULL, "/dev/null" };
@@ -103,7 +78,9 @@ int main(int argc, char **argv)
 	       rounds, n, MODULE_NAME);
 	for (r = 0; r < rounds; r++) {
 		for (loaded = 1; loaded >= 0; loaded--) {
-			if (module_loaded() != loaded && module_set(loaded) < 0) {
+			if (kwb_module_loaded(MODULE_NAME) != loaded &&
+			    (loaded ? kwb_module_load(MODULE_NAME, "") :
+				      kwb_module_unload(MODULE_NAME)) < 0) {
 				printf("# cannot %s %s: %s\n",
 				       loaded ? "load" : "unload", MODULE_NAME,
 				       strerror(errno));
@@ -131,8 +108,8 @@ int main(int argc, char **argv)
 		printf("openat %s: loaded/unloaded = %.3f\n", names[p],
 		       best[p][0] / best[p][1]);
 out:
-	if (!module_loaded())
-		module_set(1);
+	if (!kwb_module_loaded(MODULE_NAME))
+		kwb_module_load(MODULE_NAME, "");
 	unlink(file);
 	return 0;
 }

@@ -3,8 +3,9 @@
  * kwbench.h - what kwish's benchmarks share: a monotonic clock, and for
  * the benchmarks that time methods in interleaved rounds, each method's
  * best and mean round, the result table and the ratio lines
- * ("a/b = 1.50": a does 1.5 times as many operations per second as b).
- * Header only, like the selftests' kwtap.h.
+ * ("a/b = 1.50": a does 1.5 times as many operations per second as b),
+ * and for the benchmarks that compare a module loaded and unloaded, the
+ * loading.  Header only, like the selftests' kwtap.h.
  */
 #ifndef KWBENCH_H
 #define KWBENCH_H
@@ -16,6 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "libkwish.h"
 
@@ -132,6 +136,42 @@ static inline void kwb_disable(struct kwb_method *m, int err)
 {
 	m->enabled = false;
 	m->why_not = kwish_strerror(err);
+}
+
+/* Whether kernel module @name is loaded. */
+static inline bool kwb_module_loaded(const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return stat(path, &st) == 0;
+}
+
+/* Unload kernel module @name (without waiting for its users). */
+static inline int kwb_module_unload(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK);
+}
+
+/*
+ * Load @name.ko from $KWISH_MODULES_DIR (default /kwish/modules) with
+ * module parameters @params ("" for none).
+ */
+static inline int kwb_module_load(const char *name, const char *params)
+{
+	const char *dir = getenv("KWISH_MODULES_DIR");
+	char ko[512];
+	int fd, ret;
+
+	snprintf(ko, sizeof(ko), "%s/%s.ko", dir ? dir : "/kwish/modules",
+		 name);
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	close(fd);
+	return ret;
 }
 
 #endif /* KWBENCH_H */

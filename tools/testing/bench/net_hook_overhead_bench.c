@@ -29,31 +29,6 @@
 
 #define MODULE_NAME	"kwish_net"
 
-static int module_loaded(void)
-{
-	struct stat st;
-
-	return stat("/sys/module/" MODULE_NAME, &st) == 0;
-}
-
-static int module_set(int load)
-{
-	const char *dir = getenv("KWISH_MODULES_DIR");
-	char ko[512];
-	int fd, ret;
-
-	if (!load)
-		return syscall(SYS_delete_module, MODULE_NAME, O_NONBLOCK);
-	snprintf(ko, sizeof(ko), "%s/%s.ko", dir ? dir : "/kwish/modules",
-		 MODULE_NAME);
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	close(fd);
-	return ret;
-}
-
 /* ns per round trip over a new socketpair of @type, or -1. */
 static double time_pingpong(int type, long n)
 {
@@ -142,12 +117,13 @@ int main(int argc, char **argv)
 		for (i = 0; i < 2; i++) {
 			loaded = (r + i) % 2;
 			/* reload: a fresh module has no per-message hook */
-			if (module_loaded() && module_set(0) < 0) {
+			if (kwb_module_loaded(MODULE_NAME) &&
+			    kwb_module_unload(MODULE_NAME) < 0) {
 				printf("# cannot unload %s: %s\n", MODULE_NAME,
 				       strerror(errno));
 				goto out;
 			}
-			if (loaded && module_set(1) < 0) {
+			if (loaded && kwb_module_load(MODULE_NAME, "") < 0) {
 				printf("# cannot load %s: %s\n", MODULE_NAME,
 				       strerror(errno));
 				goto out;
@@ -176,7 +152,7 @@ int main(int argc, char **argv)
 		       t < 2 ? " ping-pong" : " send+recv",
 		       best[t][0] / best[t][1]);
 out:
-	if (!module_loaded())
-		module_set(1);
+	if (!kwb_module_loaded(MODULE_NAME))
+		kwb_module_load(MODULE_NAME, "");
 	return 0;
 }

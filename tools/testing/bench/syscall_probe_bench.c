@@ -71,23 +71,11 @@ static double time_calls(unsigned int c, long n)
 /* Load kwish_mount with its syscalls parameter set to @probe. */
 static int module_reload(int probe)
 {
-	const char *dir = getenv("KWISH_MODULES_DIR");
-	struct stat st;
-	char ko[512];
-	int fd, ret;
-
-	if (stat("/sys/module/" MODULE_NAME, &st) == 0 &&
-	    syscall(SYS_delete_module, MODULE_NAME, O_NONBLOCK) < 0)
+	if (kwb_module_loaded(MODULE_NAME) &&
+	    kwb_module_unload(MODULE_NAME) < 0)
 		return -1;
-	snprintf(ko, sizeof(ko), "%s/%s.ko", dir ? dir : "/kwish/modules",
-		 MODULE_NAME);
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd,
-		      probe ? "syscalls=1" : "syscalls=0", 0);
-	close(fd);
-	return ret;
+	return kwb_module_load(MODULE_NAME,
+			       probe ? "syscalls=1" : "syscalls=0");
 }
 
 int main(int argc, char **argv)
