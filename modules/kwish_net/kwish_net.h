@@ -49,6 +49,45 @@ extern struct srcu_struct kw_net_srcu;
 void kw_net_unhook(struct kw_hook *hooks, unsigned int n);
 
 /*
+ * Per-message hooks that an item installs only when the first socket
+ * turns its option on (kw_net_arm()), so that a loaded but unused
+ * kwish_net costs the data path nothing; they stay until unload.
+ * @before, if set, runs first: it arms what these hooks rely on (it is
+ * itself idempotent), or refuses with -errno.
+ */
+struct kw_net_lazy_hooks {
+	struct kw_hook *hooks;
+	unsigned int nr;
+	const char *what;		/* names them in a failure warning */
+	int (*before)(void);
+	bool armed;			/* set under sockopt.c's arm lock */
+};
+
+int kw_net_arm(struct kw_net_lazy_hooks *lazy);
+void kw_net_disarm(struct kw_net_lazy_hooks *lazy);
+
+/*
+ * What one item installs at load, in this order: the gates it calls, the
+ * socket options it serves, then its feature registered as present with
+ * @reason.  kw_net_item_setup() registers the feature as unavailable
+ * instead, with @why or the gates' reason, if @why is set or the gates
+ * cannot be installed; kw_net_item_teardown() undoes everything,
+ * including @lazy's hooks if they were armed.
+ */
+struct kw_net_item {
+	struct kw_feature *feature;
+	struct kw_hook *gates;
+	unsigned int nr_gates;
+	const struct kw_net_sockopt * const *opts;
+	unsigned int nr_opts;
+	struct kw_net_lazy_hooks *lazy;	/* or NULL */
+	const char *reason;
+};
+
+int kw_net_item_setup(const struct kw_net_item *item, const char *why);
+void kw_net_item_teardown(const struct kw_net_item *item);
+
+/*
  * task_ctx.c: what a hooked outer call (recvmsg(), sendmsg()) learns from
  * the hooks of the kernel functions it calls, on its own stack, found by
  * the task.

@@ -91,33 +91,12 @@ static struct kw_hook kw_ts_hooks[] = {
 	},
 };
 
-static DEFINE_MUTEX(kw_ts_arm_lock);
-static bool kw_ts_armed;
-
-static int kw_ts_arm(void)
-{
-	char why[KWISH_REASON_LEN];
-	int err = 0;
-
-	if (READ_ONCE(kw_ts_armed))
-		return 0;
-	mutex_lock(&kw_ts_arm_lock);
-	if (!kw_ts_armed) {
-		err = kw_net_send_stamp_arm();
-		if (err)
-			goto out;
-		err = kw_hooks_install(kw_ts_hooks, ARRAY_SIZE(kw_ts_hooks),
-				       why, sizeof(why));
-		if (err)
-			pr_warn_ratelimited("SO_KWISH_TIMESTAMP_CLOCK: %s\n",
-					    why);
-		else
-			WRITE_ONCE(kw_ts_armed, true);
-	}
-out:
-	mutex_unlock(&kw_ts_arm_lock);
-	return err;
-}
+static struct kw_net_lazy_hooks kw_ts_lazy = {
+	.hooks = kw_ts_hooks,
+	.nr = ARRAY_SIZE(kw_ts_hooks),
+	.what = "SO_KWISH_TIMESTAMP_CLOCK",
+	.before = kw_net_send_stamp_arm,
+};
 
 static bool kw_ts_supported(const struct sock *sk)
 {
@@ -149,7 +128,7 @@ static int kw_ts_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
 		return -EOPNOTSUPP;
 	if (!kw_ts_valid_clock(val))
 		return -EINVAL;
-	if (val != CLOCK_REALTIME && kw_ts_arm())
+	if (val != CLOCK_REALTIME && kw_net_arm(&kw_ts_lazy))
 		return -ENOPROTOOPT;
 	assign_bit(KW_SOCK_TSTAMP_MONO, &sock->flags, val == CLOCK_MONOTONIC);
 	assign_bit(KW_SOCK_TSTAMP_BOOT, &sock->flags, val == CLOCK_BOOTTIME);
@@ -170,40 +149,23 @@ static const struct kw_net_sockopt kw_ts_opt = {
 	.get = kw_ts_get,
 };
 
+static const struct kw_net_sockopt * const kw_ts_opts[] = { &kw_ts_opt };
+
+static const struct kw_net_item kw_ts_item = {
+	.feature = &kw_ts_feature,
+	.opts = kw_ts_opts,
+	.nr_opts = ARRAY_SIZE(kw_ts_opts),
+	.lazy = &kw_ts_lazy,
+	.reason = "SO_KWISH_TIMESTAMP_CLOCK: AF_UNIX dgram and UDP, stamped on arrival",
+};
+
 int kw_net_mono_tstamp_init(void)
 {
-	struct kw_feature *f = &kw_ts_feature;
-	const char *why;
-	int err;
-
-	why = kw_net_sockopt_why() ?: kw_net_send_stamp_why();
-	if (why) {
-		strscpy(f->reason, why, sizeof(f->reason));
-		f->state = KWISH_STATE_UNAVAILABLE;
-		return kw_feature_register(f);
-	}
-	err = kw_net_sockopt_add(&kw_ts_opt);
-	if (err)
-		return err;
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"SO_KWISH_TIMESTAMP_CLOCK: AF_UNIX dgram and UDP, stamped on arrival",
-		sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (err)
-		kw_net_sockopt_del(&kw_ts_opt);
-	return err;
+	return kw_net_item_setup(&kw_ts_item,
+				 kw_net_sockopt_why() ?: kw_net_send_stamp_why());
 }
 
 void kw_net_mono_tstamp_exit(void)
 {
-	struct kw_feature *f = &kw_ts_feature;
-
-	kw_feature_unregister(f);
-	if (f->state != KWISH_STATE_PRESENT)
-		return;
-	kw_net_sockopt_del(&kw_ts_opt);
-	synchronize_srcu(&kw_net_srcu);
-	if (kw_ts_armed)
-		kw_net_unhook(kw_ts_hooks, ARRAY_SIZE(kw_ts_hooks));
+	kw_net_item_teardown(&kw_ts_item);
 }

@@ -227,28 +227,15 @@ static struct kw_hook kw_rights_hooks[] = {
 	},
 };
 
-static DEFINE_MUTEX(kw_rights_arm_lock);
-static bool kw_rights_armed;
+static struct kw_net_lazy_hooks kw_rights_lazy = {
+	.hooks = kw_rights_hooks,
+	.nr = ARRAY_SIZE(kw_rights_hooks),
+	.what = "SO_PASSRIGHTS",
+};
 
 int kw_net_rights_arm(void)
 {
-	char why[KWISH_REASON_LEN];
-	int err = 0;
-
-	if (READ_ONCE(kw_rights_armed))
-		return 0;
-	mutex_lock(&kw_rights_arm_lock);
-	if (!kw_rights_armed) {
-		err = kw_hooks_install(kw_rights_hooks,
-				       ARRAY_SIZE(kw_rights_hooks),
-				       why, sizeof(why));
-		if (err)
-			pr_warn_ratelimited("SO_PASSRIGHTS: %s\n", why);
-		else
-			WRITE_ONCE(kw_rights_armed, true);
-	}
-	mutex_unlock(&kw_rights_arm_lock);
-	return err;
+	return kw_net_arm(&kw_rights_lazy);
 }
 
 static int kw_rights_set(struct sock *sk, sockptr_t optval,
@@ -306,11 +293,23 @@ const char *kw_net_rights_why(void)
 	       kw_rights_feature.reason;
 }
 
+static const struct kw_net_sockopt * const kw_rights_opts[] = {
+	&kw_rights_opt,
+};
+
+static const struct kw_net_item kw_rights_item = {
+	.feature = &kw_rights_feature,
+	.gates = kw_rights_gates,
+	.nr_gates = ARRAY_SIZE(kw_rights_gates),
+	.opts = kw_rights_opts,
+	.nr_opts = ARRAY_SIZE(kw_rights_opts),
+	.lazy = &kw_rights_lazy,
+	.reason = "SO_PASSRIGHTS (83) as upstream v6.16: EPERM at sendmsg()",
+};
+
 int kw_net_passrights_init(void)
 {
 	struct kw_feature *f = &kw_rights_feature;
-	const char *why;
-	int err;
 
 	if (kw_rights_native()) {
 		f->state = KWISH_STATE_NATIVE;
@@ -319,46 +318,10 @@ int kw_net_passrights_init(void)
 		return kw_feature_register(f);
 	}
 
-	why = kw_net_sockopt_why();
-	if (why) {
-		strscpy(f->reason, why, sizeof(f->reason));
-		goto unavailable;
-	}
-	err = kw_hooks_install(kw_rights_gates, ARRAY_SIZE(kw_rights_gates),
-			       f->reason, sizeof(f->reason));
-	if (err)
-		goto unavailable;
-	err = kw_net_sockopt_add(&kw_rights_opt);
-	if (err) {
-		kw_hooks_remove(kw_rights_gates, ARRAY_SIZE(kw_rights_gates));
-		return err;
-	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"SO_PASSRIGHTS (83) as upstream v6.16: EPERM at sendmsg()",
-		sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (err) {
-		kw_net_sockopt_del(&kw_rights_opt);
-		kw_hooks_remove(kw_rights_gates, ARRAY_SIZE(kw_rights_gates));
-	}
-	return err;
-
-unavailable:
-	f->state = KWISH_STATE_UNAVAILABLE;
-	return kw_feature_register(f);
+	return kw_net_item_setup(&kw_rights_item, kw_net_sockopt_why());
 }
 
 void kw_net_passrights_exit(void)
 {
-	struct kw_feature *f = &kw_rights_feature;
-
-	kw_feature_unregister(f);
-	if (f->state != KWISH_STATE_PRESENT)
-		return;
-	kw_net_sockopt_del(&kw_rights_opt);
-	synchronize_srcu(&kw_net_srcu);
-	if (kw_rights_armed)
-		kw_net_unhook(kw_rights_hooks, ARRAY_SIZE(kw_rights_hooks));
-	kw_hooks_remove(kw_rights_gates, ARRAY_SIZE(kw_rights_gates));
+	kw_net_item_teardown(&kw_rights_item);
 }

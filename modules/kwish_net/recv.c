@@ -255,32 +255,24 @@ static struct kw_hook kw_recv_hooks[] = {
 	},
 };
 
-static DEFINE_MUTEX(kw_recv_lock);
 static bool kw_recv_gated;
-static bool kw_recv_armed;
+
+static int kw_recv_before(void)
+{
+	return kw_recv_gated ? 0 : -ENODEV;
+}
+
+static struct kw_net_lazy_hooks kw_recv_lazy = {
+	.hooks = kw_recv_hooks,
+	.nr = ARRAY_SIZE(kw_recv_hooks),
+	.what = "receive hooks",
+	.before = kw_recv_before,
+};
 
 /* Install the receive hooks (once; idempotent).  0 or -errno. */
 int kw_net_recv_arm(void)
 {
-	char why[KWISH_REASON_LEN];
-	int err = 0;
-
-	if (READ_ONCE(kw_recv_armed))
-		return 0;
-	mutex_lock(&kw_recv_lock);
-	if (!kw_recv_gated) {
-		err = -ENODEV;
-	} else if (!kw_recv_armed) {
-		err = kw_hooks_install(kw_recv_hooks,
-				       ARRAY_SIZE(kw_recv_hooks),
-				       why, sizeof(why));
-		if (err)
-			pr_warn_ratelimited("receive hooks: %s\n", why);
-		else
-			WRITE_ONCE(kw_recv_armed, true);
-	}
-	mutex_unlock(&kw_recv_lock);
-	return err;
+	return kw_net_arm(&kw_recv_lazy);
 }
 
 /* NULL if the receive path can be hooked, else why not. */
@@ -302,8 +294,7 @@ int kw_net_recv_init(void)
 /* After the items' exits: nobody arms any more. */
 void kw_net_recv_exit(void)
 {
-	if (kw_recv_armed)
-		kw_net_unhook(kw_recv_hooks, ARRAY_SIZE(kw_recv_hooks));
+	kw_net_disarm(&kw_recv_lazy);
 	if (kw_recv_gated)
 		kw_hooks_remove(kw_recv_gates, ARRAY_SIZE(kw_recv_gates));
 }

@@ -228,32 +228,12 @@ static struct kw_hook kw_rf_hooks[] = {
 	},
 };
 
-static DEFINE_MUTEX(kw_rf_arm_lock);
-static bool kw_rf_armed;
-
-static int kw_rf_arm(void)
-{
-	char why[KWISH_REASON_LEN];
-	int err = 0;
-
-	if (READ_ONCE(kw_rf_armed))
-		return 0;
-	mutex_lock(&kw_rf_arm_lock);
-	if (!kw_rf_armed) {
-		err = kw_net_rights_arm();
-		if (err)
-			goto out;
-		err = kw_hooks_install(kw_rf_hooks, ARRAY_SIZE(kw_rf_hooks),
-				       why, sizeof(why));
-		if (err)
-			pr_warn_ratelimited("SO_KWISH_RIGHTS_FILTER: %s\n", why);
-		else
-			WRITE_ONCE(kw_rf_armed, true);
-	}
-out:
-	mutex_unlock(&kw_rf_arm_lock);
-	return err;
-}
+static struct kw_net_lazy_hooks kw_rf_lazy = {
+	.hooks = kw_rf_hooks,
+	.nr = ARRAY_SIZE(kw_rf_hooks),
+	.what = "SO_KWISH_RIGHTS_FILTER",
+	.before = kw_net_rights_arm,
+};
 
 /* ---- the option ---- */
 
@@ -271,7 +251,7 @@ static int kw_rf_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
 		return -EINVAL;
 	if (!f.types && !f.nr_magics)
 		return kw_rf_store(sk, NULL, GFP_KERNEL);
-	if (kw_rf_arm())
+	if (kw_net_arm(&kw_rf_lazy))
 		return -ENOPROTOOPT;
 	return kw_rf_store(sk, &f, GFP_KERNEL);
 }
@@ -306,56 +286,44 @@ static const struct kw_net_sockopt kw_rf_opt = {
 	.get = kw_rf_get,
 };
 
+static const struct kw_net_sockopt * const kw_rf_opts[] = { &kw_rf_opt };
+
+static const struct kw_net_item kw_rf_item = {
+	.feature = &kw_rf_feature,
+	.gates = kw_rf_gates,
+	.nr_gates = ARRAY_SIZE(kw_rf_gates),
+	.opts = kw_rf_opts,
+	.nr_opts = ARRAY_SIZE(kw_rf_opts),
+	.lazy = &kw_rf_lazy,
+	.reason = "SO_KWISH_RIGHTS_FILTER: file types and fs magics; EFTYPE at sendmsg()",
+};
+
+static void kw_rf_set_live(bool live)
+{
+	spin_lock_irq(&kw_rf_lock);
+	kw_rf_live = live;
+	spin_unlock_irq(&kw_rf_lock);
+}
+
 int kw_net_rights_filter_init(void)
 {
-	struct kw_feature *f = &kw_rf_feature;
-	const char *why;
 	int err;
 
-	why = kw_net_sockopt_why() ?: kw_net_rights_why();
-	if (why) {
-		strscpy(f->reason, why, sizeof(f->reason));
-		goto unavailable;
-	}
-	err = kw_hooks_install(kw_rf_gates, ARRAY_SIZE(kw_rf_gates),
-			       f->reason, sizeof(f->reason));
-	if (err)
-		goto unavailable;
-	spin_lock_irq(&kw_rf_lock);
-	kw_rf_live = true;
-	spin_unlock_irq(&kw_rf_lock);
-	err = kw_net_sockopt_add(&kw_rf_opt);
-	if (err)
-		goto undo;
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"SO_KWISH_RIGHTS_FILTER: file types and fs magics; EFTYPE at sendmsg()",
-		sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (!err)
-		return 0;
-	kw_net_sockopt_del(&kw_rf_opt);
-undo:
-	kw_hooks_remove(kw_rf_gates, ARRAY_SIZE(kw_rf_gates));
+	kw_rf_set_live(true);
+	err = kw_net_item_setup(&kw_rf_item,
+				kw_net_sockopt_why() ?: kw_net_rights_why());
+	if (err || kw_rf_feature.state != KWISH_STATE_PRESENT)
+		kw_rf_set_live(false);
 	return err;
-
-unavailable:
-	f->state = KWISH_STATE_UNAVAILABLE;
-	return kw_feature_register(f);
 }
 
 void kw_net_rights_filter_exit(void)
 {
-	struct kw_feature *f = &kw_rf_feature;
 	struct hlist_node *tmp;
 	struct kw_rf *rf;
 	int bkt;
 
-	kw_feature_unregister(f);
-	if (f->state != KWISH_STATE_PRESENT)
-		return;
-	kw_net_sockopt_del(&kw_rf_opt);
-	synchronize_srcu(&kw_net_srcu);
+	kw_net_item_teardown(&kw_rf_item);
 	/* the filters go with the module; no new one from here on */
 	spin_lock_irq(&kw_rf_lock);
 	kw_rf_live = false;
@@ -365,7 +333,4 @@ void kw_net_rights_filter_exit(void)
 		kfree_rcu(rf, rcu);
 	}
 	spin_unlock_irq(&kw_rf_lock);
-	if (kw_rf_armed)
-		kw_net_unhook(kw_rf_hooks, ARRAY_SIZE(kw_rf_hooks));
-	kw_hooks_remove(kw_rf_gates, ARRAY_SIZE(kw_rf_gates));
 }

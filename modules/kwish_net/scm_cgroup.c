@@ -121,8 +121,17 @@ void kw_net_scm_cgroup_recv(struct socket *sock, struct msghdr *msg,
 		put_cmsg(msg, SOL_SOCKET, SCM_KWISH_CGROUPID, sizeof(id), &id);
 }
 
-static DEFINE_MUTEX(kw_cg_arm_lock);
-static bool kw_cg_armed;
+static int kw_cg_stamp_before(void)
+{
+	return kw_cg_feature.state == KWISH_STATE_PRESENT ? 0 : -ENODEV;
+}
+
+static struct kw_net_lazy_hooks kw_cg_lazy = {
+	.hooks = kw_cg_hooks,
+	.nr = ARRAY_SIZE(kw_cg_hooks),
+	.what = "maybe_add_creds",
+	.before = kw_cg_stamp_before,
+};
 
 /*
  * Install the maybe_add_creds() hook (once; also for item 20, which
@@ -130,24 +139,7 @@ static bool kw_cg_armed;
  */
 int kw_net_send_stamp_arm(void)
 {
-	char why[KWISH_REASON_LEN];
-	int err = 0;
-
-	if (READ_ONCE(kw_cg_armed))
-		return 0;
-	mutex_lock(&kw_cg_arm_lock);
-	if (kw_cg_feature.state != KWISH_STATE_PRESENT) {
-		err = -ENODEV;
-	} else if (!kw_cg_armed) {
-		err = kw_hooks_install(kw_cg_hooks, ARRAY_SIZE(kw_cg_hooks),
-				       why, sizeof(why));
-		if (err)
-			pr_warn_ratelimited("maybe_add_creds: %s\n", why);
-		else
-			WRITE_ONCE(kw_cg_armed, true);
-	}
-	mutex_unlock(&kw_cg_arm_lock);
-	return err;
+	return kw_net_arm(&kw_cg_lazy);
 }
 
 /* NULL if kw_net_send_stamp_arm() can work, else why not. */
@@ -243,55 +235,27 @@ static const struct kw_net_sockopt kw_cg_peer = {
 	.get = kw_cg_get_peer,
 };
 
+static const struct kw_net_sockopt * const kw_cg_opts[] = {
+	&kw_cg_pass, &kw_cg_peer,
+};
+
+static const struct kw_net_item kw_cg_item = {
+	.feature = &kw_cg_feature,
+	.gates = kw_cg_gates,
+	.nr_gates = ARRAY_SIZE(kw_cg_gates),
+	.opts = kw_cg_opts,
+	.nr_opts = ARRAY_SIZE(kw_cg_opts),
+	.lazy = &kw_cg_lazy,
+	.reason = "SO_KWISH_PASSCGROUPID: SCM_KWISH_CGROUPID at send time; SO_KWISH_PEERCGROUPID",
+};
+
 int kw_net_scm_cgroup_init(void)
 {
-	struct kw_feature *f = &kw_cg_feature;
-	const char *why;
-	int err;
-
-	why = kw_net_sockopt_why() ?: kw_net_recv_why();
-	if (why) {
-		strscpy(f->reason, why, sizeof(f->reason));
-		goto unavailable;
-	}
-	err = kw_hooks_install(kw_cg_gates, ARRAY_SIZE(kw_cg_gates),
-			       f->reason, sizeof(f->reason));
-	if (err)
-		goto unavailable;
-	err = kw_net_sockopt_add(&kw_cg_pass);
-	if (!err)
-		err = kw_net_sockopt_add(&kw_cg_peer);
-	if (err)
-		goto undo;
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"SO_KWISH_PASSCGROUPID: SCM_KWISH_CGROUPID at send time; SO_KWISH_PEERCGROUPID",
-		sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (!err)
-		return 0;
-undo:
-	kw_net_sockopt_del(&kw_cg_peer);
-	kw_net_sockopt_del(&kw_cg_pass);
-	kw_hooks_remove(kw_cg_gates, ARRAY_SIZE(kw_cg_gates));
-	return err;
-
-unavailable:
-	f->state = KWISH_STATE_UNAVAILABLE;
-	return kw_feature_register(f);
+	return kw_net_item_setup(&kw_cg_item,
+				 kw_net_sockopt_why() ?: kw_net_recv_why());
 }
 
 void kw_net_scm_cgroup_exit(void)
 {
-	struct kw_feature *f = &kw_cg_feature;
-
-	kw_feature_unregister(f);
-	if (f->state != KWISH_STATE_PRESENT)
-		return;
-	kw_net_sockopt_del(&kw_cg_peer);
-	kw_net_sockopt_del(&kw_cg_pass);
-	synchronize_srcu(&kw_net_srcu);
-	if (kw_cg_armed)
-		kw_net_unhook(kw_cg_hooks, ARRAY_SIZE(kw_cg_hooks));
-	kw_hooks_remove(kw_cg_gates, ARRAY_SIZE(kw_cg_gates));
+	kw_net_item_teardown(&kw_cg_item);
 }

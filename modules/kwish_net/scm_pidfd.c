@@ -205,33 +205,12 @@ static struct kw_hook kw_pidfd_msg_hooks[] = {
 	},
 };
 
-static DEFINE_MUTEX(kw_pidfd_arm_lock);
-static bool kw_pidfd_armed;
-
-static int kw_pidfd_arm(void)
-{
-	char why[KWISH_REASON_LEN];
-	int err = 0;
-
-	if (READ_ONCE(kw_pidfd_armed))
-		return 0;
-	mutex_lock(&kw_pidfd_arm_lock);
-	if (!kw_pidfd_armed) {
-		err = kw_net_recv_arm();
-		if (err)
-			goto out;
-		err = kw_hooks_install(kw_pidfd_msg_hooks,
-				       ARRAY_SIZE(kw_pidfd_msg_hooks),
-				       why, sizeof(why));
-		if (err)
-			pr_warn_ratelimited("SO_PASSPIDFD: %s\n", why);
-		else
-			WRITE_ONCE(kw_pidfd_armed, true);
-	}
-out:
-	mutex_unlock(&kw_pidfd_arm_lock);
-	return err;
-}
+static struct kw_net_lazy_hooks kw_pidfd_lazy = {
+	.hooks = kw_pidfd_msg_hooks,
+	.nr = ARRAY_SIZE(kw_pidfd_msg_hooks),
+	.what = "SO_PASSPIDFD",
+	.before = kw_net_recv_arm,
+};
 
 /* ---- the options ---- */
 
@@ -244,7 +223,7 @@ static int kw_pidfd_set_passpidfd(struct sock *sk, sockptr_t optval,
 	if (err)
 		return err;
 	if (val) {
-		err = kw_pidfd_arm();
+		err = kw_net_arm(&kw_pidfd_lazy);
 		if (err)
 			return -ENOPROTOOPT;
 	}
@@ -325,11 +304,23 @@ static bool kw_pidfd_native(void)
 	return !err;
 }
 
+static const struct kw_net_sockopt * const kw_pidfd_opts[] = {
+	&kw_pidfd_passpidfd, &kw_pidfd_peerpidfd,
+};
+
+static const struct kw_net_item kw_pidfd_item = {
+	.feature = &kw_pidfd_feature,
+	.gates = kw_pidfd_gates,
+	.nr_gates = ARRAY_SIZE(kw_pidfd_gates),
+	.opts = kw_pidfd_opts,
+	.nr_opts = ARRAY_SIZE(kw_pidfd_opts),
+	.lazy = &kw_pidfd_lazy,
+	.reason = "SO_PASSPIDFD (76), SCM_PIDFD (4), SO_PEERPIDFD (77) as upstream v6.5",
+};
+
 int kw_net_scm_pidfd_init(void)
 {
 	struct kw_feature *f = &kw_pidfd_feature;
-	const char *why;
-	int err;
 
 	if (kw_pidfd_native()) {
 		f->state = KWISH_STATE_NATIVE;
@@ -339,53 +330,11 @@ int kw_net_scm_pidfd_init(void)
 		return kw_feature_register(f);
 	}
 
-	why = kw_net_sockopt_why() ?: kw_net_recv_why();
-	if (why) {
-		strscpy(f->reason, why, sizeof(f->reason));
-		goto unavailable;
-	}
-	err = kw_hooks_install(kw_pidfd_gates, ARRAY_SIZE(kw_pidfd_gates),
-			       f->reason, sizeof(f->reason));
-	if (err)
-		goto unavailable;
-	err = kw_net_sockopt_add(&kw_pidfd_passpidfd);
-	if (!err)
-		err = kw_net_sockopt_add(&kw_pidfd_peerpidfd);
-	if (err) {
-		kw_net_sockopt_del(&kw_pidfd_passpidfd);
-		kw_hooks_remove(kw_pidfd_gates, ARRAY_SIZE(kw_pidfd_gates));
-		return err;
-	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"SO_PASSPIDFD (76), SCM_PIDFD (4), SO_PEERPIDFD (77) as upstream v6.5",
-		sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (err) {
-		kw_net_sockopt_del(&kw_pidfd_peerpidfd);
-		kw_net_sockopt_del(&kw_pidfd_passpidfd);
-		kw_hooks_remove(kw_pidfd_gates, ARRAY_SIZE(kw_pidfd_gates));
-	}
-	return err;
-
-unavailable:
-	f->state = KWISH_STATE_UNAVAILABLE;
-	return kw_feature_register(f);
+	return kw_net_item_setup(&kw_pidfd_item,
+				 kw_net_sockopt_why() ?: kw_net_recv_why());
 }
 
 void kw_net_scm_pidfd_exit(void)
 {
-	struct kw_feature *f = &kw_pidfd_feature;
-
-	kw_feature_unregister(f);
-	if (f->state != KWISH_STATE_PRESENT)
-		return;
-	kw_net_sockopt_del(&kw_pidfd_peerpidfd);
-	kw_net_sockopt_del(&kw_pidfd_passpidfd);
-	/* sockopt.c's handlers may still run: they run under kw_net_srcu */
-	synchronize_srcu(&kw_net_srcu);
-	if (kw_pidfd_armed)
-		kw_net_unhook(kw_pidfd_msg_hooks,
-			      ARRAY_SIZE(kw_pidfd_msg_hooks));
-	kw_hooks_remove(kw_pidfd_gates, ARRAY_SIZE(kw_pidfd_gates));
+	kw_net_item_teardown(&kw_pidfd_item);
 }

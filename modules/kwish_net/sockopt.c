@@ -19,6 +19,7 @@
 #include <linux/mutex.h>
 #include <linux/net.h>
 #include <linux/socket.h>
+#include <linux/string.h>
 #include <linux/srcu.h>
 #include <net/sock.h>
 
@@ -212,6 +213,94 @@ void kw_net_unhook(struct kw_hook *hooks, unsigned int n)
 	synchronize_rcu_tasks();
 	synchronize_srcu(&kw_net_srcu);
 	synchronize_rcu_tasks();
+}
+
+static DEFINE_MUTEX(kw_net_arm_lock);
+
+int kw_net_arm(struct kw_net_lazy_hooks *lazy)
+{
+	char why[KWISH_REASON_LEN];
+	int err;
+
+	if (READ_ONCE(lazy->armed))
+		return 0;
+	/* outside the lock: @before arms other hooks through here */
+	err = lazy->before ? lazy->before() : 0;
+	if (err)
+		return err;
+	mutex_lock(&kw_net_arm_lock);
+	if (!lazy->armed) {
+		err = kw_hooks_install(lazy->hooks, lazy->nr, why, sizeof(why));
+		if (err)
+			pr_warn_ratelimited("%s: %s\n", lazy->what, why);
+		else
+			WRITE_ONCE(lazy->armed, true);
+	}
+	mutex_unlock(&kw_net_arm_lock);
+	return err;
+}
+
+/* At unload, when nothing can arm @lazy any more. */
+void kw_net_disarm(struct kw_net_lazy_hooks *lazy)
+{
+	if (lazy->armed)
+		kw_net_unhook(lazy->hooks, lazy->nr);
+	lazy->armed = false;
+}
+
+int kw_net_item_setup(const struct kw_net_item *item, const char *why)
+{
+	struct kw_feature *f = item->feature;
+	unsigned int i = 0;
+	int err;
+
+	if (why) {
+		strscpy(f->reason, why, sizeof(f->reason));
+		goto unavailable;
+	}
+	if (item->nr_gates &&
+	    kw_hooks_install(item->gates, item->nr_gates, f->reason,
+			     sizeof(f->reason)))
+		goto unavailable;
+	for (; i < item->nr_opts; i++) {
+		err = kw_net_sockopt_add(item->opts[i]);
+		if (err)
+			goto undo;
+	}
+	f->state = KWISH_STATE_PRESENT;
+	strscpy(f->reason, item->reason, sizeof(f->reason));
+	err = kw_feature_register(f);
+	if (!err)
+		return 0;
+undo:
+	while (i--)
+		kw_net_sockopt_del(item->opts[i]);
+	/* a setsockopt() may have reached a handler already */
+	synchronize_srcu(&kw_net_srcu);
+	if (item->nr_gates)
+		kw_hooks_remove(item->gates, item->nr_gates);
+	return err;
+
+unavailable:
+	f->state = KWISH_STATE_UNAVAILABLE;
+	return kw_feature_register(f);
+}
+
+void kw_net_item_teardown(const struct kw_net_item *item)
+{
+	unsigned int i = item->nr_opts;
+
+	kw_feature_unregister(item->feature);
+	if (item->feature->state != KWISH_STATE_PRESENT)
+		return;
+	while (i--)
+		kw_net_sockopt_del(item->opts[i]);
+	/* sockopt.c's handlers may still run: they run under kw_net_srcu */
+	synchronize_srcu(&kw_net_srcu);
+	if (item->lazy)
+		kw_net_disarm(item->lazy);
+	if (item->nr_gates)
+		kw_hooks_remove(item->gates, item->nr_gates);
 }
 
 int kw_net_sockopt_init(void)
