@@ -355,8 +355,8 @@ static int test_peerpidfd(void)
 		a = accept(l, NULL, NULL);
 		if (a < 0 || kwnet_getint(a, SO_PASSPIDFD) != 1)
 			_exit(2);
-		read(a, &c, 1);	/* until the parent closes */
-		_exit(0);
+		/* until the parent closes: EOF (0) is the expected end */
+		_exit(read(a, &c, 1) < 0 ? 3 : 0);
 	}
 	close(pfd[1]);
 	KW_CHECK(read(pfd[0], &c, 1) == 1, "listener did not start");
