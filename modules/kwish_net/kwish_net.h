@@ -33,6 +33,7 @@ struct kw_net_sockopt {
 };
 
 const char *kw_net_sockopt_why(void);
+bool kw_net_sockopt_native(int optname);
 int kw_net_sockopt_add(const struct kw_net_sockopt *opt);
 void kw_net_sockopt_del(const struct kw_net_sockopt *opt);
 /* The int of a setsockopt() (EINVAL if short, EFAULT), as the kernel. */

@@ -270,22 +270,6 @@ static const struct kw_net_sockopt kw_rights_opt = {
 	.get = kw_rights_get,
 };
 
-/* Native: the kernel knows SO_PASSRIGHTS (asked before kwish adds it). */
-static bool kw_rights_native(void)
-{
-	struct socket *sock;
-	int one = 1;
-	int err;
-
-	err = sock_create_kern(&init_net, AF_UNIX, SOCK_DGRAM, 0, &sock);
-	if (err)
-		return false;
-	err = sock_setsockopt(sock, SOL_SOCKET, SO_PASSRIGHTS,
-			      KERNEL_SOCKPTR(&one), sizeof(one));
-	sock_release(sock);
-	return !err;
-}
-
 /* NULL if the send-side hooks can be installed, else why not. */
 const char *kw_net_rights_why(void)
 {
@@ -311,7 +295,7 @@ int kw_net_passrights_init(void)
 {
 	struct kw_feature *f = &kw_rights_feature;
 
-	if (kw_rights_native()) {
+	if (kw_net_sockopt_native(SO_PASSRIGHTS)) {
 		f->state = KWISH_STATE_NATIVE;
 		strscpy(f->reason, "kernel knows SO_PASSRIGHTS",
 			sizeof(f->reason));

@@ -285,25 +285,6 @@ static const struct kw_net_sockopt kw_pidfd_peerpidfd = {
 	.get = kw_pidfd_get_peerpidfd,
 };
 
-/*
- * Native: the kernel knows SO_PASSPIDFD.  Asked before kwish adds the
- * option to sockopt.c's hooks, on a kernel socket of our own.
- */
-static bool kw_pidfd_native(void)
-{
-	struct socket *sock;
-	int one = 1;
-	int err;
-
-	err = sock_create_kern(&init_net, AF_UNIX, SOCK_DGRAM, 0, &sock);
-	if (err)
-		return false;
-	err = sock_setsockopt(sock, SOL_SOCKET, SO_PASSPIDFD,
-			      KERNEL_SOCKPTR(&one), sizeof(one));
-	sock_release(sock);
-	return !err;
-}
-
 static const struct kw_net_sockopt * const kw_pidfd_opts[] = {
 	&kw_pidfd_passpidfd, &kw_pidfd_peerpidfd,
 };
@@ -322,7 +303,7 @@ int kw_net_scm_pidfd_init(void)
 {
 	struct kw_feature *f = &kw_pidfd_feature;
 
-	if (kw_pidfd_native()) {
+	if (kw_net_sockopt_native(SO_PASSPIDFD)) {
 		f->state = KWISH_STATE_NATIVE;
 		strscpy(f->reason,
 			"SO_PASSPIDFD, SCM_PIDFD, SO_PEERPIDFD (kernel knows SO_PASSPIDFD)",

@@ -215,6 +215,26 @@ void kw_net_unhook(struct kw_hook *hooks, unsigned int n)
 	synchronize_rcu_tasks();
 }
 
+/*
+ * Whether the running kernel itself knows SOL_SOCKET option @optname:
+ * setting it to 1 on a kernel AF_UNIX socket of our own succeeds.  Ask
+ * before kwish adds @optname to its hooks, or kwish answers itself.
+ */
+bool kw_net_sockopt_native(int optname)
+{
+	struct socket *sock;
+	int one = 1;
+	int err;
+
+	err = sock_create_kern(&init_net, AF_UNIX, SOCK_DGRAM, 0, &sock);
+	if (err)
+		return false;
+	err = sock_setsockopt(sock, SOL_SOCKET, optname, KERNEL_SOCKPTR(&one),
+			      sizeof(one));
+	sock_release(sock);
+	return !err;
+}
+
 static DEFINE_MUTEX(kw_net_arm_lock);
 
 int kw_net_arm(struct kw_net_lazy_hooks *lazy)
