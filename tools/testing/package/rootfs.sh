@@ -43,7 +43,10 @@ SUDO=()
 mapfile -t KV < <("$KERNELS" kvers | tr ' ' '\n' | grep -v -- '-kwish-debug$')
 [ ${#KV[@]} -gt 0 ] || die "no test kernels (tools/testing/kernels.sh kvers)"
 BOOT_KVER=${KV[0]}
-PKGS=(dkms build-essential udev kmod initramfs-tools
+# kwish-dkms's own dependencies (debian/control: dkms, and dwarves and
+# binutils for the BTF layout step) are in the base image: `apt install
+# ./kwish-*.deb` runs in the image without a mirror.
+PKGS=(dkms build-essential udev kmod initramfs-tools dwarves binutils
       e2fsprogs util-linux procps iproute2 xz-utils zstd)
 for k in "${KV[@]}"; do
 	PKGS+=("linux-headers-$k")
