@@ -76,8 +76,9 @@ dkms-source:
 	install -d $(DESTDIR)$(DKMS_SRC)
 	cd $(ROOT) && find modules uapi -type f \
 		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \
-		   -o -name '*.sh' -o -name dkms-pre-build \) \
-		! -name compat_gen.h ! -name '*.mod.c' ! -path '*/.probes/*' \
+		   -o -name '*.sh' -o -name '*.list' -o -name dkms-pre-build \) \
+		! -name compat_gen.h ! -name kwish_layout_gen.h \
+		! -name '*.mod.c' ! -path '*/.probes/*' \
 		-print0 | sort -z | \
 		xargs -0 -I{} install -D -m 0644 {} $(DESTDIR)$(DKMS_SRC)/{}
 	find $(DESTDIR)$(DKMS_SRC) -name '*.sh' -o -name dkms-pre-build | \
