@@ -38,6 +38,7 @@ union kw_cmd_buffer {
 	struct kwish_fd_restrict fd_restrict;
 	struct kwish_mount_call mount_call;
 	struct kwish_mount_owner mount_owner;
+	struct kwish_mount_watch mount_watch;
 };
 
 #define KW_CMD(_nr, _type, _min, _flags) \
@@ -73,6 +74,9 @@ static const struct kw_cmd_desc kw_cmd_descs[KW_NR_CMDS] = {
 	       KWISH_MOUNT_CALL_SIZE_VER0, 0),
 	KW_CMD(KWISH_CMD_MOUNT_OWNER, struct kwish_mount_owner,
 	       KWISH_MOUNT_OWNER_SIZE_VER0, KWISH_MOUNT_OWNER_BY_ID),
+	KW_CMD(KWISH_CMD_MOUNT_WATCH, struct kwish_mount_watch,
+	       KWISH_MOUNT_WATCH_SIZE_VER0,
+	       KWISH_MOUNT_WATCH_NONBLOCK | KWISH_MOUNT_WATCH_NO_CLOEXEC),
 };
 
 /*
@@ -158,6 +162,9 @@ long kw_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	BUILD_BUG_ON(sizeof(struct kwish_statmount) != 512);
 	BUILD_BUG_ON(sizeof(struct kwish_mount_owner) !=
 		     KWISH_MOUNT_OWNER_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct kwish_mount_watch) !=
+		     KWISH_MOUNT_WATCH_SIZE_VER0);
+	BUILD_BUG_ON(sizeof(struct fanotify_event_info_mnt) != 16);
 
 	nr = kw_cmd_decode(cmd);
 	if (nr < 0)

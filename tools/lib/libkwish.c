@@ -402,6 +402,26 @@ int kwish_mount_owner(int fd, uint64_t mnt_id, struct kwish_mount_owner *out)
 	return kwish_mount_owner_kfd(-1, fd, mnt_id, out);
 }
 
+int kwish_mount_watch_kfd(int kfd, int mntns_fd, uint64_t mask,
+			  unsigned int flags, unsigned int queue_len)
+{
+	struct kwish_mount_watch w = {
+		.size = sizeof(w),
+		.flags = flags,
+		.mntns_fd = mntns_fd,
+		.queue_len = queue_len,
+		.mask = mask,
+	};
+
+	return kwish_ioctl(kfd, KWISH_MOUNT_WATCH, &w);
+}
+
+int kwish_mount_watch(int mntns_fd, uint64_t mask, unsigned int flags,
+		      unsigned int queue_len)
+{
+	return kwish_mount_watch_kfd(-1, mntns_fd, mask, flags, queue_len);
+}
+
 const char *kwish_state_name(unsigned int state)
 {
 	switch (state) {

@@ -244,6 +244,18 @@ int kwish_mount_owner(int fd, uint64_t mnt_id, struct kwish_mount_owner *out);
 int kwish_mount_owner_kfd(int kfd, int fd, uint64_t mnt_id,
 			  struct kwish_mount_owner *out);
 
+/*
+ * Item 17: a watch of the mount namespace of @mntns_fd (an fd of
+ * /proc/PID/ns/mnt) for the events of @mask (FAN_MNT_ATTACH |
+ * FAN_MNT_DETACH); @flags KWISH_MOUNT_WATCH_*, @queue_len 0 for the
+ * default.  Returns the watch fd, whose read() gives fanotify events, or
+ * -1 (EPERM, EINVAL, EBADF, EOPNOTSUPP if kwish_mount is not loaded).
+ */
+int kwish_mount_watch(int mntns_fd, uint64_t mask, unsigned int flags,
+		      unsigned int queue_len);
+int kwish_mount_watch_kfd(int kfd, int mntns_fd, uint64_t mask,
+			  unsigned int flags, unsigned int queue_len);
+
 /* "not-implemented", "not-loaded", "present", "native", "unavailable". */
 const char *kwish_state_name(unsigned int state);
 /* "EFTYPE", "ENOTTY", ... ("E?" for unknown values). */

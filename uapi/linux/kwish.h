@@ -62,6 +62,7 @@ enum kwish_cmd {
 	KWISH_CMD_STATMOUNT,			/* item 25, kwish_mount */
 	KWISH_CMD_LISTMOUNT,			/* item 25, kwish_mount */
 	KWISH_CMD_MOUNT_OWNER,			/* item 11, kwish_mount */
+	KWISH_CMD_MOUNT_WATCH,			/* item 17, kwish_mount */
 	KWISH_CMD_END,
 };
 
@@ -999,5 +1000,82 @@ struct kwish_mount_owner {
 #define KWISH_MOUNT_OWNER_SIZE_VER0	48
 
 #define KWISH_MOUNT_OWNER	_IO(KWISH_TYPE, KWISH_CMD_MOUNT_OWNER)
+
+/*
+ * Item 17: mount notifications
+ * ----------------------------
+ * Upstream v6.15 reports mounts attached to and detached from a mount
+ * namespace through fanotify: fanotify_init(FAN_REPORT_MNT), then
+ * fanotify_mark(FAN_MARK_ADD | FAN_MARK_MNTNS, FAN_MNT_ATTACH |
+ * FAN_MNT_DETACH, nsfd, NULL).  v6.1 and v6.12 have no fsnotify object
+ * for a namespace, so kwish cannot add that mark type (docs/kwish.7.md
+ * says why); it gives the same events, in fanotify's own format, on an fd
+ * of its own:
+ *
+ *	fd = ioctl(kwish, KWISH_MOUNT_WATCH, &(struct kwish_mount_watch){
+ *		.size = sizeof(w), .mntns_fd = open("/proc/self/ns/mnt"),
+ *		.mask = FAN_MNT_ATTACH | FAN_MNT_DETACH });
+ *
+ * read(fd) returns whole events, each a struct fanotify_event_metadata
+ * (vers FANOTIFY_METADATA_VERSION, fd FAN_NOFD, pid the process that
+ * made the change, 0 if the watcher's pid namespace cannot see it)
+ * followed by one struct fanotify_event_info_mnt (FAN_EVENT_INFO_TYPE_MNT)
+ * with the mount's unique id, the id statmount(2) takes.  So code that
+ * parses a v6.15 fanotify mount watch parses this one.
+ *
+ *   FAN_MNT_ATTACH		the mount entered the namespace (mount,
+ *				bind, propagation from a peer, move in from
+ *				another namespace)
+ *   FAN_MNT_DETACH		the mount left it (umount, also lazy,
+ *				propagated or by expiry)
+ *   both bits			the mount moved inside the namespace
+ *				(MS_MOVE, move_mount(), pivot_root())
+ *   FAN_Q_OVERFLOW		alone, with no info record: the queue was
+ *				full and later events were dropped; re-read
+ *				the table (listmount) and go on reading
+ *
+ * @mask selects the bits reported.  No event is lost between the ioctl
+ * and the first change: the watch is armed before it returns, every
+ * change after that is queued, and a change under way while it was armed
+ * is either in the table the watcher then reads or in the queue.
+ *
+ * Permission: as fanotify_mark(FAN_MARK_MNTNS) in v6.16, CAP_SYS_ADMIN in
+ * the caller's user namespace and over the user namespace that owns the
+ * mount namespace (EPERM), and the LSM check fanotify_mark() makes.
+ * Errors: EBADF (@mntns_fd), EINVAL (not a mount namespace fd, an empty
+ * or unknown @mask, unknown @flags, @queue_len too large, a reserved
+ * field set); read(): EINVAL when the buffer cannot hold one event,
+ * EAGAIN with KWISH_MOUNT_WATCH_NONBLOCK and nothing queued.
+ */
+#include <linux/fanotify.h>
+
+#ifndef FAN_MNT_ATTACH
+#define FAN_MNT_ATTACH			0x01000000	/* upstream v6.15 */
+#define FAN_MNT_DETACH			0x02000000
+#define FAN_EVENT_INFO_TYPE_MNT		7
+struct fanotify_event_info_mnt {
+	struct fanotify_event_info_header hdr;
+	__u64 mnt_id;
+};
+#endif
+
+#define KWISH_MOUNT_WATCH_NONBLOCK	0x1	/* O_NONBLOCK on the watch fd */
+#define KWISH_MOUNT_WATCH_NO_CLOEXEC	0x2	/* no O_CLOEXEC on it */
+
+/* Queue length of @queue_len 0: fanotify's default max_queued_events. */
+#define KWISH_MOUNT_WATCH_QUEUE_DEFAULT	16384
+#define KWISH_MOUNT_WATCH_QUEUE_MAX	(1U << 20)
+
+struct kwish_mount_watch {
+	__u32		size;
+	__u32		flags;		/* KWISH_MOUNT_WATCH_* */
+	__s32		mntns_fd;	/* an fd of /proc/PID/ns/mnt */
+	__u32		queue_len;	/* events queued before overflow */
+	__aligned_u64	mask;		/* FAN_MNT_ATTACH | FAN_MNT_DETACH */
+};
+
+#define KWISH_MOUNT_WATCH_SIZE_VER0	24
+
+#define KWISH_MOUNT_WATCH	_IO(KWISH_TYPE, KWISH_CMD_MOUNT_WATCH)
 
 #endif /* _UAPI_LINUX_KWISH_H */
