@@ -33,15 +33,20 @@
  *   chroot_fs_refs(old, new)	called by pivot_root() after it moved the
  *				old root and the new one -> ATTACH | DETACH
  *				for both
+ *   mnt_change_mountpoint(parent, mp, mnt)  the kernel re-parents @mnt
+ *				in place: under a propagated copy
+ *				(attach_recursive_mnt()), back onto what is
+ *				left when a umount propagates (reparent() in
+ *				fs/pnode.c), under a MOVE_MOUNT_BENEATH mount
+ *				(v6.12) -> ATTACH | DETACH for @mnt
  *   umount_tree(mnt, how)	every mount under @mnt leaves -> DETACH
  *   propagate_umount(list)	called by umount_tree(): appends the
  *				propagated umounts to @list -> DETACH for
  *				those it added
  *
- * As upstream v6.15, a mount the kernel re-parents in place during
- * propagation (mnt_change_mountpoint()) is not reported.  Reports are
- * made while namespace_sem is held (before commit_tree() and
- * umount_tree() run, after the others).  The change is complete before
+ * Reports are made while namespace_sem is held (before the hooked
+ * function runs; after it, for attach_recursive_mnt() and
+ * propagate_umount()).  The change is complete before
  * namespace_sem is released, and statmount() takes namespace_sem: a
  * watcher that statmount()s the id of an event sees the state after it.
  *
@@ -241,6 +246,12 @@ static KW_CALL_GATE void kw_mnw_gate_chroot_fs_refs(const struct path *old,
 {
 }
 
+static KW_CALL_GATE void kw_mnw_gate_mnt_change_mountpoint(struct mount *parent,
+							   void *mp,
+							   struct mount *mnt)
+{
+}
+
 static KW_CALL_GATE void kw_mnw_gate_umount_tree(struct mount *mnt,
 						 unsigned int how)
 {
@@ -315,6 +326,16 @@ static void kw_mnw_chroot_fs_refs(const struct path *old,
 	atomic_dec(&kw_mnw_inflight);
 }
 
+static void kw_mnw_mnt_change_mountpoint(struct mount *parent, void *mp,
+					 struct mount *mnt)
+{
+	atomic_inc(&kw_mnw_inflight);
+	if (kw_mnw_active())
+		kw_mnw_report_move(mnt);
+	kw_mnw_gate_mnt_change_mountpoint(parent, mp, mnt);
+	atomic_dec(&kw_mnw_inflight);
+}
+
 static void kw_mnw_umount_tree(struct mount *mnt, unsigned int how)
 {
 	struct mnt_namespace *ns;
@@ -368,6 +389,9 @@ static struct kw_hook kw_mnw_gates[] = {
 	{ .name = "chroot_fs_refs gate (item 17)",
 	  .target_fn = kw_mnw_gate_chroot_fs_refs,
 	  .dest_sym = "chroot_fs_refs" },
+	{ .name = "mnt_change_mountpoint gate (item 17)",
+	  .target_fn = kw_mnw_gate_mnt_change_mountpoint,
+	  .dest_sym = "mnt_change_mountpoint" },
 	{ .name = "umount_tree gate (item 17)",
 	  .target_fn = kw_mnw_gate_umount_tree, .dest_sym = "umount_tree" },
 	{ .name = "propagate_umount gate (item 17)",
@@ -389,6 +413,9 @@ static struct kw_hook kw_mnw_hooks[] = {
 	  .dest_fn = kw_mnw_attach_recursive_mnt },
 	{ .name = "chroot_fs_refs (item 17)",
 	  .target_sym = "chroot_fs_refs", .dest_fn = kw_mnw_chroot_fs_refs },
+	{ .name = "mnt_change_mountpoint (item 17)",
+	  .target_sym = "mnt_change_mountpoint",
+	  .dest_fn = kw_mnw_mnt_change_mountpoint },
 	{ .name = "umount_tree (item 17)",
 	  .target_sym = "umount_tree", .dest_fn = kw_mnw_umount_tree },
 	{ .name = "propagate_umount (item 17)",
