@@ -740,6 +740,99 @@ static int test_propagation(void)
 }
 
 /*
+ * A propagated umount that takes a mount from under another one: the
+ * mount on top falls onto the parent below (mnt_change_mountpoint()), a
+ * move: b is a slave of a; a mount on a propagates to b, then one on b
+ * stays there; the umount on a takes both copies, and the mount on b
+ * moves down.
+ */
+static int test_reparent(void)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	uint64_t a3, b4, b5, got[3];
+	struct mev ev[MAX_EV];
+	size_t nr, i;
+	int wfd;
+
+	KW_TRY(setup_ns());
+	KW_TRY(mkdir_in(a, "a"));
+	KW_TRY(mkdir_in(b, "b"));
+	KW_TRY(mount_tmpfs(a));
+	KW_CHECK_OK(mount(NULL, a, NULL, MS_SHARED, NULL));
+	KW_CHECK_OK(mount(a, b, NULL, MS_BIND, NULL));
+	KW_CHECK_OK(mount(NULL, b, NULL, MS_SLAVE, NULL));
+	wfd = watch_self(BOTH, 0, 0);
+	KW_CHECK_OK(wfd);
+	KW_CHECK_OK(mount(dir, a, NULL, MS_BIND, NULL));
+	KW_TRY(expect_n(wfd, 2, FAN_MNT_ATTACH, getpid(), got));
+	a3 = id_of(a);
+	b4 = id_of(b);
+	KW_CHECK(a3 && b4 && a3 != b4 &&
+		 ((got[0] == a3 && got[1] == b4) ||
+		  (got[0] == b4 && got[1] == a3)), "propagated attach ids");
+	KW_CHECK_OK(mount(dir, b, NULL, MS_BIND, NULL));
+	KW_TRY(expect_one(wfd, FAN_MNT_ATTACH, &b5));
+	KW_CHECK(b5 == id_of(b), "b5");
+	KW_CHECK_OK(umount(a));
+	KW_TRY(collect(wfd, ev, MAX_EV, 3, &nr));
+	KW_CHECK(nr == 3, "%zu events for the umount, want 2 detach + 1 move",
+		 nr);
+	for (i = 0; i < nr; i++) {
+		uint64_t want = ev[i].id == b5 ? BOTH : FAN_MNT_DETACH;
+
+		KW_CHECK(ev[i].id == a3 || ev[i].id == b4 || ev[i].id == b5,
+			 "event %zu: id %#llx", i, (unsigned long long)ev[i].id);
+		KW_CHECK(ev[i].mask == want, "event %zu (%s): mask %#llx", i,
+			 ev[i].id == a3 ? "a3" : ev[i].id == b4 ? "b4" : "b5",
+			 (unsigned long long)ev[i].mask);
+	}
+	KW_CHECK(ev[0].id != ev[1].id && ev[1].id != ev[2].id &&
+		 ev[0].id != ev[2].id, "an id twice");
+	KW_CHECK(id_of(b) == b5 && !strcmp(point_of(b5), b), "b5 now at %s",
+		 point_of(b5));
+	close(wfd);
+	return KW_PASS;
+}
+
+/*
+ * rmdir() in another mount namespace of a directory that is a mount
+ * point here detaches the mounts on it (__detach_mounts()).
+ */
+static int test_rmdir_detach(void)
+{
+	char d[PATH_MAX], sub[PATH_MAX];
+	uint64_t ids[2], got[2];
+	int wfd, res;
+	pid_t pid;
+
+	KW_TRY(setup_ns());
+	KW_TRY(mkdir_in(d, "d"));
+	KW_TRY(mount_tmpfs(d));
+	join(sub, d, "sub");
+	KW_CHECK_OK(mkdir(sub, 0755));
+	KW_TRY(mount_tmpfs(sub));
+	ids[0] = id_of(d);
+	ids[1] = id_of(sub);
+	wfd = watch_self(BOTH, 0, 0);
+	KW_CHECK_OK(wfd);
+	fflush(stdout);
+	pid = fork();
+	KW_CHECK_OK(pid);
+	if (pid == 0) {
+		res = unshare(CLONE_NEWNS) < 0 ||
+		      umount2(d, MNT_DETACH) < 0 || rmdir(d) < 0;
+		if (res)
+			kw_fail("child: %s", kw_errname(errno));
+		_exit(res);
+	}
+	KW_CHECK(kw_wait(pid) == 0, "unshare + umount + rmdir in the child");
+	KW_TRY(expect_n(wfd, 2, FAN_MNT_DETACH, pid, got));
+	KW_CHECK(same_ids(got, ids, 2), "detach ids");
+	close(wfd);
+	return KW_PASS;
+}
+
+/*
  * pivot_root() in a fresh namespace: the new root and the old one move,
  * one event with both bits each.  The initramfs root cannot be pivoted,
  * so the old root is a tmpfs we chroot() into first.
@@ -1332,6 +1425,8 @@ int main(void)
 		KW_TEST(test_mask_filter),
 		KW_TEST(test_open_tree_clone),
 		KW_TEST(test_propagation),
+		KW_TEST(test_reparent),
+		KW_TEST(test_rmdir_detach),
 		KW_TEST(test_pivot_root),
 		KW_TEST(test_overflow),
 		KW_TEST(test_fd_rules),
