@@ -3,6 +3,8 @@
 #ifndef _KWISH_MOUNT_H
 #define _KWISH_MOUNT_H
 
+#include <linux/fanotify.h>
+#include <linux/kwish.h>
 #include <linux/path.h>
 #include <linux/types.h>
 
@@ -47,6 +49,8 @@ struct mount *kw_mnt_next(struct mount *p, struct mount *root);
  * mount_table.c.  kw_mnt_unique_id() returns 0 only on -ENOMEM.
  */
 u64 kw_mnt_unique_id(struct mount *m);
+/* The same with @gfp for its allocation (GFP_ATOMIC under mount_lock). */
+u64 kw_mnt_unique_id_gfp(struct mount *m, gfp_t gfp);
 /* The mount of @ns with unique id @id, or NULL (namespace_sem held). */
 struct mount *kw_mnt_find(struct mnt_namespace *ns, u64 id);
 
@@ -63,6 +67,37 @@ int kw_mount_statmount_init(void);
 void kw_mount_statmount_exit(void);
 /* kwish answers statmount(2) here (the kernel has none of its own) */
 bool kw_mount_statmount_provided(void);
+
+/* mount_notify.c: item 17 */
+int kw_mount_notify_init(void);
+void kw_mount_notify_exit(void);
+
+#define KW_MNW_MASKS		(FAN_MNT_ATTACH | FAN_MNT_DETACH)
+#define KW_MNW_EVENT_LEN	(FAN_EVENT_METADATA_LEN + \
+				 sizeof(struct fanotify_event_info_mnt))
+
+/* A watch's queue: @cap events and one overflow record, in a ring. */
+struct kw_mnw_record {
+	u64 mnt_id;
+	u32 mask;		/* FAN_MNT_* or FAN_Q_OVERFLOW */
+	s32 pid;
+};
+
+struct kw_mnw_queue {
+	u32 cap;
+	u32 head;		/* oldest record */
+	u32 count;		/* records queued, the overflow record included */
+	bool overflow_queued;
+	struct kw_mnw_record *rec;	/* cap + 1 entries */
+};
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Reached by the KUnit tests (kunit/kwish_mount_test.c) only. */
+bool kw_mnw_queue_push(struct kw_mnw_queue *q, u64 mnt_id, u32 mask, s32 pid);
+bool kw_mnw_queue_pop(struct kw_mnw_queue *q, struct kw_mnw_record *out);
+size_t kw_mnw_format(const struct kw_mnw_record *r, void *buf);
+int kw_mnw_check_args(const struct kwish_mount_watch *arg);
+#endif
 
 /* mount_owner.c: item 11 */
 struct kw_mount_owner_info {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kwish_mount: the mount table (items 25 and 11 in this release).
+ * kwish_mount: the mount table (items 25, 11 and 17 in this release).
  *
  * mount_table.c reads the kernel's private mount structures with the
  * layout kwish_core/layout.sh took from the target kernel's BTF; each item
@@ -21,6 +21,7 @@ static const struct {
 	{ kw_mount_table_init,		kw_mount_table_exit },
 	{ kw_mount_statmount_init,	kw_mount_statmount_exit },
 	{ kw_mount_owner_init,		kw_mount_owner_exit },
+	{ kw_mount_notify_init,		kw_mount_notify_exit },
 };
 
 static int __init kw_mount_init(void)
@@ -51,6 +52,6 @@ static void __exit kw_mount_exit(void)
 
 module_init(kw_mount_init);
 module_exit(kw_mount_exit);
-MODULE_DESCRIPTION("kwish: mount table (statmount/listmount, mount ownership)");
+MODULE_DESCRIPTION("kwish: mount table (statmount/listmount, mount notifications, mount ownership)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(KWISH);

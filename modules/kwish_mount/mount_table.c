@@ -230,6 +230,11 @@ struct mount *kw_mnt_next(struct mount *p, struct mount *root)
 
 u64 kw_mnt_unique_id(struct mount *m)
 {
+	return kw_mnt_unique_id_gfp(m, GFP_KERNEL);
+}
+
+u64 kw_mnt_unique_id_gfp(struct mount *m, gfp_t gfp)
+{
 	unsigned long idx = (unsigned int)kw_mnt_id_old(m);
 	struct kw_mnt_ident *e, *new, *cur;
 	u64 id = 0;
@@ -244,7 +249,7 @@ u64 kw_mnt_unique_id(struct mount *m)
 	if (id)
 		return id;
 
-	new = kmalloc(sizeof(*new), GFP_KERNEL);
+	new = kmalloc(sizeof(*new), gfp);
 	if (!new)
 		return 0;
 	new->mnt = m;
@@ -259,7 +264,7 @@ u64 kw_mnt_unique_id(struct mount *m)
 			break;
 		}
 		/* empty, or a mount that had this mnt_id before */
-		cur = __xa_cmpxchg(&kw_idents, idx, e, new, GFP_KERNEL);
+		cur = __xa_cmpxchg(&kw_idents, idx, e, new, gfp);
 		if (xa_is_err(cur)) {
 			id = 0;
 			break;

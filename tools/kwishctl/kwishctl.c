@@ -162,6 +162,13 @@ static void usage(FILE *f)
 "                           unmount it (item 11)\n"
 "      --check              exit 7 if any PATH's mount cannot be unmounted\n"
 "      --json               one JSON object per PATH, in an array\n"
+"  mount-watch [OPTIONS]    print the mounts attached to and detached from\n"
+"                           a mount namespace as it happens (item 17):\n"
+"                           attach|detach|move ID MOUNTPOINT, or overflow\n"
+"      --ns PATH            the namespace of PATH (default\n"
+"                           /proc/self/ns/mnt)\n"
+"      -n, --count N        exit after N events (0: never); default 0\n"
+"      --json               one JSON object per line\n"
 "  help                     show this help\n"
 "  version                  show the kwishctl version\n"
 "\n"
@@ -2001,6 +2008,146 @@ static int cmd_mount_owner(int argc, char **argv)
 	return ret;
 }
 
+/* ------------------------------------------------------------------ */
+/* mount-watch (item 17)                                              */
+
+static const char *mount_event_name(uint64_t mask)
+{
+	if (mask & FAN_Q_OVERFLOW)
+		return "overflow";
+	if ((mask & (FAN_MNT_ATTACH | FAN_MNT_DETACH)) ==
+	    (FAN_MNT_ATTACH | FAN_MNT_DETACH))
+		return "move";
+	return mask & FAN_MNT_ATTACH ? "attach" : "detach";
+}
+
+static void mount_event_print(const struct fanotify_event_metadata *md,
+			      bool json)
+{
+	const struct fanotify_event_info_mnt *info = (const void *)
+		((const char *)md + md->metadata_len);
+	union {
+		struct kwish_statmount sm;
+		char buf[sizeof(struct kwish_statmount) + 4096 + 256];
+	} u;
+	const char *point = NULL;
+	uint64_t id = 0;
+
+	if (md->event_len >= md->metadata_len + sizeof(*info) &&
+	    info->hdr.info_type == FAN_EVENT_INFO_TYPE_MNT)
+		id = info->mnt_id;
+	/* a detached mount has no mount point any more */
+	if (id && (md->mask & FAN_MNT_ATTACH) &&
+	    kwish_statmount(id, KWISH_STATMOUNT_MNT_POINT, &u.sm,
+			    sizeof(u), 0) == 0 &&
+	    (u.sm.mask & KWISH_STATMOUNT_MNT_POINT))
+		point = u.sm.str + u.sm.mnt_point;
+	if (json) {
+		printf("{\"event\": \"%s\", \"id\": %llu, \"pid\": %d, \"mount_point\": ",
+		       mount_event_name(md->mask), (unsigned long long)id,
+		       md->pid);
+		if (point)
+			json_string(point);
+		else
+			printf("null");
+		printf("}\n");
+	} else if (md->mask & FAN_Q_OVERFLOW) {
+		printf("overflow\n");
+	} else {
+		printf("%s %llu %s\n", mount_event_name(md->mask),
+		       (unsigned long long)id, point ? point : "-");
+	}
+}
+
+static int cmd_mount_watch(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ns", required_argument, NULL, 'N' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *ns_path = "/proc/self/ns/mnt";
+	unsigned long count = 0, seen = 0;
+	char buf[4096] __attribute__((aligned(8)));
+	int c, nsfd, wfd;
+	bool json = false;
+	ssize_t len, off;
+	char *end;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'N':
+			ns_path = optarg;
+			break;
+		case 'n':
+			errno = 0;
+			count = strtoul(optarg, &end, 0);
+			if (errno || *end || !*optarg)
+				return usage_error("mount-watch: bad count '%s'",
+						   optarg);
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return bad_option("mount-watch", argv, c);
+		}
+	}
+	if (optind < argc)
+		return usage_error("mount-watch: unexpected argument '%s'",
+				   argv[optind]);
+	nsfd = open(ns_path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, ns_path, strerror(errno));
+		return EXIT_FAILED;
+	}
+	wfd = kwish_mount_watch(nsfd, FAN_MNT_ATTACH | FAN_MNT_DETACH, 0, 0);
+	close(nsfd);
+	if (wfd < 0) {
+		if (errno == EOPNOTSUPP) {
+			fprintf(stderr, "%s: mount-watch: item 17 not available (kwishctl status)\n",
+				prog);
+			return EXIT_NO_FEATURE;
+		}
+		if (errno == EINVAL) {
+			fprintf(stderr, "%s: %s: not a mount namespace\n",
+				prog, ns_path);
+			return EXIT_FAILED;
+		}
+		return kwish_dev_error(errno);
+	}
+	/* armed: tell a script waiting for it (stdout may be a pipe) */
+	fflush(stdout);
+	while (!count || seen < count) {
+		len = read(wfd, buf, sizeof(buf));
+		if (len < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "%s: mount-watch: read: %s\n", prog,
+				strerror(errno));
+			close(wfd);
+			return EXIT_FAILED;
+		}
+		for (off = 0; off < len && (!count || seen < count);) {
+			const struct fanotify_event_metadata *md =
+				(const void *)(buf + off);
+
+			mount_event_print(md, json);
+			off += md->event_len;
+			seen++;
+		}
+		fflush(stdout);
+	}
+	close(wfd);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd;
@@ -2032,6 +2179,8 @@ int main(int argc, char **argv)
 		return cmd_mounts(argc - 1, argv + 1);
 	if (!strcmp(cmd, "mount-owner"))
 		return cmd_mount_owner(argc - 1, argv + 1);
+	if (!strcmp(cmd, "mount-watch"))
+		return cmd_mount_watch(argc - 1, argv + 1);
 	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		usage(stdout);

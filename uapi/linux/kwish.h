@@ -1064,7 +1064,7 @@ struct fanotify_event_info_mnt {
 
 /* Queue length of @queue_len 0: fanotify's default max_queued_events. */
 #define KWISH_MOUNT_WATCH_QUEUE_DEFAULT	16384
-#define KWISH_MOUNT_WATCH_QUEUE_MAX	(1U << 20)
+#define KWISH_MOUNT_WATCH_QUEUE_MAX	0x100000	/* 2^20 */
 
 struct kwish_mount_watch {
 	__u32		size;

@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kwish_mount, item 17: mount notifications.
+ *
+ * A watcher (systemd, libmount's monitor) learns that a mount entered or
+ * left a mount namespace, with the mount's unique id to statmount() it,
+ * instead of re-reading /proc/self/mountinfo after every poll wakeup.
+ * Upstream v6.15 does this in fanotify (FAN_MARK_MNTNS, FAN_REPORT_MNT):
+ * fs/namespace.c notes each mount whose namespace changes and
+ * namespace_unlock() hands the list to fsnotify.  That needs a new
+ * fsnotify object type (FSNOTIFY_OBJ_TYPE_MNTNS: connector, mark and
+ * event code in fs/notify/), which a module cannot add to v6.1 or v6.12,
+ * so kwish gives out a watch fd of its own (KWISH_MOUNT_WATCH) whose
+ * read() returns the records a v6.15 fanotify mount watch returns.
+ *
+ * Where mounts change namespace or place (fs/namespace.c, fs/pnode.c
+ * and fs/fs_struct.c, v6.1 and v6.12 alike).  All are called with
+ * namespace_sem held for writing, so the hooks see the changes in the
+ * order they are made; all are out of line in both stock kernels at the
+ * call sites that matter (attach_mnt() is not: v6.1 inlines it into
+ * attach_recursive_mnt(), hence the two hooks for moves):
+ *
+ *   commit_tree(mnt)		a new tree enters the namespace of its
+ *				parent: every mount of the tree under @mnt
+ *				(mount, bind, each propagated copy, a move
+ *				out of an anonymous namespace) -> ATTACH
+ *				(DETACH from the anonymous one first)
+ *   attach_recursive_mnt(src, ...)  with @src attached (it has a
+ *				parent) it moves @src (MS_MOVE,
+ *				move_mount()): after it succeeded -> ATTACH |
+ *				DETACH for @src (v6.1's bool "moving" and
+ *				v6.12's MNT_TREE_MOVE are set exactly then)
+ *   chroot_fs_refs(old, new)	called by pivot_root() after it moved the
+ *				old root and the new one -> ATTACH | DETACH
+ *				for both
+ *   umount_tree(mnt, how)	every mount under @mnt leaves -> DETACH
+ *   propagate_umount(list)	called by umount_tree(): appends the
+ *				propagated umounts to @list -> DETACH for
+ *				those it added
+ *
+ * As upstream v6.15, a mount the kernel re-parents in place during
+ * propagation (mnt_change_mountpoint()) is not reported.  Reports are
+ * made while namespace_sem is held (before commit_tree() and
+ * umount_tree() run, after the others).  The change is complete before
+ * namespace_sem is released, and statmount() takes namespace_sem: a
+ * watcher that statmount()s the id of an event sees the state after it.
+ *
+ * Delivery: each watch has a fixed ring of queue_len records plus one
+ * slot for the overflow record, filled under the watch's spinlock (the
+ * hooks cannot sleep or allocate more than a mount id).  When the ring is
+ * full, one FAN_Q_OVERFLOW record is queued and later events are
+ * dropped until the reader makes room, as fsnotify_insert_event() does.
+ * Watches are on an RCU list; with no watch the hooks only test a
+ * counter.  A watch keeps the namespace's nsfs file, which keeps the
+ * namespace alive, so comparing the namespace pointer is safe.
+ */
+#define pr_fmt(fmt) "kwish_mount: " fmt
+
+#include <linux/anon_inodes.h>
+#include <linux/delay.h>
+#include <linux/capability.h>
+#include <linux/fanotify.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/fsnotify_backend.h>
+#include <linux/magic.h>
+#include <linux/mm.h>
+#include <linux/pid_namespace.h>
+#include <linux/poll.h>
+#include <linux/proc_ns.h>
+#include <linux/rculist.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/user_namespace.h>
+#include <linux/wait.h>
+
+#include <kwish_core.h>
+#include "../kwish_core/compat.h"
+#include "kwish_mount.h"
+
+/*
+ * Queue an event.  Returns false if it was dropped (the queue holds
+ * @cap events); the first drop queues the overflow record, which takes
+ * the extra slot, and no other until the reader has taken it.
+ */
+VISIBLE_IF_KUNIT bool kw_mnw_queue_push(struct kw_mnw_queue *q, u64 mnt_id,
+					u32 mask, s32 pid)
+{
+	struct kw_mnw_record *r;
+
+	if (q->count >= q->cap) {
+		if (q->overflow_queued)
+			return false;
+		q->overflow_queued = true;
+		mnt_id = 0;
+		mask = FAN_Q_OVERFLOW;
+		pid = 0;
+	}
+	r = &q->rec[(q->head + q->count) % (q->cap + 1)];
+	r->mnt_id = mnt_id;
+	r->mask = mask;
+	r->pid = pid;
+	q->count++;
+	return mask != FAN_Q_OVERFLOW;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_mnw_queue_push);
+
+/* Take the oldest record into @out; false if the queue is empty. */
+VISIBLE_IF_KUNIT bool kw_mnw_queue_pop(struct kw_mnw_queue *q,
+				       struct kw_mnw_record *out)
+{
+	if (!q->count)
+		return false;
+	*out = q->rec[q->head];
+	q->head = (q->head + 1) % (q->cap + 1);
+	q->count--;
+	if (out->mask == FAN_Q_OVERFLOW)
+		q->overflow_queued = false;
+	return true;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_mnw_queue_pop);
+
+/* Put a record taken by kw_mnw_queue_pop() back in front. */
+static void kw_mnw_queue_unpop(struct kw_mnw_queue *q,
+			       const struct kw_mnw_record *r)
+{
+	q->head = (q->head + q->cap) % (q->cap + 1);
+	q->rec[q->head] = *r;
+	q->count++;
+	if (r->mask == FAN_Q_OVERFLOW)
+		q->overflow_queued = true;
+}
+
+/*
+ * The bytes read() returns for a record: fanotify's, as a v6.15
+ * FAN_REPORT_MNT group writes them (copy_event_to_user()).  Returns the
+ * length, @buf holds KW_MNW_EVENT_LEN.
+ */
+VISIBLE_IF_KUNIT size_t kw_mnw_format(const struct kw_mnw_record *r, void *buf)
+{
+	struct fanotify_event_metadata md = {
+		.event_len = FAN_EVENT_METADATA_LEN,
+		.vers = FANOTIFY_METADATA_VERSION,
+		.metadata_len = FAN_EVENT_METADATA_LEN,
+		.mask = r->mask,
+		.fd = FAN_NOFD,
+		.pid = r->pid,
+	};
+	struct fanotify_event_info_mnt info = {
+		.hdr.info_type = FAN_EVENT_INFO_TYPE_MNT,
+		.hdr.len = sizeof(info),
+		.mnt_id = r->mnt_id,
+	};
+
+	if (r->mask != FAN_Q_OVERFLOW) {
+		md.event_len += sizeof(info);
+		memcpy(buf + FAN_EVENT_METADATA_LEN, &info, sizeof(info));
+	}
+	memcpy(buf, &md, sizeof(md));
+	return md.event_len;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_mnw_format);
+
+struct kw_mnw_watch {
+	struct list_head node;		/* kw_mnw_watches */
+	struct mnt_namespace *ns;	/* kept alive by @nsfile */
+	struct file *nsfile;
+	struct pid_namespace *pid_ns;	/* the watcher's, for event pids */
+	u64 mask;
+	spinlock_t lock;		/* @q */
+	struct kw_mnw_queue q;
+	wait_queue_head_t wq;
+	struct rcu_head rcu;
+};
+
+static LIST_HEAD(kw_mnw_watches);
+static DEFINE_SPINLOCK(kw_mnw_watches_lock);
+static atomic_t kw_mnw_nr_watches = ATOMIC_INIT(0);
+
+/* Queue @mask for mount @m to every watch of @ns (atomic context). */
+static void kw_mnw_report(struct mnt_namespace *ns, struct mount *m, u32 mask)
+{
+	struct kw_mnw_watch *w;
+	u64 id = 0;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(w, &kw_mnw_watches, node) {
+		u32 wmask = mask & w->mask;
+		s32 pid;
+
+		if (w->ns != ns || !wmask)
+			continue;
+		/* v6.1: the id table may need an entry (GFP_ATOMIC) */
+		if (!id)
+			id = kw_mnt_unique_id_gfp(m, GFP_ATOMIC);
+		pid = task_tgid_nr_ns(current, w->pid_ns);
+		spin_lock(&w->lock);
+		if (id)
+			kw_mnw_queue_push(&w->q, id, wmask, pid);
+		else	/* no memory for an id: the watcher must re-read */
+			kw_mnw_queue_push(&w->q, 0, FAN_Q_OVERFLOW, 0);
+		spin_unlock(&w->lock);
+		wake_up_interruptible_poll(&w->wq, EPOLLIN | EPOLLRDNORM);
+	}
+	rcu_read_unlock();
+}
+
+static bool kw_mnw_active(void)
+{
+	return atomic_read(&kw_mnw_nr_watches) > 0;
+}
+
+/*
+ * Hook destinations run the hooked function through its call gate; some
+ * of them sleep (attach_recursive_mnt() allocates, chroot_fs_refs() puts
+ * paths), so unloading waits for those in flight (kw_mnw_unhook()).
+ */
+static atomic_t kw_mnw_inflight = ATOMIC_INIT(0);
+
+/*
+ * Call gates to the hooked functions.  The last argument of
+ * attach_recursive_mnt() is v6.1's bool moving and v6.12's enum
+ * mnt_tree_flags_t: the gate and the hook take an unsigned long and pass
+ * it on untouched, and decide "moving" from the mount itself.
+ */
+static KW_CALL_GATE void kw_mnw_gate_commit_tree(struct mount *mnt)
+{
+}
+
+static KW_CALL_GATE int kw_mnw_gate_attach_recursive_mnt(struct mount *src,
+							 struct mount *dest,
+							 void *mp,
+							 unsigned long flags)
+{
+	return -EOPNOTSUPP;
+}
+
+static KW_CALL_GATE void kw_mnw_gate_chroot_fs_refs(const struct path *old,
+						    const struct path *new)
+{
+}
+
+static KW_CALL_GATE void kw_mnw_gate_umount_tree(struct mount *mnt,
+						 unsigned int how)
+{
+}
+
+static KW_CALL_GATE int kw_mnw_gate_propagate_umount(struct list_head *list)
+{
+	return 0;
+}
+
+/* security_path_notify() is not exported (v6.1, v6.12). */
+static KW_CALL_GATE int kw_mnw_gate_security_path_notify(const struct path *p,
+							 u64 mask,
+							 unsigned int type)
+{
+	return -EOPNOTSUPP;
+}
+
+static void kw_mnw_commit_tree(struct mount *mnt)
+{
+	struct mnt_namespace *to, *from;
+	struct mount *p;
+
+	atomic_inc(&kw_mnw_inflight);
+	if (kw_mnw_active()) {
+		to = kw_mnt_ns(kw_mnt_parent(mnt));
+		for (p = mnt; p; p = kw_mnt_next(p, mnt)) {
+			from = kw_mnt_ns(p);
+			if (from == to)
+				continue;
+			if (from)
+				kw_mnw_report(from, p, FAN_MNT_DETACH);
+			kw_mnw_report(to, p, FAN_MNT_ATTACH);
+		}
+	}
+	kw_mnw_gate_commit_tree(mnt);
+	atomic_dec(&kw_mnw_inflight);
+}
+
+static void kw_mnw_report_move(struct mount *m)
+{
+	struct mnt_namespace *ns = kw_mnt_ns(m);
+
+	if (ns)
+		kw_mnw_report(ns, m, FAN_MNT_ATTACH | FAN_MNT_DETACH);
+}
+
+static int kw_mnw_attach_recursive_mnt(struct mount *src, struct mount *dest,
+				       void *mp, unsigned long flags)
+{
+	bool moving;
+	int ret;
+
+	atomic_inc(&kw_mnw_inflight);
+	moving = kw_mnt_parent(src) != src;	/* mnt_has_parent() */
+	ret = kw_mnw_gate_attach_recursive_mnt(src, dest, mp, flags);
+	if (!ret && moving && kw_mnw_active())
+		kw_mnw_report_move(src);
+	atomic_dec(&kw_mnw_inflight);
+	return ret;
+}
+
+static void kw_mnw_chroot_fs_refs(const struct path *old,
+				  const struct path *new)
+{
+	atomic_inc(&kw_mnw_inflight);
+	if (kw_mnw_active()) {
+		kw_mnw_report_move(kwl_real_mount(old->mnt));
+		kw_mnw_report_move(kwl_real_mount(new->mnt));
+	}
+	kw_mnw_gate_chroot_fs_refs(old, new);
+	atomic_dec(&kw_mnw_inflight);
+}
+
+static void kw_mnw_umount_tree(struct mount *mnt, unsigned int how)
+{
+	struct mnt_namespace *ns;
+	struct mount *p;
+
+	atomic_inc(&kw_mnw_inflight);
+	if (kw_mnw_active()) {
+		/* the mounts umount_tree() gathers first */
+		for (p = mnt; p; p = kw_mnt_next(p, mnt)) {
+			ns = kw_mnt_ns(p);
+			if (ns)
+				kw_mnw_report(ns, p, FAN_MNT_DETACH);
+		}
+	}
+	kw_mnw_gate_umount_tree(mnt, how);
+	atomic_dec(&kw_mnw_inflight);
+}
+
+static struct mount *kw_mnw_list_mount(struct list_head *entry)
+{
+	return (struct mount *)((char *)entry - KWL_mount_mnt_list_OFF);
+}
+
+static int kw_mnw_propagate_umount(struct list_head *list)
+{
+	struct list_head *last = list->prev, *pos;
+	struct mnt_namespace *ns;
+	int ret;
+
+	atomic_inc(&kw_mnw_inflight);
+	ret = kw_mnw_gate_propagate_umount(list);
+	/* what propagate_umount() spliced to the tail of @list */
+	for (pos = last->next; kw_mnw_active() && pos != list;
+	     pos = pos->next) {
+		struct mount *p = kw_mnw_list_mount(pos);
+
+		ns = kw_mnt_ns(p);
+		if (ns)
+			kw_mnw_report(ns, p, FAN_MNT_DETACH);
+	}
+	atomic_dec(&kw_mnw_inflight);
+	return ret;
+}
+
+static struct kw_hook kw_mnw_gates[] = {
+	{ .name = "commit_tree gate (item 17)",
+	  .target_fn = kw_mnw_gate_commit_tree, .dest_sym = "commit_tree" },
+	{ .name = "attach_recursive_mnt gate (item 17)",
+	  .target_fn = kw_mnw_gate_attach_recursive_mnt,
+	  .dest_sym = "attach_recursive_mnt" },
+	{ .name = "chroot_fs_refs gate (item 17)",
+	  .target_fn = kw_mnw_gate_chroot_fs_refs,
+	  .dest_sym = "chroot_fs_refs" },
+	{ .name = "umount_tree gate (item 17)",
+	  .target_fn = kw_mnw_gate_umount_tree, .dest_sym = "umount_tree" },
+	{ .name = "propagate_umount gate (item 17)",
+	  .target_fn = kw_mnw_gate_propagate_umount,
+	  .dest_sym = "propagate_umount" },
+#ifdef CONFIG_SECURITY
+	{ .name = "security_path_notify gate (item 17)",
+	  .target_fn = kw_mnw_gate_security_path_notify,
+	  .dest_sym = "security_path_notify" },
+#endif
+};
+
+/* Installed after the gates, removed before them. */
+static struct kw_hook kw_mnw_hooks[] = {
+	{ .name = "commit_tree (item 17)",
+	  .target_sym = "commit_tree", .dest_fn = kw_mnw_commit_tree },
+	{ .name = "attach_recursive_mnt (item 17)",
+	  .target_sym = "attach_recursive_mnt",
+	  .dest_fn = kw_mnw_attach_recursive_mnt },
+	{ .name = "chroot_fs_refs (item 17)",
+	  .target_sym = "chroot_fs_refs", .dest_fn = kw_mnw_chroot_fs_refs },
+	{ .name = "umount_tree (item 17)",
+	  .target_sym = "umount_tree", .dest_fn = kw_mnw_umount_tree },
+	{ .name = "propagate_umount (item 17)",
+	  .target_sym = "propagate_umount",
+	  .dest_fn = kw_mnw_propagate_umount },
+};
+
+static void kw_mnw_watch_free(struct kw_mnw_watch *w)
+{
+	if (w->nsfile)
+		fput(w->nsfile);
+	if (w->pid_ns)
+		put_pid_ns(w->pid_ns);
+	kvfree(w->q.rec);
+	kfree(w);
+}
+
+static void kw_mnw_watch_free_rcu(struct rcu_head *head)
+{
+	struct kw_mnw_watch *w = container_of(head, struct kw_mnw_watch, rcu);
+
+	/* fput() and put_pid_ns() from RCU callbacks are fine (deferred) */
+	kw_mnw_watch_free(w);
+}
+
+static int kw_mnw_release(struct inode *inode, struct file *file)
+{
+	struct kw_mnw_watch *w = file->private_data;
+
+	spin_lock(&kw_mnw_watches_lock);
+	list_del_rcu(&w->node);
+	atomic_dec(&kw_mnw_nr_watches);
+	spin_unlock(&kw_mnw_watches_lock);
+	call_rcu(&w->rcu, kw_mnw_watch_free_rcu);
+	return 0;
+}
+
+static bool kw_mnw_pending(struct kw_mnw_watch *w)
+{
+	return READ_ONCE(w->q.count) != 0;
+}
+
+static __poll_t kw_mnw_poll(struct file *file, poll_table *pt)
+{
+	struct kw_mnw_watch *w = file->private_data;
+
+	poll_wait(file, &w->wq, pt);
+	return kw_mnw_pending(w) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+/* As fanotify_read(): whole events; EINVAL if not even one fits. */
+static ssize_t kw_mnw_read(struct file *file, char __user *buf, size_t count,
+			   loff_t *ppos)
+{
+	struct kw_mnw_watch *w = file->private_data;
+	char ev[KW_MNW_EVENT_LEN];
+	struct kw_mnw_record r;
+	size_t done = 0, len;
+	int err;
+
+	for (;;) {
+		spin_lock(&w->lock);
+		if (!kw_mnw_queue_pop(&w->q, &r)) {
+			spin_unlock(&w->lock);
+			if (done)
+				return done;
+			if (file->f_flags & O_NONBLOCK)
+				return -EAGAIN;
+			err = wait_event_interruptible(w->wq,
+						       kw_mnw_pending(w));
+			if (err)
+				return err;
+			continue;
+		}
+		len = (r.mask == FAN_Q_OVERFLOW) ? FAN_EVENT_METADATA_LEN :
+						    KW_MNW_EVENT_LEN;
+		if (len > count - done) {
+			kw_mnw_queue_unpop(&w->q, &r);
+			spin_unlock(&w->lock);
+			return done ? done : -EINVAL;
+		}
+		spin_unlock(&w->lock);
+		kw_mnw_format(&r, ev);
+		if (copy_to_user(buf + done, ev, len)) {
+			/* not consumed: put it back for the next read */
+			spin_lock(&w->lock);
+			kw_mnw_queue_unpop(&w->q, &r);
+			spin_unlock(&w->lock);
+			return done ? done : -EFAULT;
+		}
+		done += len;
+	}
+}
+
+static const struct file_operations kw_mnw_fops = {
+	.owner = THIS_MODULE,	/* a watch fd pins kwish_mount */
+	.release = kw_mnw_release,
+	.poll = kw_mnw_poll,
+	.read = kw_mnw_read,
+	.llseek = noop_llseek,
+};
+
+/* The mount namespace of an nsfs file, or NULL. */
+static struct mnt_namespace *kw_mnw_file_mnt_ns(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+	struct ns_common *nsc;
+
+	/* fs/nsfs.c's proc_ns_file() is not exported: test the fs magic */
+	if (inode->i_sb->s_magic != NSFS_MAGIC)
+		return NULL;
+	nsc = get_proc_ns(inode);
+	if (!nsc || !nsc->ops || nsc->ops->type != CLONE_NEWNS)
+		return NULL;
+	return (struct mnt_namespace *)((char *)nsc -
+					KWL_mnt_namespace_ns_OFF);
+}
+
+VISIBLE_IF_KUNIT int kw_mnw_check_args(const struct kwish_mount_watch *arg)
+{
+	int fl = O_RDONLY | O_CLOEXEC;
+
+	if (!arg->mask || (arg->mask & ~(u64)KW_MNW_MASKS))
+		return -EINVAL;
+	if (arg->queue_len > KWISH_MOUNT_WATCH_QUEUE_MAX)
+		return -EINVAL;
+	if (arg->flags & KWISH_MOUNT_WATCH_NONBLOCK)
+		fl |= O_NONBLOCK;
+	if (arg->flags & KWISH_MOUNT_WATCH_NO_CLOEXEC)
+		fl &= ~O_CLOEXEC;
+	return fl;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_mnw_check_args);
+
+static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
+{
+	const struct kwish_mount_watch *arg = ucmd->cmd;
+	struct user_namespace *owner;
+	struct mnt_namespace *ns;
+	struct kw_mnw_watch *w;
+	struct file *file;
+	int fd_flags, err;
+	u32 cap;
+
+	fd_flags = kw_mnw_check_args(arg);
+	if (fd_flags < 0)
+		return fd_flags;
+	/* fanotify_init(FAN_REPORT_MNT) in v6.16: admin of the caller's ns */
+	if (!ns_capable(current_user_ns(), CAP_SYS_ADMIN))
+		return -EPERM;
+	file = fget(arg->mntns_fd);
+	if (!file)
+		return -EBADF;
+	err = -EINVAL;
+	ns = kw_mnw_file_mnt_ns(file);
+	if (!ns)
+		goto out_fput;
+	/* fanotify_mark(FAN_MARK_MNTNS): admin of the namespace's owner */
+	err = -EPERM;
+	owner = KWL(mnt_namespace, user_ns, struct user_namespace *, ns);
+	if (!ns_capable(owner, CAP_SYS_ADMIN))
+		goto out_fput;
+	/*
+	 * fanotify_mark()'s LSM check.  v6.1 and v6.12 have no object type
+	 * for a namespace (v6.15 added FSNOTIFY_OBJ_TYPE_MNTNS and SELinux
+	 * file:watch_mountns): ask as for a mount mark (file:watch_mount).
+	 */
+	if (IS_ENABLED(CONFIG_SECURITY)) {
+		err = kw_mnw_gate_security_path_notify(&file->f_path, 0,
+						       FSNOTIFY_OBJ_TYPE_VFSMOUNT);
+		if (err)
+			goto out_fput;
+	}
+
+	err = -ENOMEM;
+	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
+	if (!w)
+		goto out_fput;
+	cap = arg->queue_len ? : KWISH_MOUNT_WATCH_QUEUE_DEFAULT;
+	w->q.cap = cap;
+	w->q.rec = kvcalloc(cap + 1, sizeof(*w->q.rec), GFP_KERNEL_ACCOUNT);
+	if (!w->q.rec) {
+		kw_mnw_watch_free(w);
+		goto out_fput;
+	}
+	w->ns = ns;
+	w->nsfile = file;	/* the reference is the watch's now */
+	w->pid_ns = get_pid_ns(task_active_pid_ns(current));
+	w->mask = arg->mask;
+	spin_lock_init(&w->lock);
+	init_waitqueue_head(&w->wq);
+
+	/*
+	 * Armed from here: every change whose hook runs after this is
+	 * queued; one whose hook ran before completes before namespace_sem
+	 * is released, so a table read after this call shows it.
+	 */
+	spin_lock(&kw_mnw_watches_lock);
+	list_add_tail_rcu(&w->node, &kw_mnw_watches);
+	atomic_inc(&kw_mnw_nr_watches);
+	spin_unlock(&kw_mnw_watches_lock);
+
+	err = anon_inode_getfd("[kwish_mount_watch]", &kw_mnw_fops, w,
+			       fd_flags);
+	if (err < 0) {
+		spin_lock(&kw_mnw_watches_lock);
+		list_del_rcu(&w->node);
+		atomic_dec(&kw_mnw_nr_watches);
+		spin_unlock(&kw_mnw_watches_lock);
+		call_rcu(&w->rcu, kw_mnw_watch_free_rcu);
+	}
+	return err;
+
+out_fput:
+	fput(file);
+	return err;
+}
+
+static const struct kw_cmd kw_mnw_cmds[] = {
+	{ KWISH_CMD_MOUNT_WATCH, kw_cmd_mount_watch },
+};
+
+static struct kw_feature kw_mnw_feature = {
+	.id = 17,
+	.cmds = kw_mnw_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_mnw_cmds),
+};
+
+static bool kw_mnw_registered;
+
+/*
+ * After the hooks are removed no new call enters a destination.  A call
+ * diverted before may be between the trampoline and its atomic_inc():
+ * such a task has not switched voluntarily since, so
+ * synchronize_rcu_tasks() waits for it; then kw_mnw_inflight counts
+ * every call still inside (some sleep in the hooked function), and the
+ * gates they use go when it is zero.
+ */
+static void kw_mnw_unhook(void)
+{
+	kw_hooks_remove(kw_mnw_hooks, ARRAY_SIZE(kw_mnw_hooks));
+	synchronize_rcu_tasks();
+	while (atomic_read(&kw_mnw_inflight))
+		msleep(20);
+	kw_hooks_remove(kw_mnw_gates, ARRAY_SIZE(kw_mnw_gates));
+}
+
+int kw_mount_notify_init(void)
+{
+	struct kw_feature *f = &kw_mnw_feature;
+	int err;
+
+	if (kw_mount_table_error() || !KWL_HAVE(mount, mnt_list)) {
+		f->state = KWISH_STATE_UNAVAILABLE;
+		strscpy(f->reason, kw_mount_table_error() ? :
+			"layout of struct mount.mnt_list not found",
+			sizeof(f->reason));
+		goto reg;
+	}
+	err = kw_hooks_install(kw_mnw_gates, ARRAY_SIZE(kw_mnw_gates),
+			       f->reason, sizeof(f->reason));
+	if (err) {
+		f->state = KWISH_STATE_UNAVAILABLE;
+		goto reg;
+	}
+	err = kw_hooks_install(kw_mnw_hooks, ARRAY_SIZE(kw_mnw_hooks),
+			       f->reason, sizeof(f->reason));
+	if (err) {
+		kw_hooks_remove(kw_mnw_gates, ARRAY_SIZE(kw_mnw_gates));
+		f->state = KWISH_STATE_UNAVAILABLE;
+		goto reg;
+	}
+	f->state = KWISH_STATE_PRESENT;
+	strscpy(f->reason,
+		"KWISH_MOUNT_WATCH: fanotify FAN_REPORT_MNT records on a kwish fd",
+		sizeof(f->reason));
+reg:
+	err = kw_feature_register(f);
+	if (err) {
+		if (f->state == KWISH_STATE_PRESENT)
+			kw_mnw_unhook();
+		return err;
+	}
+	kw_mnw_registered = true;
+	return 0;
+}
+
+void kw_mount_notify_exit(void)
+{
+	if (!kw_mnw_registered)
+		return;
+	kw_feature_unregister(&kw_mnw_feature);
+	if (kw_mnw_feature.state == KWISH_STATE_PRESENT)
+		kw_mnw_unhook();
+	/* watches pin the module: none is left, but their RCU frees may be */
+	rcu_barrier();
+	kw_mnw_registered = false;
+}
