@@ -740,6 +740,65 @@ static int test_propagation(void)
 	return KW_PASS;
 }
 
+/* The watcher of test_pid_namespace, pid 1 of a new pid namespace. */
+static int pidns_watcher(int ready, int go, const char *b)
+{
+	struct mev ev[MAX_EV];
+	uint64_t c;
+	size_t nr;
+	int wfd;
+
+	wfd = watch_self(BOTH, 0, 0);
+	KW_CHECK_OK(wfd);
+	KW_CHECK(getpid() == 1, "pid %d in the new pid namespace", getpid());
+	KW_CHECK_OK(put(ready, 1));
+	KW_CHECK_OK(get(go, &c));
+	/* the parent's mount: its pid is not visible here */
+	KW_TRY(collect(wfd, ev, MAX_EV, 1, &nr));
+	KW_CHECK(nr == 1 && ev[0].mask == FAN_MNT_ATTACH && ev[0].pid == 0,
+		 "a mount from outside: %zu events, pid %d (want 0)", nr,
+		 nr ? ev[0].pid : -1);
+	/* its own: pid 1 */
+	KW_TRY(mount_tmpfs(b));
+	KW_TRY(collect(wfd, ev, MAX_EV, 1, &nr));
+	KW_CHECK(nr == 1 && ev[0].mask == FAN_MNT_ATTACH && ev[0].pid == 1,
+		 "its own mount: %zu events, pid %d (want 1)", nr,
+		 nr ? ev[0].pid : -1);
+	return KW_PASS;
+}
+
+/*
+ * The pid of an event is the changer's in the watcher's pid namespace
+ * (the one it was in when it made the watch), 0 when not visible there.
+ */
+static int test_pid_namespace(void)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+	int ready[2], go[2];
+	uint64_t c;
+	pid_t pid;
+
+	KW_TRY(setup_ns());
+	KW_TRY(mkdir_in(a, "a"));
+	KW_TRY(mkdir_in(b, "b"));
+	KW_CHECK_OK(pipe2(ready, O_CLOEXEC));
+	KW_CHECK_OK(pipe2(go, O_CLOEXEC));
+	if (unshare(CLONE_NEWPID) < 0)
+		return kw_fail("unshare(CLONE_NEWPID): %s", kw_errname(errno));
+	fflush(stdout);
+	pid = fork();
+	KW_CHECK_OK(pid);
+	if (pid == 0)
+		_exit(pidns_watcher(ready[1], go[0], b));
+	close(ready[1]);
+	close(go[0]);
+	KW_CHECK(!get(ready[0], &c), "the watcher failed");
+	KW_TRY(mount_tmpfs(a));
+	KW_CHECK_OK(put(go[1], 1));
+	KW_CHECK(kw_wait(pid) == KW_PASS, "the watcher failed");
+	return KW_PASS;
+}
+
 /*
  * A propagated umount that takes a mount from under another one: the
  * mount on top falls onto the parent below (mnt_change_mountpoint()), a
@@ -1446,6 +1505,7 @@ int main(void)
 		KW_TEST(test_mask_filter),
 		KW_TEST(test_open_tree_clone),
 		KW_TEST(test_propagation),
+		KW_TEST(test_pid_namespace),
 		KW_TEST(test_reparent),
 		KW_TEST(test_rmdir_detach),
 		KW_TEST(test_pivot_root),
