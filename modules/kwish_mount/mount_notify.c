@@ -641,6 +641,19 @@ int kw_mount_notify_init(void)
 	struct kw_feature *f = &kw_mnw_feature;
 	int err;
 
+	/*
+	 * v6.15+: fanotify reports mounts itself (fs/notify/fsnotify.c's
+	 * fsnotify_mnt() exists from then on).  Native: no hooks, and no
+	 * KWISH_MOUNT_WATCH either (EOPNOTSUPP), programs use fanotify.
+	 */
+	if (kw_lookup_name("fsnotify_mnt")) {
+		f->state = KWISH_STATE_NATIVE;
+		f->nr_cmds = 0;
+		strscpy(f->reason,
+			"fanotify FAN_MARK_MNTNS / FAN_REPORT_MNT (fsnotify_mnt() found)",
+			sizeof(f->reason));
+		goto reg;
+	}
 	if (kw_mount_table_error() || !KWL_HAVE(mount, mnt_list)) {
 		f->state = KWISH_STATE_UNAVAILABLE;
 		strscpy(f->reason, kw_mount_table_error() ? :

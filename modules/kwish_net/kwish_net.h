@@ -83,6 +83,12 @@ struct kw_net_item {
 	unsigned int nr_opts;
 	struct kw_net_lazy_hooks *lazy;	/* or NULL */
 	const char *reason;
+	/*
+	 * An option the kernel has where it provides the item itself (0:
+	 * none): then the item is NATIVE with @native_reason, nothing set up.
+	 */
+	int native_optname;
+	const char *native_reason;
 };
 
 int kw_net_item_setup(const struct kw_net_item *item, const char *why);

@@ -289,19 +289,12 @@ static const struct kw_net_item kw_rights_item = {
 	.nr_opts = ARRAY_SIZE(kw_rights_opts),
 	.lazy = &kw_rights_lazy,
 	.reason = "SO_PASSRIGHTS (83) as upstream v6.16: EPERM at sendmsg()",
+	.native_optname = SO_PASSRIGHTS,
+	.native_reason = "kernel knows SO_PASSRIGHTS",
 };
 
 int kw_net_passrights_init(void)
 {
-	struct kw_feature *f = &kw_rights_feature;
-
-	if (kw_net_sockopt_native(SO_PASSRIGHTS)) {
-		f->state = KWISH_STATE_NATIVE;
-		strscpy(f->reason, "kernel knows SO_PASSRIGHTS",
-			sizeof(f->reason));
-		return kw_feature_register(f);
-	}
-
 	return kw_net_item_setup(&kw_rights_item, kw_net_sockopt_why());
 }
 

@@ -297,20 +297,12 @@ static const struct kw_net_item kw_pidfd_item = {
 	.nr_opts = ARRAY_SIZE(kw_pidfd_opts),
 	.lazy = &kw_pidfd_lazy,
 	.reason = "SO_PASSPIDFD (76), SCM_PIDFD (4), SO_PEERPIDFD (77) as upstream v6.5",
+	.native_optname = SO_PASSPIDFD,
+	.native_reason = "SO_PASSPIDFD, SCM_PIDFD, SO_PEERPIDFD (kernel knows SO_PASSPIDFD)",
 };
 
 int kw_net_scm_pidfd_init(void)
 {
-	struct kw_feature *f = &kw_pidfd_feature;
-
-	if (kw_net_sockopt_native(SO_PASSPIDFD)) {
-		f->state = KWISH_STATE_NATIVE;
-		strscpy(f->reason,
-			"SO_PASSPIDFD, SCM_PIDFD, SO_PEERPIDFD (kernel knows SO_PASSPIDFD)",
-			sizeof(f->reason));
-		return kw_feature_register(f);
-	}
-
 	return kw_net_item_setup(&kw_pidfd_item,
 				 kw_net_sockopt_why() ?: kw_net_recv_why());
 }

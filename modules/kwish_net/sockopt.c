@@ -274,6 +274,12 @@ int kw_net_item_setup(const struct kw_net_item *item, const char *why)
 	unsigned int i = 0;
 	int err;
 
+	if (item->native_optname &&
+	    kw_net_sockopt_native(item->native_optname)) {
+		f->state = KWISH_STATE_NATIVE;
+		strscpy(f->reason, item->native_reason, sizeof(f->reason));
+		return kw_feature_register(f);
+	}
 	if (why) {
 		strscpy(f->reason, why, sizeof(f->reason));
 		goto unavailable;
