@@ -13,13 +13,26 @@
  *   rescan      learning about one new mount without notifications: a
  *               full mountinfo re-read and a diff against the previous
  *               ids (the mount and umount around it are not timed)
- *   stat1       the same with the new mount's id known (what item 17's
- *               events give): one statmount()
+ *   stat1       the same with the new mount's id known: one statmount()
+ *   event       the same learnt from item 17: with a KWISH_MOUNT_WATCH
+ *               armed on the namespace, read() of the mount's attach
+ *               event, then one statmount() of the id it carries
  *
- * Printed per N: mountinfo/listmount and rescan/stat1 (how many times
- * faster the statmount way is).  The goal of items 25 and 17: stat1 stays
- * flat as N grows, rescan does not.  On a kernel with the syscalls
- * (6.12) they are the kernel's; kwish does not provide them there.
+ * rescan and event are timed alike: the mount is made (not timed), then
+ * the clock runs from the start of the mountinfo read, or of the event
+ * read(), until the new mount's id, parent, mount point and fs type are
+ * known (mountinfo's line holds them; statmount(MNT_BASIC | MNT_POINT |
+ * FS_TYPE) gives them); neither includes a poll() wakeup, both find the
+ * change already there.  The umount and reading its detach event are not
+ * timed; the watch is armed once per round, after the N mounts exist.
+ *
+ * Printed per N (kwbench's "a/b = x": a is x times as fast as b):
+ * listmount/mountinfo, stat1/rescan, event/rescan (what item 17 saves
+ * over a rescan of mountinfo) and event/stat1 (the price of reading the
+ * event on top of the statmount).  The goal of items 25 and 17: event
+ * and stat1 stay flat as N grows, rescan does not.  On a kernel with
+ * statmount/listmount (6.12) they are the kernel's; kwish does not
+ * provide them there, but provides the watch on both.
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -31,6 +44,9 @@
 
 #include "kwbench.h"
 #include "libkwish.h"
+
+#define EVENT_LEN	(sizeof(struct fanotify_event_metadata) + \
+			 sizeof(struct fanotify_event_info_mnt))
 
 #define MAX_MOUNTS	10100
 
@@ -182,6 +198,71 @@ static double run_stat1(const char *target, long iters)
 	return spent / iters;
 }
 
+/* Read one event from @wfd: its mask and id; -1 (errno) on error. */
+static int read_event(int wfd, uint64_t *mask, uint64_t *id)
+{
+	static union {
+		struct fanotify_event_metadata m;
+		char b[EVENT_LEN];
+	} ev;
+	const struct fanotify_event_info_mnt *info = (const void *)(&ev.m + 1);
+
+	if (read(wfd, ev.b, sizeof(ev.b)) != (ssize_t)EVENT_LEN ||
+	    ev.m.event_len != EVENT_LEN ||
+	    info->hdr.info_type != FAN_EVENT_INFO_TYPE_MNT) {
+		if (!errno)
+			errno = EPROTO;
+		return -1;
+	}
+	*mask = ev.m.mask;
+	*id = info->mnt_id;
+	return 0;
+}
+
+/*
+ * One new mount learnt from its attach event: read() of the event and
+ * one statmount() of its id (only that is timed, as in run_rescan()).
+ */
+static double run_event(const char *target, long iters)
+{
+	const uint64_t mask = KWISH_STATMOUNT_MNT_BASIC |
+			      KWISH_STATMOUNT_MNT_POINT |
+			      KWISH_STATMOUNT_FS_TYPE;
+	int ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC), wfd;
+	double t0, spent = 0;
+	uint64_t m, id;
+	long i;
+
+	if (ns < 0)
+		return -1;
+	wfd = kwish_mount_watch(ns, FAN_MNT_ATTACH | FAN_MNT_DETACH, 0, 0);
+	close(ns);
+	if (wfd < 0)
+		return -1;
+	for (i = 0; i < iters; i++) {
+		if (mount(dir, target, NULL, MS_BIND, NULL) < 0)
+			goto fail;
+		errno = 0;
+		t0 = kwb_now_ns();
+		if (read_event(wfd, &m, &id) < 0 ||
+		    sys_statmount(id, mask) < 0)
+			goto fail;
+		spent += kwb_now_ns() - t0;
+		if (m != FAN_MNT_ATTACH || u.sm.mnt_id != id) {
+			errno = EPROTO;
+			goto fail;
+		}
+		/* the detach event of the umount (not timed) */
+		if (umount(target) < 0 || read_event(wfd, &m, &id) < 0)
+			goto fail;
+	}
+	close(wfd);
+	return spent / iters;
+fail:
+	close(wfd);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	static const long sizes[] = { 100, 1000, 10000 };
@@ -211,6 +292,7 @@ int main(int argc, char **argv)
 		struct kwb_method lm = { .name = "listmount", .enabled = true };
 		struct kwb_method rs = { .name = "rescan", .enabled = true };
 		struct kwb_method s1 = { .name = "stat1", .enabled = true };
+		struct kwb_method ev = { .name = "event", .enabled = true };
 		long iters_full = sizes[s] >= 10000 ? 3 : sizes[s] >= 1000 ? 10 : 50;
 		long iters_one = sizes[s] >= 10000 ? 5 : 20;
 
@@ -234,16 +316,23 @@ int main(int argc, char **argv)
 				kwb_record(&rs, run_rescan(target, iters_one), r);
 			if (s1.enabled)
 				kwb_record(&s1, run_stat1(target, iters_one), r);
+			if (ev.enabled)
+				kwb_record(&ev, run_event(target, iters_one), r);
 		}
 		kwb_print_head("op", "ops");
 		kwb_print_row(&mi, rounds);
 		kwb_print_row(&lm, rounds);
 		kwb_print_row(&rs, rounds);
 		kwb_print_row(&s1, rounds);
+		kwb_print_row(&ev, rounds);
 		printf("N=%ld: ", sizes[s]);
 		kwb_ratio(&lm, &mi);
 		printf("N=%ld: ", sizes[s]);
 		kwb_ratio(&s1, &rs);
+		printf("N=%ld: ", sizes[s]);
+		kwb_ratio(&ev, &rs);
+		printf("N=%ld: ", sizes[s]);
+		kwb_ratio(&ev, &s1);
 	}
 	return 0;
 }
