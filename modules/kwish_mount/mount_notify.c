@@ -423,6 +423,55 @@ static struct kw_hook kw_mnw_hooks[] = {
 	  .dest_fn = kw_mnw_propagate_umount },
 };
 
+/*
+ * The hooks are installed when the first watch is made, and stay until
+ * unload: until then mounting costs nothing, and the dozen ftrace
+ * registrations are not paid by every modprobe.  Installed before the
+ * first watch is on the list, so that watch misses nothing.
+ */
+static DEFINE_MUTEX(kw_mnw_arm_lock);
+static bool kw_mnw_armed;
+
+static int kw_mnw_arm(void)
+{
+	char why[KWISH_REASON_LEN];
+	int err = 0;
+
+	mutex_lock(&kw_mnw_arm_lock);
+	if (kw_mnw_armed)
+		goto out;
+	err = kw_hooks_install(kw_mnw_gates, ARRAY_SIZE(kw_mnw_gates),
+			       why, sizeof(why));
+	if (!err) {
+		err = kw_hooks_install(kw_mnw_hooks, ARRAY_SIZE(kw_mnw_hooks),
+				       why, sizeof(why));
+		if (err)
+			kw_hooks_remove(kw_mnw_gates,
+					ARRAY_SIZE(kw_mnw_gates));
+	}
+	if (err)
+		pr_warn_ratelimited("item 17: cannot install hooks: %s\n", why);
+	else
+		kw_mnw_armed = true;
+out:
+	mutex_unlock(&kw_mnw_arm_lock);
+	return err;
+}
+
+/* The kernel functions item 17 needs, or the first one missing. */
+static const char *kw_mnw_missing_symbol(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kw_mnw_gates); i++)
+		if (!kw_lookup_name(kw_mnw_gates[i].dest_sym))
+			return kw_mnw_gates[i].dest_sym;
+	for (i = 0; i < ARRAY_SIZE(kw_mnw_hooks); i++)
+		if (!kw_lookup_name(kw_mnw_hooks[i].target_sym))
+			return kw_mnw_hooks[i].target_sym;
+	return NULL;
+}
+
 static void kw_mnw_watch_free(struct kw_mnw_watch *w)
 {
 	if (w->nsfile)
@@ -590,6 +639,9 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 			goto out_fput;
 	}
 
+	err = kw_mnw_arm();
+	if (err)
+		goto out_fput;
 	err = -ENOMEM;
 	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
 	if (!w)
@@ -666,6 +718,7 @@ static void kw_mnw_unhook(void)
 int kw_mount_notify_init(void)
 {
 	struct kw_feature *f = &kw_mnw_feature;
+	const char *missing;
 	int err;
 
 	/*
@@ -688,17 +741,11 @@ int kw_mount_notify_init(void)
 			sizeof(f->reason));
 		goto reg;
 	}
-	err = kw_hooks_install(kw_mnw_gates, ARRAY_SIZE(kw_mnw_gates),
-			       f->reason, sizeof(f->reason));
-	if (err) {
+	missing = kw_mnw_missing_symbol();
+	if (missing) {
 		f->state = KWISH_STATE_UNAVAILABLE;
-		goto reg;
-	}
-	err = kw_hooks_install(kw_mnw_hooks, ARRAY_SIZE(kw_mnw_hooks),
-			       f->reason, sizeof(f->reason));
-	if (err) {
-		kw_hooks_remove(kw_mnw_gates, ARRAY_SIZE(kw_mnw_gates));
-		f->state = KWISH_STATE_UNAVAILABLE;
+		snprintf(f->reason, sizeof(f->reason),
+			 "kernel function %s not found", missing);
 		goto reg;
 	}
 	f->state = KWISH_STATE_PRESENT;
@@ -707,11 +754,8 @@ int kw_mount_notify_init(void)
 		sizeof(f->reason));
 reg:
 	err = kw_feature_register(f);
-	if (err) {
-		if (f->state == KWISH_STATE_PRESENT)
-			kw_mnw_unhook();
+	if (err)
 		return err;
-	}
 	kw_mnw_registered = true;
 	return 0;
 }
@@ -721,8 +765,9 @@ void kw_mount_notify_exit(void)
 	if (!kw_mnw_registered)
 		return;
 	kw_feature_unregister(&kw_mnw_feature);
-	if (kw_mnw_feature.state == KWISH_STATE_PRESENT)
+	if (kw_mnw_armed)
 		kw_mnw_unhook();
+	kw_mnw_armed = false;
 	/* watches pin the module: none is left, but their RCU frees may be */
 	rcu_barrier();
 	kw_mnw_registered = false;

@@ -27,10 +27,12 @@
  */
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "kwtap.h"
 #include "libkwish.h"
@@ -1506,6 +1508,81 @@ static int test_unprivileged(void)
 	return kw_run_as_user(user_watch);
 }
 
+/*
+ * kwishctl mount-watch: it arms, prints "attach ID MOUNTPOINT" and
+ * "detach ID -" lines, and exits after -n events.  The mounts go on
+ * until it has seen two (it may arm after the first ones).
+ */
+static int test_kwishctl(void)
+{
+	char ctl[PATH_MAX], path[PATH_MAX], out[4096], point[PATH_MAX];
+	char *const bad_ns[] = { ctl, "mount-watch", "--ns", "/", NULL };
+	char *const bad_arg[] = { ctl, "mount-watch", "extra", NULL };
+	unsigned long long id;
+	int pipefd[2], status = -1, lines = 0, i;
+	char *line, *save = NULL;
+	double end;
+	ssize_t len = 0, n;
+	pid_t pid;
+
+	if (!kw_find_kwishctl(ctl, sizeof(ctl)))
+		return kw_skip("kwishctl not found");
+	KW_TRY(setup_ns());
+	snprintf(path, sizeof(path), "%s/kc", dir);
+	KW_CHECK(mkdir(path, 0755) == 0 || errno == EEXIST, "mkdir");
+	KW_CHECK_OK(pipe2(pipefd, O_CLOEXEC));
+	fflush(stdout);
+	pid = fork();
+	KW_CHECK_OK(pid);
+	if (pid == 0) {
+		char *const argv[] = { ctl, "mount-watch", "-n", "2", NULL };
+
+		dup2(pipefd[1], STDOUT_FILENO);
+		execv(ctl, argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	end = kw_now() + 10;
+	for (i = 0; kw_now() < end; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			break;
+		if (mount("kw17", path, "tmpfs", 0, "size=1m") == 0)
+			umount(path);
+		usleep(20000);
+	}
+	if (kw_now() >= end) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		close(pipefd[0]);
+		return kw_fail("kwishctl mount-watch -n 2 did not end");
+	}
+	while (len < (ssize_t)sizeof(out) - 1 &&
+	       (n = read(pipefd[0], out + len, sizeof(out) - 1 - len)) > 0)
+		len += n;
+	close(pipefd[0]);
+	out[len] = 0;
+	KW_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		 "exit status %#x", status);
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		lines++;
+		kw_diag("kwishctl: %s", line);
+		if (sscanf(line, "attach %llu %4095s", &id, point) == 2) {
+			KW_CHECK(id > 0, "attach id");
+			/* a line of an umount done before the print says - */
+			KW_CHECK(!strcmp(point, path) || !strcmp(point, "-"),
+				 "attach point %s", point);
+		} else {
+			KW_CHECK(sscanf(line, "detach %llu -", &id) == 1 &&
+				 id > 0, "line '%s'", line);
+		}
+	}
+	KW_CHECK(lines == 2, "%d lines", lines);
+	KW_CHECK(kw_run_cmd(bad_ns, -1, NULL, 0) == 1, "--ns /: not 1");
+	KW_CHECK(kw_run_cmd(bad_arg, -1, NULL, 0) == 2, "extra arg: not 2");
+	return KW_PASS;
+}
+
 int main(void)
 {
 	static const struct kw_test tests[] = {
@@ -1528,6 +1605,7 @@ int main(void)
 		KW_TEST(test_errno),
 		KW_TEST(test_eperm),
 		KW_TEST(test_unprivileged),
+		KW_TEST(test_kwishctl),
 	};
 
 	if (!mkdtemp(dir)) {
