@@ -627,6 +627,10 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 	owner = KWL(mnt_namespace, user_ns, struct user_namespace *, ns);
 	if (!ns_capable(owner, CAP_SYS_ADMIN))
 		goto out_fput;
+	/* the hooks, and the gate the LSM check goes through */
+	err = kw_mnw_arm();
+	if (err)
+		goto out_fput;
 	/*
 	 * fanotify_mark()'s LSM check.  v6.1 and v6.12 have no object type
 	 * for a namespace (v6.15 added FSNOTIFY_OBJ_TYPE_MNTNS and SELinux
@@ -639,9 +643,6 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 			goto out_fput;
 	}
 
-	err = kw_mnw_arm();
-	if (err)
-		goto out_fput;
 	err = -ENOMEM;
 	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
 	if (!w)
