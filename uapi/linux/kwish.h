@@ -1044,7 +1044,8 @@ struct kwish_mount_owner {
  * mount namespace (EPERM), and the LSM check fanotify_mark() makes.
  * Errors: EBADF (@mntns_fd), EINVAL (not a mount namespace fd, an empty
  * or unknown @mask, unknown @flags, @queue_len too large, a reserved
- * field set), EBUSY (the first watch could not install kwish's hooks); read(): EINVAL when the buffer cannot hold one event,
+ * field set), EBUSY (the first watch could not install kwish's hooks);
+ * read(): EINVAL when the buffer cannot hold one event,
  * EAGAIN with KWISH_MOUNT_WATCH_NONBLOCK and nothing queued.
  */
 #include <linux/fanotify.h>
