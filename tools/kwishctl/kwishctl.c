@@ -2069,12 +2069,11 @@ static int cmd_mount_watch(int argc, char **argv)
 		{}
 	};
 	const char *ns_path = "/proc/self/ns/mnt";
-	unsigned long count = 0, seen = 0;
 	char buf[4096] __attribute__((aligned(8)));
+	long count = 0, seen = 0;
 	int c, nsfd, wfd;
 	bool json = false;
 	ssize_t len, off;
-	char *end;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":n:h", opts, NULL)) != -1) {
@@ -2083,9 +2082,7 @@ static int cmd_mount_watch(int argc, char **argv)
 			ns_path = optarg;
 			break;
 		case 'n':
-			errno = 0;
-			count = strtoul(optarg, &end, 0);
-			if (errno || *end || !*optarg)
+			if (!parse_decimal(optarg, INT_MAX, &count))
 				return usage_error("mount-watch: bad count '%s'",
 						   optarg);
 			break;
