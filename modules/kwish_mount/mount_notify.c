@@ -490,15 +490,19 @@ static void kw_mnw_watch_free_rcu(struct rcu_head *head)
 	kw_mnw_watch_free(w);
 }
 
-static int kw_mnw_release(struct inode *inode, struct file *file)
+/* Take @w off the list; freed once no hook can still see it. */
+static void kw_mnw_watch_drop(struct kw_mnw_watch *w)
 {
-	struct kw_mnw_watch *w = file->private_data;
-
 	spin_lock(&kw_mnw_watches_lock);
 	list_del_rcu(&w->node);
 	atomic_dec(&kw_mnw_nr_watches);
 	spin_unlock(&kw_mnw_watches_lock);
 	call_rcu(&w->rcu, kw_mnw_watch_free_rcu);
+}
+
+static int kw_mnw_release(struct inode *inode, struct file *file)
+{
+	kw_mnw_watch_drop(file->private_data);
 	return 0;
 }
 
@@ -673,13 +677,8 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 
 	err = anon_inode_getfd("[kwish_mount_watch]", &kw_mnw_fops, w,
 			       fd_flags);
-	if (err < 0) {
-		spin_lock(&kw_mnw_watches_lock);
-		list_del_rcu(&w->node);
-		atomic_dec(&kw_mnw_nr_watches);
-		spin_unlock(&kw_mnw_watches_lock);
-		call_rcu(&w->rcu, kw_mnw_watch_free_rcu);
-	}
+	if (err < 0)
+		kw_mnw_watch_drop(w);
 	return err;
 
 out_fput:
