@@ -44,7 +44,9 @@
 # these selftests, comma-separated; on the debug kernel also kunit, reload,
 # kmemleak), KWISH_TEST_TIMEOUT, KWISH_VM_TIMEOUT, and for the debug
 # kernel, which runs about ten times slower under TCG,
-# KWISH_DBG_TEST_TIMEOUT (default 900) and KWISH_DBG_VM_TIMEOUT (2400).
+# KWISH_DBG_TEST_TIMEOUT (default 900), KWISH_DBG_VM_TIMEOUT (2400) and
+# KWISH_DBG_RELOAD_CYCLES (25 load/unload cycles in the reload phase; a
+# cycle takes about 19 s there).
 # The install test runs in a full run (no KWISH_KVERS, no KWISH_TESTS) or
 # when KWISH_TESTS names "package"; KWISH_PACKAGE_TEST=0 leaves it out,
 # =1 forces it.
@@ -246,7 +248,8 @@ for k in "${KVERS[@]}"; do
 	case $k in
 	*-kwish-debug)
 		vmenv=(KWISH_VM_TIMEOUT="${KWISH_DBG_VM_TIMEOUT:-2400}"
-		       KWISH_TEST_TIMEOUT="${KWISH_DBG_TEST_TIMEOUT:-900}") ;;
+		       KWISH_TEST_TIMEOUT="${KWISH_DBG_TEST_TIMEOUT:-900}"
+		       KWISH_RELOAD_CYCLES="${KWISH_DBG_RELOAD_CYCLES:-25}") ;;
 	esac
 	t=$(date +%s)
 	env "${vmenv[@]}" "$TESTING/vm/run-vm.sh" "$k" check "$out" 2>&1 | sed 's/^/    /'
