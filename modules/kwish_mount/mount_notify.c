@@ -70,6 +70,7 @@
 #include <linux/fsnotify_backend.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
+#include <linux/mutex.h>
 #include <linux/pid_namespace.h>
 #include <linux/poll.h>
 #include <linux/proc_ns.h>
@@ -111,13 +112,22 @@ VISIBLE_IF_KUNIT bool kw_mnw_queue_push(struct kw_mnw_queue *q, u64 mnt_id,
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_mnw_queue_push);
 
-/* Take the oldest record into @out; false if the queue is empty. */
-VISIBLE_IF_KUNIT bool kw_mnw_queue_pop(struct kw_mnw_queue *q,
-				       struct kw_mnw_record *out)
+/* Copy the oldest record into @out, leaving it queued; false if empty. */
+static bool kw_mnw_queue_peek(const struct kw_mnw_queue *q,
+			      struct kw_mnw_record *out)
 {
 	if (!q->count)
 		return false;
 	*out = q->rec[q->head];
+	return true;
+}
+
+/* Take the oldest record into @out; false if the queue is empty. */
+VISIBLE_IF_KUNIT bool kw_mnw_queue_pop(struct kw_mnw_queue *q,
+				       struct kw_mnw_record *out)
+{
+	if (!kw_mnw_queue_peek(q, out))
+		return false;
 	q->head = (q->head + 1) % (q->cap + 1);
 	q->count--;
 	if (out->mask == FAN_Q_OVERFLOW)
@@ -125,17 +135,6 @@ VISIBLE_IF_KUNIT bool kw_mnw_queue_pop(struct kw_mnw_queue *q,
 	return true;
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_mnw_queue_pop);
-
-/* Put a record taken by kw_mnw_queue_pop() back in front. */
-static void kw_mnw_queue_unpop(struct kw_mnw_queue *q,
-			       const struct kw_mnw_record *r)
-{
-	q->head = (q->head + q->cap) % (q->cap + 1);
-	q->rec[q->head] = *r;
-	q->count++;
-	if (r->mask == FAN_Q_OVERFLOW)
-		q->overflow_queued = true;
-}
 
 /*
  * The bytes read() returns for a record: fanotify's, as a v6.15
@@ -175,6 +174,7 @@ struct kw_mnw_watch {
 	u64 mask;
 	spinlock_t lock;		/* @q */
 	struct kw_mnw_queue q;
+	struct mutex read_lock;		/* the one reader taking records */
 	wait_queue_head_t wq;
 	struct rcu_head rcu;
 };
@@ -519,47 +519,58 @@ static __poll_t kw_mnw_poll(struct file *file, poll_table *pt)
 	return kw_mnw_pending(w) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
+/*
+ * Copy whole events to @buf while they fit.  A record leaves the queue
+ * only once it has been copied, so one that does not fit or faults stays
+ * for the next read.  The hooks only add at the tail and the caller
+ * holds @w->read_lock, so the record peeked is still the one popped.
+ */
+static ssize_t kw_mnw_copy_events(struct kw_mnw_watch *w, char __user *buf,
+				  size_t count)
+{
+	char ev[KW_MNW_EVENT_LEN];
+	struct kw_mnw_record r;
+	size_t done = 0, len;
+	bool have;
+
+	for (;;) {
+		spin_lock(&w->lock);
+		have = kw_mnw_queue_peek(&w->q, &r);
+		spin_unlock(&w->lock);
+		if (!have)
+			return done;
+		len = kw_mnw_format(&r, ev);
+		if (len > count - done)
+			return done ? : -EINVAL;
+		if (copy_to_user(buf + done, ev, len))
+			return done ? : -EFAULT;
+		spin_lock(&w->lock);
+		kw_mnw_queue_pop(&w->q, &r);
+		spin_unlock(&w->lock);
+		done += len;
+	}
+}
+
 /* As fanotify_read(): whole events; EINVAL if not even one fits. */
 static ssize_t kw_mnw_read(struct file *file, char __user *buf, size_t count,
 			   loff_t *ppos)
 {
 	struct kw_mnw_watch *w = file->private_data;
-	char ev[KW_MNW_EVENT_LEN];
-	struct kw_mnw_record r;
-	size_t done = 0, len;
-	int err;
+	ssize_t ret;
 
 	for (;;) {
-		spin_lock(&w->lock);
-		if (!kw_mnw_queue_pop(&w->q, &r)) {
-			spin_unlock(&w->lock);
-			if (done)
-				return done;
-			if (file->f_flags & O_NONBLOCK)
-				return -EAGAIN;
-			err = wait_event_interruptible(w->wq,
-						       kw_mnw_pending(w));
-			if (err)
-				return err;
-			continue;
-		}
-		len = (r.mask == FAN_Q_OVERFLOW) ? FAN_EVENT_METADATA_LEN :
-						    KW_MNW_EVENT_LEN;
-		if (len > count - done) {
-			kw_mnw_queue_unpop(&w->q, &r);
-			spin_unlock(&w->lock);
-			return done ? done : -EINVAL;
-		}
-		spin_unlock(&w->lock);
-		kw_mnw_format(&r, ev);
-		if (copy_to_user(buf + done, ev, len)) {
-			/* not consumed: put it back for the next read */
-			spin_lock(&w->lock);
-			kw_mnw_queue_unpop(&w->q, &r);
-			spin_unlock(&w->lock);
-			return done ? done : -EFAULT;
-		}
-		done += len;
+		ret = mutex_lock_interruptible(&w->read_lock);
+		if (ret)
+			return ret;
+		ret = kw_mnw_copy_events(w, buf, count);
+		mutex_unlock(&w->read_lock);
+		if (ret)
+			return ret;
+		if (file->f_flags & O_NONBLOCK)
+			return -EAGAIN;
+		ret = wait_event_interruptible(w->wq, kw_mnw_pending(w));
+		if (ret)
+			return ret;
 	}
 }
 
@@ -663,6 +674,7 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 	w->pid_ns = get_pid_ns(task_active_pid_ns(current));
 	w->mask = arg->mask;
 	spin_lock_init(&w->lock);
+	mutex_init(&w->read_lock);
 	init_waitqueue_head(&w->wq);
 
 	/*

@@ -1110,6 +1110,15 @@ static int test_fd_rules(void)
 	/* a buffer that faults: EFAULT */
 	KW_TRY(mount_tmpfs(a));
 	KW_CHECK_ERRNO(read(wfd, kw_bad_ptr(), sizeof(rbuf.b)), EFAULT);
+	/* ... and the event it could not copy is still there */
+	n = read(wfd, rbuf.b, sizeof(rbuf.b));
+	KW_CHECK(n == EV_LEN, "read after EFAULT: %zd (%s)", n,
+		 kw_errname(errno));
+	nr = 0;
+	KW_TRY(parse_events(rbuf.b, n, ev, MAX_EV, &nr));
+	KW_CHECK(ev[0].mask == FAN_MNT_ATTACH && ev[0].pid == getpid(),
+		 "after EFAULT: mask %#llx pid %d",
+		 (unsigned long long)ev[0].mask, ev[0].pid);
 	/* the second watch saw it all too */
 	KW_CHECK(read(w2, rbuf.b, sizeof(rbuf.b)) == 4 * EV_LEN,
 		 "the other watch");
