@@ -55,8 +55,8 @@
  * hooks cannot sleep or allocate more than a mount id).  When the ring is
  * full, one FAN_Q_OVERFLOW record is queued and later events are
  * dropped until the reader makes room, as fsnotify_insert_event() does.
- * Watches are on an RCU list; with no watch the hooks only test a
- * counter.  A watch keeps the namespace's nsfs file, which keeps the
+ * Watches are on an RCU list; with no watch the hooks only test that
+ * it is empty.  A watch keeps the namespace's nsfs file, which keeps the
  * namespace alive, so comparing the namespace pointer is safe.
  */
 #define pr_fmt(fmt) "kwish_mount: " fmt
@@ -181,7 +181,6 @@ struct kw_mnw_watch {
 
 static LIST_HEAD(kw_mnw_watches);
 static DEFINE_SPINLOCK(kw_mnw_watches_lock);
-static atomic_t kw_mnw_nr_watches = ATOMIC_INIT(0);
 
 /* Queue @mask for mount @m to every watch of @ns (atomic context). */
 static void kw_mnw_report(struct mnt_namespace *ns, struct mount *m, u32 mask)
@@ -211,9 +210,22 @@ static void kw_mnw_report(struct mnt_namespace *ns, struct mount *m, u32 mask)
 	rcu_read_unlock();
 }
 
+/* A move is reported as upstream's mnt_notify() does: both bits at once. */
+#define KW_MNW_MOVE	(FAN_MNT_ATTACH | FAN_MNT_DETACH)
+
+/* Queue @mask for @m to the watches of its namespace, if it has one. */
+static void kw_mnw_report_mount(struct mount *m, u32 mask)
+{
+	struct mnt_namespace *ns = kw_mnt_ns(m);
+
+	if (ns)
+		kw_mnw_report(ns, m, mask);
+}
+
+/* Lockless hint that spares the hooks their walk; kw_mnw_report() decides */
 static bool kw_mnw_active(void)
 {
-	return atomic_read(&kw_mnw_nr_watches) > 0;
+	return !list_empty(&kw_mnw_watches);
 }
 
 /*
@@ -291,14 +303,6 @@ static void kw_mnw_commit_tree(struct mount *mnt)
 	atomic_dec(&kw_mnw_inflight);
 }
 
-static void kw_mnw_report_move(struct mount *m)
-{
-	struct mnt_namespace *ns = kw_mnt_ns(m);
-
-	if (ns)
-		kw_mnw_report(ns, m, FAN_MNT_ATTACH | FAN_MNT_DETACH);
-}
-
 static int kw_mnw_attach_recursive_mnt(struct mount *src, struct mount *dest,
 				       void *mp, unsigned long flags)
 {
@@ -309,7 +313,7 @@ static int kw_mnw_attach_recursive_mnt(struct mount *src, struct mount *dest,
 	moving = kw_mnt_parent(src) != src;	/* mnt_has_parent() */
 	ret = kw_mnw_gate_attach_recursive_mnt(src, dest, mp, flags);
 	if (!ret && moving && kw_mnw_active())
-		kw_mnw_report_move(src);
+		kw_mnw_report_mount(src, KW_MNW_MOVE);
 	atomic_dec(&kw_mnw_inflight);
 	return ret;
 }
@@ -319,8 +323,8 @@ static void kw_mnw_chroot_fs_refs(const struct path *old,
 {
 	atomic_inc(&kw_mnw_inflight);
 	if (kw_mnw_active()) {
-		kw_mnw_report_move(kwl_real_mount(old->mnt));
-		kw_mnw_report_move(kwl_real_mount(new->mnt));
+		kw_mnw_report_mount(kwl_real_mount(old->mnt), KW_MNW_MOVE);
+		kw_mnw_report_mount(kwl_real_mount(new->mnt), KW_MNW_MOVE);
 	}
 	kw_mnw_gate_chroot_fs_refs(old, new);
 	atomic_dec(&kw_mnw_inflight);
@@ -331,24 +335,20 @@ static void kw_mnw_mnt_change_mountpoint(struct mount *parent, void *mp,
 {
 	atomic_inc(&kw_mnw_inflight);
 	if (kw_mnw_active())
-		kw_mnw_report_move(mnt);
+		kw_mnw_report_mount(mnt, KW_MNW_MOVE);
 	kw_mnw_gate_mnt_change_mountpoint(parent, mp, mnt);
 	atomic_dec(&kw_mnw_inflight);
 }
 
 static void kw_mnw_umount_tree(struct mount *mnt, unsigned int how)
 {
-	struct mnt_namespace *ns;
 	struct mount *p;
 
 	atomic_inc(&kw_mnw_inflight);
+	/* the mounts umount_tree() gathers first */
 	if (kw_mnw_active()) {
-		/* the mounts umount_tree() gathers first */
-		for (p = mnt; p; p = kw_mnt_next(p, mnt)) {
-			ns = kw_mnt_ns(p);
-			if (ns)
-				kw_mnw_report(ns, p, FAN_MNT_DETACH);
-		}
+		for (p = mnt; p; p = kw_mnt_next(p, mnt))
+			kw_mnw_report_mount(p, FAN_MNT_DETACH);
 	}
 	kw_mnw_gate_umount_tree(mnt, how);
 	atomic_dec(&kw_mnw_inflight);
@@ -362,19 +362,15 @@ static struct mount *kw_mnw_list_mount(struct list_head *entry)
 static int kw_mnw_propagate_umount(struct list_head *list)
 {
 	struct list_head *last = list->prev, *pos;
-	struct mnt_namespace *ns;
 	int ret;
 
 	atomic_inc(&kw_mnw_inflight);
 	ret = kw_mnw_gate_propagate_umount(list);
 	/* what propagate_umount() spliced to the tail of @list */
-	for (pos = last->next; kw_mnw_active() && pos != list;
-	     pos = pos->next) {
-		struct mount *p = kw_mnw_list_mount(pos);
-
-		ns = kw_mnt_ns(p);
-		if (ns)
-			kw_mnw_report(ns, p, FAN_MNT_DETACH);
+	if (kw_mnw_active()) {
+		for (pos = last->next; pos != list; pos = pos->next)
+			kw_mnw_report_mount(kw_mnw_list_mount(pos),
+					    FAN_MNT_DETACH);
 	}
 	atomic_dec(&kw_mnw_inflight);
 	return ret;
@@ -495,7 +491,6 @@ static void kw_mnw_watch_drop(struct kw_mnw_watch *w)
 {
 	spin_lock(&kw_mnw_watches_lock);
 	list_del_rcu(&w->node);
-	atomic_dec(&kw_mnw_nr_watches);
 	spin_unlock(&kw_mnw_watches_lock);
 	call_rcu(&w->rcu, kw_mnw_watch_free_rcu);
 }
@@ -684,7 +679,6 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 	 */
 	spin_lock(&kw_mnw_watches_lock);
 	list_add_tail_rcu(&w->node, &kw_mnw_watches);
-	atomic_inc(&kw_mnw_nr_watches);
 	spin_unlock(&kw_mnw_watches_lock);
 
 	err = anon_inode_getfd("[kwish_mount_watch]", &kw_mnw_fops, w,
