@@ -4,6 +4,8 @@
 # check.sh - every kwish test (what `make check` and CI run).
 #
 #   1. tools/testing/deps.sh (packages, test kernels)
+#      tools/testing/scripts-test.sh: the helper scripts' answers, with
+#      apt stubbed                                          1 result each
 #      tools/testing/dbgkernel/build.sh: kwish's debug test kernel (Debian's
 #      linux-source-6.1 with KUnit, KASAN, lockdep, kmemleak), built once
 #      and cached (about 11 minutes on 2 cores)             1 result
@@ -110,6 +112,19 @@ else
 	show_log "$BUILD/deps.log"
 	fail "deps: tools/testing/deps.sh failed"
 fi
+
+# The helper scripts whose stdout is an answer (kernel release, paths,
+# the mirror) print nothing else, also when they install packages first.
+say "helper scripts answer on stdout only (tools/testing/scripts-test.sh)"
+n=0
+while IFS= read -r line; do
+	case $line in
+	"ok "*)     pass "scripts: ${line#ok * - }"; n=$((n + 1)) ;;
+	"not ok "*) fail "scripts: ${line#not ok * - }"; n=$((n + 1)) ;;
+	*)          echo "    $line" ;;
+	esac
+done < <("$TESTING/scripts-test.sh" 2>&1)
+[ "$n" -gt 0 ] || fail "scripts: tools/testing/scripts-test.sh reported nothing"
 
 # The install test's Debian 12 base image: made (or found in the cache)
 # in the background, since debootstrap mostly waits on the network and

@@ -11,8 +11,13 @@
 #                     (the KDIR for `make -C modules KDIR=...`)
 #   build.sh status   never builds: print KREL and exit 0 if the current
 #                     build is complete, exit 1 otherwise
+#   build.sh key      never builds: print the cache key (below)
 #
-# Only the answer goes to stdout; progress goes to stderr.
+# Only the answer goes to stdout: the script moves its stdout to fd 3 at
+# once and everything else (apt, dpkg, make, tar) writes to stderr, so a
+# caller's $(build.sh krel) is the kernel release and nothing else, also
+# on a fresh machine where the packages get installed first
+# (tools/testing/scripts-test.sh checks this with apt stubbed).
 #
 # Cache (KWISH_CACHE, default ~/.cache/kwish, as in kernels.sh):
 #   dbgkernel/<KEY>/src           the build tree, kept: KDIR for M= builds
@@ -40,7 +45,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 SELF=$HERE/$(basename "${BASH_SOURCE[0]}")
 FRAG=$HERE/config.fragment
 SRCPKG=linux-source-6.1
-TARBALL=/usr/src/linux-source-6.1.tar.xz
+TARBALL=${KWISH_DBGK_TARBALL:-/usr/src/linux-source-6.1.tar.xz}
 CACHE_ROOT="${KWISH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kwish}"
 DBG_ROOT=$CACHE_ROOT/dbgkernel
 KERNELS_ROOT=$CACHE_ROOT/kernels
@@ -51,9 +56,11 @@ BUILD_PKGS=("$SRCPKG" build-essential bc flex bison libelf-dev libssl-dev
 log() { echo "dbgkernel: $*" >&2; }
 die() { echo "dbgkernel: error: $*" >&2; exit 1; }
 
-usage() { sed -n '4,14s/^# \{0,1\}//p' "$SELF" >&2; exit 2; }
+usage() { sed -n '4,15s/^# \{0,1\}//p' "$SELF" >&2; exit 2; }
 CMD=${1:-build}
-case $CMD in build|krel|kdir|status) ;; *) usage ;; esac
+case $CMD in build|krel|kdir|status|key) ;; *) usage ;; esac
+# fd 3 is the answer; stdout is stderr from here on.
+exec 3>&1 1>&2
 
 # A kernel build must not pick up a caller's make or kbuild settings (e.g.
 # when run from a make recipe, or with KCFLAGS=-Werror exported).
@@ -115,8 +122,8 @@ complete() {
 
 answer() {	# answer KREL: what the subcommand prints
 	case $CMD in
-	kdir) echo "$DBG_ROOT/$KEY/src" ;;
-	*)    echo "$1" ;;
+	kdir) echo "$DBG_ROOT/$KEY/src" >&3 ;;
+	*)    echo "$1" >&3 ;;
 	esac
 }
 
@@ -231,10 +238,11 @@ prune() {
 }
 
 # ---------------------------------------------------------------- main
-if [ "$CMD" = status ]; then
+if [ "$CMD" = status ] || [ "$CMD" = key ]; then
 	[ -n "$(src_version)" ] || exit 1
 	KEY=$(compute_key)
-	complete || exit 1
+	[ "$CMD" = key ] && { echo "$KEY" >&3; exit 0; }
+	complete >&3 || exit 1
 	exit 0
 fi
 

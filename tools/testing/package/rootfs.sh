@@ -31,8 +31,9 @@ ROOT=$(cd "$HERE/../../.." && pwd)
 KERNELS=$ROOT/tools/testing/kernels.sh
 CACHE=${KWISH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kwish}/rootfs
 SUITE=bookworm
-MIRROR=${KWISH_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-SECURITY=${KWISH_DEBIAN_SECURITY:-http://deb.debian.org/debian-security}
+# The machine's own Debian mirror (tools/testing/apt-mirror.sh).
+MIRROR=$("$ROOT/tools/testing/apt-mirror.sh" archive)
+SECURITY=$("$ROOT/tools/testing/apt-mirror.sh" security)
 
 die() { echo "rootfs: $*" >&2; exit 1; }
 SUDO=()
