@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 
 #include "kwtap.h"
@@ -203,6 +204,34 @@ static int test_detached(void)
 	return KW_PASS;
 }
 
+/*
+ * Files of kern_mount() file systems (pipefs, sockfs, anon inodes) are on
+ * mounts whose namespace is the kernel's internal marker, not a
+ * namespace: answered as detached, never dereferenced (an oops on 6.1
+ * and 6.12 before).
+ */
+static int test_internal_mounts(void)
+{
+	struct kwish_mount_owner o;
+	int p[2], s, i;
+
+	KW_TRY(need_item());
+	KW_CHECK_OK(pipe2(p, O_CLOEXEC));
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	KW_CHECK_OK(s);
+	for (i = 0; i < 2; i++) {
+		KW_CHECK_OK(kwish_mount_owner(i ? s : p[0], 0, &o));
+		KW_CHECK(o.umount_flags == KWISH_UMOUNT_DETACHED &&
+			 !o.mnt_ns_id && !o.userns_ino && o.mnt_id,
+			 "%s: flags %#x ns %llu", i ? "socket" : "pipe",
+			 o.umount_flags, (unsigned long long)o.mnt_ns_id);
+	}
+	close(p[0]);
+	close(p[1]);
+	close(s);
+	return KW_PASS;
+}
+
 static int test_errno(void)
 {
 	struct kwish_mount_owner o = { .size = sizeof(o) };
@@ -270,6 +299,7 @@ int main(void)
 		KW_TEST(test_other_namespace),
 		KW_TEST(test_by_id_and_statmount),
 		KW_TEST(test_detached),
+		KW_TEST(test_internal_mounts),
 		KW_TEST(test_errno),
 		KW_TEST(test_kwishctl),
 	};
