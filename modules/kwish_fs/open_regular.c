@@ -138,6 +138,14 @@ VISIBLE_IF_KUNIT long kw_fs_open_regular(struct kw_ucmd *ucmd)
 
 	if (arg->__reserved)
 		return -EINVAL;
+	/*
+	 * What the openat2() syscall does before do_sys_openat2() (fs/open.c,
+	 * v6.1 and v6.12): on 64-bit every open but O_PATH is O_LARGEFILE.
+	 * Without it generic_file_open() refuses files over 2 GiB with
+	 * EOVERFLOW and F_GETFL differs from openat2()'s.
+	 */
+	if (!(how.flags & O_PATH) && force_o_largefile())
+		how.flags |= O_LARGEFILE;
 
 	if (kw_oreg_native) {
 		how.flags |= OPENAT2_REGULAR;

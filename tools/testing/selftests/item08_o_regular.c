@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <linux/openat2.h>
 
@@ -286,6 +287,49 @@ static int test_opath_regular(void)
 		 fl);
 	KW_TRY(same_file(fd, P("file")));
 	close(fd);
+	return KW_PASS;
+}
+
+/*
+ * The kernel's O_LARGEFILE (the userspace headers of 64-bit glibc define it
+ * as 0): openat2() adds it to every open but O_PATH on 64-bit, and a file
+ * over 2 GiB opens only with it.  KWISH_OPEN_REGULAR must do the same.
+ */
+#define KW_KERNEL_O_LARGEFILE	0100000
+
+static int test_largefile_like_openat2(void)
+{
+	static const __u64 flags[] = { O_RDONLY, O_RDWR, O_PATH };
+	struct open_how how = { 0 };
+	int fd, i, fl_kw, fl_sys;
+	long kfd2;
+
+	fd = open(P("large"), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	KW_CHECK_OK(fd);
+	KW_CHECK_OK(ftruncate(fd, 3LL << 30));	/* sparse, 3 GiB */
+	close(fd);
+	for (i = 0; i < (int)KW_ARRAY_SIZE(flags); i++) {
+		how.flags = flags[i] | O_CLOEXEC;
+		fd = syscall(SYS_openat2, AT_FDCWD, P("large"), &how,
+			     sizeof(how));
+		KW_CHECK(fd >= 0, "openat2(large, %#llx): %s",
+			 (unsigned long long)flags[i], kw_errname(errno));
+		kfd2 = open_regular(AT_FDCWD, P("large"), how.flags, 0, 0);
+		KW_CHECK(kfd2 >= 0, "KWISH_OPEN_REGULAR(large, %#llx): %s",
+			 (unsigned long long)flags[i], kw_errname(errno));
+		fl_sys = fcntl(fd, F_GETFL);
+		fl_kw = fcntl(kfd2, F_GETFL);
+		KW_CHECK(fl_sys == fl_kw,
+			 "F_GETFL %#x, openat2() gives %#x (flags %#llx)",
+			 fl_kw, fl_sys, (unsigned long long)flags[i]);
+		KW_CHECK(!!(fl_kw & KW_KERNEL_O_LARGEFILE) ==
+			 !(flags[i] & O_PATH), "O_LARGEFILE %s for %#llx",
+			 fl_kw & KW_KERNEL_O_LARGEFILE ? "set" : "missing",
+			 (unsigned long long)flags[i]);
+		close(fd);
+		close(kfd2);
+	}
+	unlink(P("large"));
 	return KW_PASS;
 }
 
@@ -675,6 +719,7 @@ static const struct kw_test tests[] = {
 	KW_TEST(test_regular_opens),
 	KW_TEST(test_openat2_regular_flag_accepted),
 	KW_TEST(test_cloexec),
+	KW_TEST(test_largefile_like_openat2),
 	KW_TEST(test_fifo_eftype_no_block),
 	KW_TEST(test_dev_null_eftype),
 	KW_TEST(test_directory_eftype),
