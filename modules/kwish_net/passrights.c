@@ -95,29 +95,36 @@ static struct kw_hook kw_rights_gates[] = {
 	},
 };
 
+/*
+ * The kernel's unix_scm_to_skb() allocates (unix_attach_fds(), GFP_KERNEL)
+ * and may sleep, and unix_stream_sendmsg() reaches it without an outer
+ * kwish call: pinned.
+ */
 static int kw_rights_scm_to_skb(struct scm_cookie *scm, struct sk_buff *skb,
 				bool send_fds)
 {
 	struct sock *sk = skb->sk;	/* the sender: skb_set_owner_w() */
 	struct kw_net_tctx *ctx;
-
+	struct kw_net_pin pin;
 	struct sock *peer;
-	int err;
+	int err = 0;
 
+	kw_net_pin(&pin);
 	if (sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET) {
 		peer = unix_peer(sk);
 		if (kw_rights_refused(peer))
-			return -EPERM;
-		/* item 14: the receiver's filter (rights_filter.c) */
-		err = kw_net_rights_filter_check(peer, scm->fp);
-		if (err)
-			return err;
+			err = -EPERM;
+		else	/* item 14: the receiver's filter (rights_filter.c) */
+			err = kw_net_rights_filter_check(peer, scm->fp);
 	} else {
 		ctx = kw_net_tctx_find(KW_TCTX_SEND_RIGHTS);
 		if (ctx)
 			ctx->fpl = scm->fp;
 	}
-	return kw_rights_gate_scm_to_skb(scm, skb, send_fds);
+	if (!err)
+		err = kw_rights_gate_scm_to_skb(scm, skb, send_fds);
+	kw_net_unpin(&pin);
+	return err;
 }
 
 /* Only calls that attach fds: scm->fp and send_fds. */
@@ -132,20 +139,20 @@ static int kw_rights_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 				   size_t len)
 {
 	struct kw_net_tctx ctx;
-	int idx, ret;
+	struct kw_net_pin pin;
+	int ret;
 
-	/* may block on a full receiver: see kw_pidfd_recvmsg() */
-	idx = srcu_read_lock(&kw_net_srcu);
-	if (!try_module_get(THIS_MODULE)) {
+	/* may block on a full receiver: see kw_recv_recvmsg() */
+	kw_net_pin(&pin);
+	if (!pin.ref) {
 		ret = kw_rights_gate_dgram_sendmsg(sock, msg, len);
-		srcu_read_unlock(&kw_net_srcu, idx);
+		kw_net_unpin(&pin);
 		return ret;
 	}
-	srcu_read_unlock(&kw_net_srcu, idx);
 	kw_net_tctx_enter(&ctx, KW_TCTX_SEND_RIGHTS);
 	ret = kw_rights_gate_dgram_sendmsg(sock, msg, len);
 	kw_net_tctx_leave(&ctx);
-	module_put(THIS_MODULE);
+	kw_net_unpin(&pin);
 	return ret;
 }
 
