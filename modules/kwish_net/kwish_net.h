@@ -197,13 +197,15 @@ int kw_net_passrights_init(void);
 void kw_net_passrights_exit(void);
 /* passrights.c: the send-side hooks, shared with item 14 */
 int kw_net_rights_arm(void);
+int kw_net_rights_pin(struct sock *sk);
 const char *kw_net_rights_why(void);
 /* rights_filter.c (item 14), called from passrights.c's hooks */
 bool kw_net_rights_filter_active(void);
 int kw_net_rights_filter_check(const struct sock *receiver,
 			       const struct scm_fp_list *fpl);
 int kw_net_rights_filter_inherit(const struct sock *listener,
-				 const struct sock *newsk);
+				 struct sock *newsk);
+void kw_net_rights_filter_release(const struct sock *sk);
 int kw_net_rights_filter_init(void);
 void kw_net_rights_filter_exit(void);
 
