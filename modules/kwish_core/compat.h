@@ -163,11 +163,15 @@ static inline void kw_renamedata_set_idmap(struct renamedata *rd,
  *                     has no struct socket yet and must refuse fds from
  *                     connect() on (upstream v6.16 copies the listener's
  *                     flag at connect()).
+ * KW_SK_RIGHTS_PINNED sk->sk_flags, bit BITS_PER_LONG - 2: the socket
+ *                     holds a reference on kwish_net (items 13, 14: it
+ *                     refuses some fds), dropped when it is destroyed.
  */
 #define KW_SOCK_PASSPIDFD	(BITS_PER_LONG - 1)
 #define KW_SOCK_PASSCGROUPID	(BITS_PER_LONG - 2)
 #define KW_SOCK_TSTAMP_MONO	(BITS_PER_LONG - 3)
 #define KW_SOCK_TSTAMP_BOOT	(BITS_PER_LONG - 4)
 #define KW_SK_NOPASSRIGHTS	(BITS_PER_LONG - 1)
+#define KW_SK_RIGHTS_PINNED	(BITS_PER_LONG - 2)
 
 #endif /* _KWISH_COMPAT_H */

@@ -4,6 +4,7 @@
 #define _KWISH_NET_H
 
 #include <linux/list.h>
+#include <linux/module.h>
 #include <linux/skbuff.h>
 #include <linux/sockptr.h>
 #include <linux/srcu.h>
@@ -42,12 +43,44 @@ int kw_net_sockopt_int(sockptr_t optval, unsigned int optlen, int *val);
 int kw_net_getsockopt_int(int val, sockptr_t optval, sockptr_t optlen);
 
 /*
- * Every call that a kwish_net hook diverts into this module runs, until
- * it holds a module reference or returns, inside this SRCU read section;
- * the exit functions wait for it (see kw_net_unhook()).
+ * Every call that a kwish_net hook diverts into this module and that may
+ * sleep runs, until it holds a module reference or returns, inside this
+ * SRCU read section; the exit functions wait for it (see kw_net_unhook()).
  */
 extern struct srcu_struct kw_net_srcu;
 void kw_net_unhook(struct kw_hook *hooks, unsigned int n);
+
+/*
+ * kw_net_pin() first thing in a diverted function that may sleep (a page
+ * fault, an allocation, the kernel function it calls), kw_net_unpin()
+ * last: nothing before it may sleep, nothing after it may either.  It
+ * holds a module reference, so that rmmod answers "busy" rather than
+ * waiting for a call that may block as long as its peer likes; only a
+ * call that races with the unload (or with the load: a failed init waits
+ * for SRCU readers only) stays in the SRCU read section, which the unload
+ * waits for.
+ */
+struct kw_net_pin {
+	int idx;
+	bool ref;
+};
+
+static inline void kw_net_pin(struct kw_net_pin *pin)
+{
+	pin->idx = srcu_read_lock(&kw_net_srcu);
+	pin->ref = READ_ONCE(THIS_MODULE->state) == MODULE_STATE_LIVE &&
+		   try_module_get(THIS_MODULE);
+	if (pin->ref)
+		srcu_read_unlock(&kw_net_srcu, pin->idx);
+}
+
+static inline void kw_net_unpin(struct kw_net_pin *pin)
+{
+	if (pin->ref)
+		module_put(THIS_MODULE);
+	else
+		srcu_read_unlock(&kw_net_srcu, pin->idx);
+}
 
 /*
  * Per-message hooks that an item installs only when the first socket
@@ -164,13 +197,15 @@ int kw_net_passrights_init(void);
 void kw_net_passrights_exit(void);
 /* passrights.c: the send-side hooks, shared with item 14 */
 int kw_net_rights_arm(void);
+int kw_net_rights_pin(struct sock *sk);
 const char *kw_net_rights_why(void);
 /* rights_filter.c (item 14), called from passrights.c's hooks */
 bool kw_net_rights_filter_active(void);
 int kw_net_rights_filter_check(const struct sock *receiver,
 			       const struct scm_fp_list *fpl);
 int kw_net_rights_filter_inherit(const struct sock *listener,
-				 const struct sock *newsk);
+				 struct sock *newsk);
+void kw_net_rights_filter_release(const struct sock *sk);
 int kw_net_rights_filter_init(void);
 void kw_net_rights_filter_exit(void);
 

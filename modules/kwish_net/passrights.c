@@ -82,6 +82,10 @@ static KW_CALL_GATE int kw_rights_gate_dgram_sendmsg(struct socket *sock,
 	return -EOPNOTSUPP;
 }
 
+static KW_CALL_GATE void kw_rights_gate_sock_destructor(struct sock *sk)
+{
+}
+
 static struct kw_hook kw_rights_gates[] = {
 	{
 		.name = "unix_scm_to_skb gate (item 13)",
@@ -93,31 +97,62 @@ static struct kw_hook kw_rights_gates[] = {
 		.target_fn = kw_rights_gate_dgram_sendmsg,
 		.dest_sym = "unix_dgram_sendmsg",
 	},
+	{
+		.name = "unix_sock_destructor gate (items 13, 14)",
+		.target_fn = kw_rights_gate_sock_destructor,
+		.dest_sym = "unix_sock_destructor",
+	},
 };
 
+/*
+ * A socket that refuses fds (SO_PASSRIGHTS off, an item-14 filter, or
+ * either inherited from its listener) holds a reference on kwish_net
+ * from then until it is destroyed (unix_sock_destructor(), hooked below),
+ * marked by KW_SK_RIGHTS_PINNED: removing the module would silently end
+ * the refusal, so rmmod answers "busy" until such sockets are closed.
+ * 0, or -ENOPROTOOPT if the module is going.  Does not sleep.
+ */
+int kw_net_rights_pin(struct sock *sk)
+{
+	if (test_bit(KW_SK_RIGHTS_PINNED, &sk->sk_flags))
+		return 0;
+	if (!try_module_get(THIS_MODULE))
+		return -ENOPROTOOPT;
+	if (test_and_set_bit(KW_SK_RIGHTS_PINNED, &sk->sk_flags))
+		module_put(THIS_MODULE);
+	return 0;
+}
+
+/*
+ * The kernel's unix_scm_to_skb() allocates (unix_attach_fds(), GFP_KERNEL)
+ * and may sleep, and unix_stream_sendmsg() reaches it without an outer
+ * kwish call: pinned.
+ */
 static int kw_rights_scm_to_skb(struct scm_cookie *scm, struct sk_buff *skb,
 				bool send_fds)
 {
 	struct sock *sk = skb->sk;	/* the sender: skb_set_owner_w() */
 	struct kw_net_tctx *ctx;
-
+	struct kw_net_pin pin;
 	struct sock *peer;
-	int err;
+	int err = 0;
 
+	kw_net_pin(&pin);
 	if (sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET) {
 		peer = unix_peer(sk);
 		if (kw_rights_refused(peer))
-			return -EPERM;
-		/* item 14: the receiver's filter (rights_filter.c) */
-		err = kw_net_rights_filter_check(peer, scm->fp);
-		if (err)
-			return err;
+			err = -EPERM;
+		else	/* item 14: the receiver's filter (rights_filter.c) */
+			err = kw_net_rights_filter_check(peer, scm->fp);
 	} else {
 		ctx = kw_net_tctx_find(KW_TCTX_SEND_RIGHTS);
 		if (ctx)
 			ctx->fpl = scm->fp;
 	}
-	return kw_rights_gate_scm_to_skb(scm, skb, send_fds);
+	if (!err)
+		err = kw_rights_gate_scm_to_skb(scm, skb, send_fds);
+	kw_net_unpin(&pin);
+	return err;
 }
 
 /* Only calls that attach fds: scm->fp and send_fds. */
@@ -132,20 +167,20 @@ static int kw_rights_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 				   size_t len)
 {
 	struct kw_net_tctx ctx;
-	int idx, ret;
+	struct kw_net_pin pin;
+	int ret;
 
-	/* may block on a full receiver: see kw_pidfd_recvmsg() */
-	idx = srcu_read_lock(&kw_net_srcu);
-	if (!try_module_get(THIS_MODULE)) {
+	/* may block on a full receiver: see kw_recv_recvmsg() */
+	kw_net_pin(&pin);
+	if (!pin.ref) {
 		ret = kw_rights_gate_dgram_sendmsg(sock, msg, len);
-		srcu_read_unlock(&kw_net_srcu, idx);
+		kw_net_unpin(&pin);
 		return ret;
 	}
-	srcu_read_unlock(&kw_net_srcu, idx);
 	kw_net_tctx_enter(&ctx, KW_TCTX_SEND_RIGHTS);
 	ret = kw_rights_gate_dgram_sendmsg(sock, msg, len);
 	kw_net_tctx_leave(&ctx);
-	module_put(THIS_MODULE);
+	kw_net_unpin(&pin);
 	return ret;
 }
 
@@ -180,14 +215,21 @@ static bool kw_rights_unix_may_send_filter(const unsigned long *args)
 			 kw_net_rights_filter_active());
 }
 
-/* Under the listener's and the connecting socket's state locks. */
+/*
+ * Under the listener's and the connecting socket's state locks.  The new
+ * socket inherits the listener's refusal, and with it a pin (the
+ * listener holds one, so the module is not going).
+ */
 static int kw_rights_stream_connect(struct sock *sock, struct sock *other,
 				    struct sock *newsk)
 {
 	int err = security_unix_stream_connect(sock, other, newsk);
 
-	if (!err && kw_rights_refused(other))
-		set_bit(KW_SK_NOPASSRIGHTS, &newsk->sk_flags);
+	if (!err && kw_rights_refused(other)) {
+		err = kw_net_rights_pin(newsk);
+		if (!err)
+			set_bit(KW_SK_NOPASSRIGHTS, &newsk->sk_flags);
+	}
 	if (!err)
 		err = kw_net_rights_filter_inherit(other, newsk);
 	return err;
@@ -197,6 +239,27 @@ static bool kw_rights_stream_connect_filter(const unsigned long *args)
 {
 	return kw_rights_refused((const struct sock *)args[1]) ||
 	       kw_net_rights_filter_active();
+}
+
+/*
+ * sk->sk_destruct of every AF_UNIX socket; diverted for those that pinned
+ * the module.  Does not sleep (it may run wherever the last reference to
+ * the socket goes); the reference goes last, on the way out, which
+ * kw_net_unhook()'s synchronisations cover.
+ */
+static void kw_rights_sock_destructor(struct sock *sk)
+{
+	kw_net_rights_filter_release(sk);
+	kw_rights_gate_sock_destructor(sk);
+	if (test_and_clear_bit(KW_SK_RIGHTS_PINNED, &sk->sk_flags))
+		module_put(THIS_MODULE);
+}
+
+static bool kw_rights_sock_destructor_filter(const unsigned long *args)
+{
+	const struct sock *sk = (const struct sock *)args[0];
+
+	return test_bit(KW_SK_RIGHTS_PINNED, &sk->sk_flags);
 }
 
 /* Installed when the first socket turns SO_PASSRIGHTS off. */
@@ -225,6 +288,12 @@ static struct kw_hook kw_rights_hooks[] = {
 		.dest_fn = kw_rights_stream_connect,
 		.filter = kw_rights_stream_connect_filter,
 	},
+	{
+		.name = "unix_sock_destructor (items 13, 14)",
+		.target_sym = "unix_sock_destructor",
+		.dest_fn = kw_rights_sock_destructor,
+		.filter = kw_rights_sock_destructor_filter,
+	},
 };
 
 static struct kw_net_lazy_hooks kw_rights_lazy = {
@@ -252,6 +321,9 @@ static int kw_rights_set(struct sock *sk, sockptr_t optval,
 		err = kw_net_rights_arm();
 		if (err)
 			return -ENOPROTOOPT;
+		err = kw_net_rights_pin(sk);
+		if (err)
+			return err;
 	}
 	assign_bit(KW_SK_NOPASSRIGHTS, &sk->sk_flags, !val);
 	return 0;

@@ -105,26 +105,20 @@ static int kw_recv_recvmsg(struct socket *sock, struct msghdr *msg,
 			   size_t size, int flags, kw_recvmsg_t recvmsg)
 {
 	struct kw_net_tctx ctx;
+	struct kw_net_pin pin;
 	bool had_control;
-	int idx, ret;
+	int ret;
 
 	/*
-	 * The receive may block for as long as the peer likes: hold a module
-	 * reference rather than the SRCU read section across it.  Only a
-	 * call that races with rmmod (the module is going) keeps the SRCU
-	 * section, and rmmod waits for it.
+	 * The receive may block for as long as the peer likes: a module
+	 * reference, not the SRCU read section, holds the module.  A call
+	 * that races with rmmod (no reference: the module is going) only
+	 * runs the kernel's function, in the SRCU section rmmod waits for.
 	 */
-	idx = srcu_read_lock(&kw_net_srcu);
-	if (!try_module_get(THIS_MODULE)) {
+	kw_net_pin(&pin);
+	if (!pin.ref || kw_net_tctx_find(KW_TCTX_RECV)) {
 		ret = recvmsg(sock, msg, size, flags);
-		srcu_read_unlock(&kw_net_srcu, idx);
-		return ret;
-	}
-	srcu_read_unlock(&kw_net_srcu, idx);
-
-	if (kw_net_tctx_find(KW_TCTX_RECV)) {
-		ret = recvmsg(sock, msg, size, flags);
-		module_put(THIS_MODULE);
+		kw_net_unpin(&pin);
 		return ret;
 	}
 
@@ -137,7 +131,7 @@ static int kw_recv_recvmsg(struct socket *sock, struct msghdr *msg,
 		kw_net_scm_cgroup_recv(sock, msg, had_control, &ctx);
 	}
 	put_pid(ctx.pid);
-	module_put(THIS_MODULE);
+	kw_net_unpin(&pin);
 	return ret;
 }
 
@@ -179,6 +173,11 @@ static bool kw_recv_note_sender(struct kw_net_tctx *ctx, struct sk_buff *skb)
 	       ctx->cgroup_id == KW_UNIXCB_CGROUP_ID(skb);
 }
 
+/*
+ * Does not sleep (consume_skb(); the skb's destructor, unix_destruct_scm(),
+ * defers its fput()s; v6.1 and v6.12): covered by kw_net_unhook()'s
+ * synchronize_rcu_tasks() without a pin.
+ */
 static void kw_recv_skb_free_datagram(struct sock *sk, struct sk_buff *skb)
 {
 	struct kw_net_tctx *ctx = kw_net_tctx_find(KW_TCTX_RECV);
@@ -195,18 +194,31 @@ static bool kw_recv_skb_free_datagram_filter(const unsigned long *args)
 	return sk->sk_family == AF_UNIX && kw_recv_wanted(sk->sk_socket);
 }
 
-/* unix_stream_read_actor()'s body, after noting the sender */
+/*
+ * unix_stream_read_actor()'s body, after noting the sender.  The copy to
+ * user memory may sleep in a page fault for as long as a userfaultfd or
+ * FUSE server likes, and this call need not run inside kw_recv_recvmsg()
+ * (the option was set, or the hooks installed, while the recvmsg() waited
+ * for data): it pins the module itself.
+ */
 static int kw_recv_stream_read_actor(struct sk_buff *skb, int skip, int chunk,
 				     struct kw_unix_stream_read_state *state)
 {
-	struct kw_net_tctx *ctx = kw_net_tctx_find(KW_TCTX_RECV);
+	struct kw_net_tctx *ctx;
+	struct kw_net_pin pin;
 	int ret;
 
-	if (ctx && !kw_recv_note_sender(ctx, skb))
-		return -EAGAIN;
-	ret = skb_copy_datagram_msg(skb, UNIXCB(skb).consumed + skip,
-				    state->msg, chunk);
-	return ret ?: chunk;
+	kw_net_pin(&pin);
+	ctx = kw_net_tctx_find(KW_TCTX_RECV);
+	if (ctx && !kw_recv_note_sender(ctx, skb)) {
+		ret = -EAGAIN;
+	} else {
+		ret = skb_copy_datagram_msg(skb, UNIXCB(skb).consumed + skip,
+					    state->msg, chunk);
+		ret = ret ?: chunk;
+	}
+	kw_net_unpin(&pin);
+	return ret;
 }
 
 static bool kw_recv_stream_read_actor_filter(const unsigned long *args)

@@ -13,7 +13,9 @@
  *
  * The filter is more than a bit, so it lives in a table keyed by the
  * struct sock, freed from unix_sock_destructor() (sk->sk_destruct of
- * every AF_UNIX socket, out of line in v6.1 and v6.12) and at unload.
+ * every AF_UNIX socket, out of line in v6.1 and v6.12; hooked by
+ * passrights.c for the sockets that pin the module, which every socket
+ * with a filter does) and at unload.
  * Lookups run under rcu_read_lock() (also under unix_state_lock()).
  *
  * Relation to the BPF-LSM approach: the posted "unix_may_send with the
@@ -174,12 +176,16 @@ static int kw_rf_store(const struct sock *sk,
 	return 0;
 }
 
-/* Called under the listener's and the new socket's state locks. */
+/*
+ * Called under the listener's and the new socket's state locks.  The new
+ * socket pins the module like its listener (kw_net_rights_pin()).
+ */
 int kw_net_rights_filter_inherit(const struct sock *listener,
-				 const struct sock *newsk)
+				 struct sock *newsk)
 {
 	struct kwish_rights_filter f;
 	struct kw_rf *rf;
+	int err;
 
 	if (!kw_net_rights_filter_active())
 		return 0;
@@ -190,56 +196,28 @@ int kw_net_rights_filter_inherit(const struct sock *listener,
 	rcu_read_unlock();
 	if (!rf)
 		return 0;
+	err = kw_net_rights_pin(newsk);
+	if (err)
+		return err;
 	/* refuse the connection rather than let it in unfiltered */
 	return kw_rf_store(newsk, &f, GFP_ATOMIC) == -ENOMEM ? -ENOMEM : 0;
 }
 
 /* ---- freeing with the socket ---- */
 
-static KW_CALL_GATE void kw_rf_gate_sock_destructor(struct sock *sk)
+/* From passrights.c's unix_sock_destructor() hook; does not sleep. */
+void kw_net_rights_filter_release(const struct sock *sk)
 {
+	if (kw_net_rights_filter_active())
+		kw_rf_store(sk, NULL, GFP_ATOMIC);
 }
-
-static void kw_rf_sock_destructor(struct sock *sk)
-{
-	kw_rf_store(sk, NULL, GFP_ATOMIC);
-	kw_rf_gate_sock_destructor(sk);
-}
-
-static bool kw_rf_sock_destructor_filter(const unsigned long *args)
-{
-	return kw_net_rights_filter_active();
-}
-
-static struct kw_hook kw_rf_gates[] = {
-	{
-		.name = "unix_sock_destructor gate (item 14)",
-		.target_fn = kw_rf_gate_sock_destructor,
-		.dest_sym = "unix_sock_destructor",
-	},
-};
-
-static struct kw_hook kw_rf_hooks[] = {
-	{
-		.name = "unix_sock_destructor (item 14)",
-		.target_sym = "unix_sock_destructor",
-		.dest_fn = kw_rf_sock_destructor,
-		.filter = kw_rf_sock_destructor_filter,
-	},
-};
-
-static struct kw_net_lazy_hooks kw_rf_lazy = {
-	.hooks = kw_rf_hooks,
-	.nr = ARRAY_SIZE(kw_rf_hooks),
-	.what = "SO_KWISH_RIGHTS_FILTER",
-	.before = kw_net_rights_arm,
-};
 
 /* ---- the option ---- */
 
 static int kw_rf_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
 {
 	struct kwish_rights_filter f;
+	int err;
 
 	if (optlen != sizeof(f))
 		return -EINVAL;
@@ -251,8 +229,11 @@ static int kw_rf_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
 		return -EINVAL;
 	if (!f.types && !f.nr_magics)
 		return kw_rf_store(sk, NULL, GFP_KERNEL);
-	if (kw_net_arm(&kw_rf_lazy))
+	if (kw_net_rights_arm())
 		return -ENOPROTOOPT;
+	err = kw_net_rights_pin(sk);
+	if (err)
+		return err;
 	return kw_rf_store(sk, &f, GFP_KERNEL);
 }
 
@@ -290,11 +271,8 @@ static const struct kw_net_sockopt * const kw_rf_opts[] = { &kw_rf_opt };
 
 static const struct kw_net_item kw_rf_item = {
 	.feature = &kw_rf_feature,
-	.gates = kw_rf_gates,
-	.nr_gates = ARRAY_SIZE(kw_rf_gates),
 	.opts = kw_rf_opts,
 	.nr_opts = ARRAY_SIZE(kw_rf_opts),
-	.lazy = &kw_rf_lazy,
 	.reason = "SO_KWISH_RIGHTS_FILTER: file types and fs magics; EFTYPE at sendmsg()",
 };
 

@@ -168,20 +168,16 @@ void kw_net_scm_pidfd_recv(struct socket *sock, struct msghdr *msg,
 static int kw_pidfd_accept(struct socket *sock, struct socket *newsock,
 			   int flags, bool kern)
 {
-	int idx, ret;
+	struct kw_net_pin pin;
+	int ret;
 
-	idx = srcu_read_lock(&kw_net_srcu);
-	if (!try_module_get(THIS_MODULE)) {
-		ret = kw_pidfd_gate_accept(sock, newsock, flags, kern);
-		srcu_read_unlock(&kw_net_srcu, idx);
-		return ret;
-	}
-	srcu_read_unlock(&kw_net_srcu, idx);
+	/* accept() waits for a connection: see kw_recv_recvmsg() */
+	kw_net_pin(&pin);
 	ret = kw_pidfd_gate_accept(sock, newsock, flags, kern);
 	/* unix_sock_inherit_flags(), upstream v6.5 */
-	if (!ret && kw_pidfd_flag(sock))
+	if (!ret && pin.ref && kw_pidfd_flag(sock))
 		set_bit(KW_SOCK_PASSPIDFD, &newsock->flags);
-	module_put(THIS_MODULE);
+	kw_net_unpin(&pin);
 	return ret;
 }
 

@@ -133,16 +133,18 @@ static int kw_net_sk_setsockopt(struct sock *sk, int level, int optname,
 				sockptr_t optval, unsigned int optlen)
 {
 	const struct kw_net_sockopt *opt;
-	int idx, ret;
+	struct kw_net_pin pin;
+	int ret;
 
-	idx = srcu_read_lock(&kw_net_srcu);
+	/* copies from user memory: may sleep in a page fault */
+	kw_net_pin(&pin);
 	opt = kw_net_sockopt_find(optname);
 	if (opt && opt->set && sk->sk_socket)
 		ret = opt->set(sk, optval, optlen);
 	else
 		ret = kw_net_gate_sk_setsockopt(sk, level, optname, optval,
 						optlen);
-	srcu_read_unlock(&kw_net_srcu, idx);
+	kw_net_unpin(&pin);
 	return ret;
 }
 
@@ -150,16 +152,17 @@ static int kw_net_sk_getsockopt(struct sock *sk, int level, int optname,
 				sockptr_t optval, sockptr_t optlen)
 {
 	const struct kw_net_sockopt *opt;
-	int idx, ret;
+	struct kw_net_pin pin;
+	int ret;
 
-	idx = srcu_read_lock(&kw_net_srcu);
+	kw_net_pin(&pin);
 	opt = kw_net_sockopt_find(optname);
 	if (opt && opt->get && sk->sk_socket)
 		ret = opt->get(sk, optval, optlen);
 	else
 		ret = kw_net_gate_sk_getsockopt(sk, level, optname, optval,
 						optlen);
-	srcu_read_unlock(&kw_net_srcu, idx);
+	kw_net_unpin(&pin);
 	return ret;
 }
 
@@ -205,7 +208,11 @@ static struct kw_hook kw_net_sockopt_hooks[] = {
  * synchronize_srcu() for those inside it (they may sleep: page faults,
  * allocations, the kernel function they call), the second
  * synchronize_rcu_tasks() for those preempted after it on the way back.
- * Calls that hold a module reference prevent the unload altogether.
+ * Calls that hold a module reference prevent the unload altogether
+ * (kw_net_pin()).  RCU Tasks does not wait for a task asleep anywhere,
+ * also deep inside a kernel function a destination called: every
+ * destination that may sleep must pin; the others (those that run under a
+ * spinlock or in softirq, and kw_recv_skb_free_datagram()) never sleep.
  */
 void kw_net_unhook(struct kw_hook *hooks, unsigned int n)
 {
