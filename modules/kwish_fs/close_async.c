@@ -13,22 +13,29 @@
  * ->release, which may block too: a TCP socket with SO_LINGER and unsent
  * data waits in tcp_close() for up to the linger time.
  *
- * What kwish does.  In the calling task, per fd, nothing that waits for
- * I/O:
+ * What kwish does.  In the calling task, per fd:
  *   - the kernel's own detach (kw_file_close_fd(), exported, compat.h);
- *   - dnotify_flush() (not exported: a call gate) and locks_remove_posix()
- *     with the caller's files_struct as owner, exactly as close(2) does.
- *     These stay synchronous on purpose: POSIX locks belong to the fd
- *     table, and a removal that ran later could remove locks the caller
- *     took again in the meantime (a lock owner is only a pointer); a
- *     dnotify registration names the struct file and must be gone before
- *     the file is freed.
- * Then a work item on kwish's unbound workqueue runs, with the caller's
- * credentials, ->flush(file, owner) and __fput_sync(): from a kernel
- * thread plain fput() would defer __fput() to the kernel's delayed_fput
- * list, and the completion fd could not tell when the release is over.
- * ->flush sees the same owner cookie as under close(2); it is only ever
- * compared (FUSE hashes it into lock_owner), never dereferenced.
+ *   - if the caller's fd table holds POSIX locks on the file: all of
+ *     filp_flush(), in its order, through the kernel's filp_close() on a
+ *     reference of our own: ->flush, dnotify_flush(), locks_remove_posix()
+ *     with current->files as owner.  The locks must be gone when the call
+ *     returns (a removal that ran later could remove locks the caller
+ *     took again in the meantime: a lock owner is only a pointer), and
+ *     the data must be flushed before they go (NFS writes back before an
+ *     unlock in any case), so the caller waits for ->flush here, exactly
+ *     as under close(2), with its own credentials and pid;
+ *   - otherwise only dnotify_flush() (not exported: a call gate), which
+ *     waits for no I/O and must be done before the file can be freed (a
+ *     registration names the struct file).  locks_remove_posix() would
+ *     remove nothing: the owner holds no lock (a lock taken through this
+ *     fd after the detach is undone by fcntl_setlk() itself, which sees
+ *     the fd gone).
+ * Then a work item runs, with the caller's credentials, the ->flush that
+ * has not run yet (owner: the caller's files_struct, a cookie only ever
+ * compared, FUSE hashes it into lock_owner) and __fput_sync(): from a
+ * kernel thread plain fput() would defer __fput() to the kernel's
+ * delayed_fput list, and the completion fd could not tell when the
+ * release is over.
  *
  * Bounds.  Each file in flight costs one struct kw_cla_item (allocated
  * with __GFP_ACCOUNT, so charged to the caller's memory cgroup) and keeps
@@ -139,6 +146,7 @@ struct kw_cla_item {
 	struct work_struct work;
 	struct file *file;
 	fl_owner_t owner;		/* the caller's files_struct: a cookie */
+	bool flushed;			/* ->flush already ran in the caller */
 	const struct cred *cred;
 	struct kw_cla_user *user;
 	struct kw_cla_batch *batch;	/* NULL without a completion fd */
@@ -307,6 +315,17 @@ static const struct file_operations kw_cla_fops = {
 	.llseek = noop_llseek,
 };
 
+/* Record ->flush's error @err for the completion fd, as close(2) would. */
+static void kw_cla_batch_error(struct kw_cla_batch *b, int err)
+{
+	/* as close(2): a restart cannot be asked for any more */
+	if (err == -ERESTARTSYS || err == -ERESTARTNOINTR ||
+	    err == -ERESTARTNOHAND || err == -ERESTART_RESTARTBLOCK)
+		err = -EINTR;
+	if (b && err)
+		atomic_cmpxchg(&b->error, 0, err);
+}
+
 static void kw_cla_work(struct work_struct *work)
 {
 	struct kw_cla_item *item = container_of(work, struct kw_cla_item, work);
@@ -316,7 +335,7 @@ static void kw_cla_work(struct work_struct *work)
 	int err = 0;
 
 	old = override_creds(item->cred);
-	if (file->f_op->flush)
+	if (!item->flushed && file->f_op->flush)
 		err = file->f_op->flush(file, item->owner);
 	/* Our reference; the file's __fput() here if it is the last one. */
 	__fput_sync(file);
@@ -325,12 +344,7 @@ static void kw_cla_work(struct work_struct *work)
 	kw_cla_uncharge(item->user);
 
 	if (b) {
-		/* as close(2): a restart cannot be asked for any more */
-		if (err == -ERESTARTSYS || err == -ERESTARTNOINTR ||
-		    err == -ERESTARTNOHAND || err == -ERESTART_RESTARTBLOCK)
-			err = -EINTR;
-		if (err)
-			atomic_cmpxchg(&b->error, 0, err);
+		kw_cla_batch_error(b, err);
 		kw_cla_batch_finish(b);
 		kw_cla_batch_put(b);
 	}
@@ -341,6 +355,26 @@ static void kw_cla_work(struct work_struct *work)
 	 * return from here.
 	 */
 	module_put(THIS_MODULE);
+}
+
+/* Does @owner hold a POSIX lock on @file's inode? */
+static bool kw_cla_owner_locks(struct file *file, fl_owner_t owner)
+{
+	struct file_lock_context *ctx = locks_inode_context(file_inode(file));
+	struct file_lock *fl;
+	bool held = false;
+
+	if (!ctx)
+		return false;
+	spin_lock(&ctx->flc_lock);
+	list_for_each_entry(fl, &ctx->flc_posix, KW_FL_LIST) {
+		if (kw_fl_owner(fl) == owner) {
+			held = true;
+			break;
+		}
+	}
+	spin_unlock(&ctx->flc_lock);
+	return held;
 }
 
 /* Close @fd of the caller without waiting: 0, -EBADF, -EAGAIN, -ENOMEM. */
@@ -369,10 +403,19 @@ static int kw_cla_close_one(int fd, struct kw_cla_batch *b)
 		return -EBADF;
 	}
 
-	/* filp_flush()'s part that is not I/O, for the caller's table */
-	if (likely(!(file->f_mode & FMODE_PATH))) {
+	if (likely(!(file->f_mode & FMODE_PATH)) &&
+	    kw_cla_owner_locks(file, files)) {
+		/*
+		 * filp_flush() as close(2) runs it (->flush, dnotify_flush(),
+		 * locks_remove_posix()), on a reference of ours so that its
+		 * fput() is not the last one: the worker keeps the table's.
+		 */
+		get_file(file);
+		kw_cla_batch_error(b, filp_close(file, files));
+		item->flushed = true;
+	} else if (likely(!(file->f_mode & FMODE_PATH))) {
+		/* no lock of the caller's to remove: ->flush can wait */
 		kw_dnotify_flush(file, files);
-		locks_remove_posix(file, files);
 	}
 
 	INIT_WORK(&item->work, kw_cla_work);
@@ -491,7 +534,7 @@ int kw_fs_close_async_init(void)
 		return -ENOMEM;
 	err = kw_feature_setup(&kw_cla_feature, kw_cla_gates,
 			       ARRAY_SIZE(kw_cla_gates),
-			       "fd detached and POSIX locks dropped at once; flush and release in a kworker");
+			       "fd detached at once, the caller's POSIX locks after ->flush; flush and release otherwise in a kworker");
 	if (err)
 		destroy_workqueue(kw_cla_wq);
 	return err;

@@ -518,18 +518,20 @@ struct kwish_create_open {
  * @__reserved: must be 0
  *
  * Closes the fds in array order the way close(2) does, except that the
- * caller never waits for a file's flush or release.  For each fd, in the
- * calling task and without blocking on I/O:
+ * caller never waits for a file's release, nor for its flush unless the
+ * caller holds POSIX locks on the file.  For each fd, in the calling task:
  *   - the fd is removed from the caller's fd table (as close(2): the
  *     number is free for reuse when the call returns);
- *   - the caller's POSIX (fcntl F_SETLK) locks on the file are removed
- *     and its dnotify registrations on the fd dropped, as close(2) does,
- *     so no lock outlives the call (on a file system that locks remotely,
- *     NFS, CIFS, FUSE, Ceph, 9p, this is the file system's unlock request
- *     and only happens when the file has POSIX locks);
+ *   - if the caller holds POSIX (fcntl F_SETLK) locks on the file, what
+ *     close(2) does in that order: the file's ->flush (NFS writeback,
+ *     FUSE FLUSH; its error goes to the completion fd), then the removal
+ *     of its dnotify registrations and of its POSIX locks (on a file
+ *     system that locks remotely, NFS, CIFS, Ceph, 9p, the file system's
+ *     unlock request), so no lock outlives the call;
+ *   - otherwise only the removal of its dnotify registrations;
  * then, in a kernel worker running with the caller's credentials, the
- * file's ->flush (NFS writeback, FUSE FLUSH) and the release of the
- * caller's reference: when it was the last one, the file's final release
+ * file's ->flush if it has not run yet and the release of the caller's
+ * reference: when it was the last one, the file's final release
  * (->release, e.g. a TCP close that lingers) runs there too.
  *
  * Memory is bounded: each fd being released holds a small kernel record
