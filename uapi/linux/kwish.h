@@ -537,9 +537,13 @@ struct kwish_create_open {
  * Memory is bounded: each fd being released holds a small kernel record
  * (charged to the caller's memory cgroup) and its file.  At most
  * kwish_fs.close_async_max_per_user (default 1024) files per user (uid in
- * the initial user namespace, so all user namespaces of one uid share it)
- * and kwish_fs.close_async_max_total (default 65536) altogether may be in
+ * the initial user namespace; all uids of a user namespace that a user
+ * other than root created count as that user) and
+ * kwish_fs.close_async_max_total (default 65536) altogether may be in
  * flight; past that an fd is not closed and the call stops with EAGAIN.
+ * At most kwish_fs.close_async_max_running_per_user (default 16) releases
+ * of one user run at once; the user's others wait for them, so one user's
+ * releases that block do not hold up other users'.
  *
  * The completion fd becomes readable (poll/epoll/select: POLLIN) when
  * every file this call closed has been flushed and released; read(2) of
