@@ -12,13 +12,15 @@
  * that POSIX locks and dnotify registrations go at once as with
  * close(2), that ->flush runs before the caller's POSIX locks go, as in
  * close(2) (on a FUSE file system the test serves itself from /dev/fuse),
- * the per-user limit (EAGAIN), rmmod while a release is in flight (refused,
+ * the per-user limit (EAGAIN), that one user's blocked releases do not
+ * hold up another user's, rmmod while a release is in flight (refused,
  * then clean), every errno of the contract, and the unprivileged user and
  * a user namespace.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <linux/fuse.h>
+#include <linux/sockios.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -831,6 +833,179 @@ static int test_flush_then_unlock(void)
 	return KW_PASS;
 }
 
+/* ------------------------------------------------------------ fairness */
+
+#define FAIR_N		530	/* > the workqueue's 512 at once */
+#define FAIR_LINGER	20	/* seconds each of them would block */
+#define FAIR_WAIT	5	/* seconds: "at once" for another user, TCG */
+
+/*
+ * Like slow_socket(), quicker, for many: connected through the listening
+ * socket @lfd (at @sa, with a small SO_RCVBUF the accepted end inherits),
+ * filled until data is left unsent.  Returns the fd or -1.
+ */
+static int lingering_socket(int lfd, const struct sockaddr_in *sa, int secs,
+			    int *peer)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = secs };
+	int small = 4096, unsent = 0, c, p, i;
+	static char buf[65536];
+
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0)
+		return -1;
+	setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	if (connect(c, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+		close(c);
+		return -1;
+	}
+	p = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (p < 0) {
+		close(c);
+		return -1;
+	}
+	/* the peer never reads: once its window is full data stays unsent */
+	for (i = 0; i < 1000 && unsent <= 0; i++) {
+		while (send(c, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+		if (errno != EAGAIN || ioctl(c, SIOCOUTQNSD, &unsent) < 0)
+			break;
+		if (unsent <= 0)
+			usleep(1000);
+	}
+	if (unsent <= 0 ||
+	    setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0) {
+		close(c);
+		close(p);
+		return -1;
+	}
+	*peer = p;
+	return c;
+}
+
+/*
+ * The blocking user: FAIR_N lingering sockets closed with one call, then
+ * "1" on @ready (a failure code otherwise); when @go is readable, the
+ * peers are closed (their reset ends every linger at once) and all
+ * releases must end.  Runs as the unprivileged user; exit 0 if all went.
+ */
+static int fair_blocker(int ready, int go)
+{
+	static int socks[FAIR_N], peers[FAIR_N];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct kwish_close_async_result res;
+	socklen_t len = sizeof(sa);
+	int small = 4096, lfd, wfd, i, n;
+	char c = '1';
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return 10;
+	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(lfd, 16) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &len) < 0)
+		return 11;
+	for (i = 0; i < FAIR_N; i++) {
+		socks[i] = lingering_socket(lfd, &sa, FAIR_LINGER, &peers[i]);
+		if (socks[i] < 0)
+			return 12;
+	}
+	close(lfd);
+	n = close_async(socks, FAIR_N, KWISH_CLOSE_ASYNC_WAITFD, &wfd);
+	if (n != FAIR_N)
+		return 13;
+	if (write(ready, &c, 1) != 1)
+		return 14;
+	if (read(go, &c, 1) < 0)
+		return 15;
+	for (i = 0; i < FAIR_N; i++)
+		close(peers[i]);
+	/* 16 at a time, each over at once now: bounded */
+	if (wait_readable(wfd, 60) != 1)
+		return 16;
+	if (read_result(wfd, &res) < 0 || res.nr_files != FAIR_N)
+		return 17;
+	return 0;
+}
+
+/*
+ * Finding 4 of issue 14: one user whose releases block for long holds up
+ * no other user's.  The unprivileged user has more lingering sockets in
+ * flight than the workqueue runs at once; root's close of a plain file
+ * with a POSIX lock still completes at once.
+ */
+static int test_fair_between_users(void)
+{
+	char path[] = "/tmp/kw_cla_fairXXXXXX";
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct kwish_close_async_result res;
+	int ready[2], go[2], fd, fd2, wfd, st, done, locked;
+	struct rlimit rl = { 4096, 4096 };
+	double t0, t;
+	char c;
+	pid_t pid;
+
+	if (!kw_is_root())
+		return kw_skip("two users need root to set up");
+	KW_TRY(setup());
+	KW_CHECK_OK(pipe2(ready, O_CLOEXEC));
+	KW_CHECK_OK(pipe2(go, O_CLOEXEC));
+	fflush(stdout);
+	pid = fork();
+	KW_CHECK_OK(pid);
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || kw_become_user() < 0)
+			_exit(9);
+		_exit(fair_blocker(ready[1], go[0]));
+	}
+	close(ready[1]);
+	close(go[0]);
+	t0 = kw_now();
+	if (wait_readable(ready[0], 100) != 1 || read(ready[0], &c, 1) != 1) {
+		st = kw_wait(pid);
+		return kw_fail("the blocking user did not get ready (%d)", st);
+	}
+	kw_diag("uid %d has %d lingering releases in flight after %.1f s",
+		KW_USER_UID, FAIR_N, kw_now() - t0);
+
+	fd = mkstemp(path);
+	fd2 = fd < 0 ? -1 : open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	if (fd < 0 || fd2 < 0 || fcntl(fd, F_SETLK, &fl) < 0) {
+		close(go[1]);
+		kw_wait(pid);
+		return kw_fail("lock file: %s", kw_errname(errno));
+	}
+	t0 = kw_now();
+	done = close_async(&fd, 1, KWISH_CLOSE_ASYNC_WAITFD, &wfd) == 1 &&
+	       wait_readable(wfd, FAIR_WAIT) == 1;
+	t = kw_now() - t0;
+	locked = fork();
+	if (locked == 0)
+		_exit(fcntl(fd2, F_SETLK, &fl) == 0 ? 0 : 1);
+	locked = locked < 0 ? -1 : kw_wait(locked);
+	/* let the blocking user's releases end either way */
+	close(go[1]);
+	st = kw_wait(pid);
+	close(fd2);
+	KW_CHECK(locked == 0, "root's POSIX lock survived the call");
+	KW_CHECK(done, "root's release waited for uid %d's: not done after %.1f s",
+		 KW_USER_UID, t);
+	KW_CHECK(read_result(wfd, &res) == 0 && res.nr_files == 1 &&
+		 res.error == 0, "result {%u, %d}", res.nr_files, res.error);
+	KW_CHECK(st == 0, "the blocking user failed (%d)", st);
+	kw_diag("root's release took %.3f s next to %d blocked ones", t,
+		FAIR_N);
+	close(wfd);
+	close(ready[0]);
+	return KW_PASS;
+}
+
 /* ------------------------------------------------------------ rmmod */
 
 static int module_refcnt(void)
@@ -986,6 +1161,7 @@ static const struct kw_test tests[] = {
 	KW_TEST(test_errno_contract),
 	KW_TEST(test_emfile),
 	KW_TEST(test_limit_eagain),
+	KW_TEST(test_fair_between_users),
 	KW_TEST(test_rmmod_in_flight),
 	KW_TEST(test_kwishctl),
 };
