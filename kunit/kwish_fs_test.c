@@ -16,13 +16,15 @@
  *                          order of the argument checks
  *   kwish_fs_close_async   item 19: uapi layout, argument checks and
  *                          their order, the per-user and total limits
- *                          of files in flight
+ *                          of files in flight, the per-user turn of
+ *                          running releases, whose budget a uid uses
  *   kwish_fs_upgrade_mask  item 24: the upstream mask values, argument
  *                          checks, which opens need which mask bit, the
  *                          security_file_open() filter's fast path
  * Load after kwish_core and kwish_fs.
  */
 #include <kunit/test.h>
+#include <linux/cred.h>
 #include <linux/dcache.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
@@ -33,6 +35,7 @@
 #include <linux/stat.h>
 #include <linux/string.h>
 #include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 
 #include "core.h"
 #include "compat.h"
@@ -603,6 +606,76 @@ static void kwt_cla_limit_zero(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 0U);
 }
 
+/*
+ * Finding 4 of issue 14: at most @max_running items of one user are
+ * started; the rest wait in order and start one per finished item.
+ */
+static void kwt_cla_fair_queue(struct kunit *test)
+{
+	struct list_head na, nb, nc, nd;
+	struct kw_cla_user *u;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		u = kw_cla_charge(KWT_CLA_UID, UINT_MAX, UINT_MAX);
+		KUNIT_ASSERT_FALSE(test, IS_ERR(u));
+	}
+	KUNIT_EXPECT_TRUE(test, kw_cla_admit(u, &na, 2));
+	KUNIT_EXPECT_TRUE(test, kw_cla_admit(u, &nb, 2));
+	KUNIT_EXPECT_FALSE(test, kw_cla_admit(u, &nc, 2));
+	KUNIT_EXPECT_FALSE(test, kw_cla_admit(u, &nd, 2));
+	/* a finishes: c (the oldest waiting) takes its place, then d */
+	KUNIT_EXPECT_PTR_EQ(test, kw_cla_next(u, 2), &nc);
+	kw_cla_uncharge(u);
+	KUNIT_EXPECT_PTR_EQ(test, kw_cla_next(u, 2), &nd);
+	kw_cla_uncharge(u);
+	/* nothing waits any more */
+	KUNIT_EXPECT_PTR_EQ(test, kw_cla_next(u, 2), NULL);
+	kw_cla_uncharge(u);
+	KUNIT_EXPECT_PTR_EQ(test, kw_cla_next(u, 2), NULL);
+	kw_cla_uncharge(u);
+	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 0U);
+
+	/* a limit of 0 still lets one run: nothing waits for ever */
+	u = kw_cla_charge(KWT_CLA_UID, UINT_MAX, UINT_MAX);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(u));
+	KUNIT_EXPECT_TRUE(test, kw_cla_admit(u, &na, 0));
+	KUNIT_EXPECT_PTR_EQ(test, kw_cla_next(u, 0), NULL);
+	kw_cla_uncharge(u);
+	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 0U);
+}
+
+/* Whose budget: user namespaces created by a user are that user's. */
+static void kwt_cla_account_uid(struct kunit *test)
+{
+	struct user_namespace *byroot, *byuser, *inner;
+	struct cred *cred;
+
+	byroot = kunit_kzalloc(test, sizeof(*byroot), GFP_KERNEL);
+	byuser = kunit_kzalloc(test, sizeof(*byuser), GFP_KERNEL);
+	inner = kunit_kzalloc(test, sizeof(*inner), GFP_KERNEL);
+	cred = kunit_kzalloc(test, sizeof(*cred), GFP_KERNEL);
+	KUNIT_ASSERT_TRUE(test, byroot && byuser && inner && cred);
+
+	cred->uid = KUIDT_INIT(1000);
+	cred->user_ns = &init_user_ns;
+	KUNIT_EXPECT_EQ(test, __kuid_val(kw_cla_account_uid(cred)), 1000U);
+	/* a container root set up with its own range: its uids are users */
+	byroot->parent = &init_user_ns;
+	byroot->owner = GLOBAL_ROOT_UID;
+	cred->uid = KUIDT_INIT(101005);
+	cred->user_ns = byroot;
+	KUNIT_EXPECT_EQ(test, __kuid_val(kw_cla_account_uid(cred)), 101005U);
+	/* a namespace that uid 101000 created in it: all of it is 101000 */
+	byuser->parent = byroot;
+	byuser->owner = KUIDT_INIT(101000);
+	inner->parent = byuser;
+	inner->owner = KUIDT_INIT(102000);
+	cred->uid = KUIDT_INIT(102005);
+	cred->user_ns = inner;
+	KUNIT_EXPECT_EQ(test, __kuid_val(kw_cla_account_uid(cred)), 101000U);
+}
+
 /* Argument checks come before the fd array is read, EFAULT before fds. */
 static void kwt_cla_argument_order(struct kunit *test)
 {
@@ -647,6 +720,8 @@ static struct kunit_case kwt_cla_cases[] = {
 	KUNIT_CASE(kwt_cla_check_args_cases),
 	KUNIT_CASE(kwt_cla_limit_per_user),
 	KUNIT_CASE(kwt_cla_limit_zero),
+	KUNIT_CASE(kwt_cla_fair_queue),
+	KUNIT_CASE(kwt_cla_account_uid),
 	KUNIT_CASE(kwt_cla_argument_order),
 	KUNIT_CASE(kwt_cla_registered),
 	{}

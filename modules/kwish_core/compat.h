@@ -55,6 +55,8 @@ static __always_inline struct pt_regs *kw_fregs_regs(struct ftrace_regs *fregs)
 #define kw_fl_file(fl)			((fl)->c.flc_file)
 #define kw_fl_wait(fl)			((fl)->c.flc_wait)
 #define kw_fl_blocked_member(fl)	((fl)->c.flc_blocked_member)
+/* the member linking a lock into its file_lock_context's lists */
+#define KW_FL_LIST			c.flc_list
 #else
 #define kw_fl_flags(fl)			((fl)->fl_flags)
 #define kw_fl_type(fl)			((fl)->fl_type)
@@ -63,6 +65,7 @@ static __always_inline struct pt_regs *kw_fregs_regs(struct ftrace_regs *fregs)
 #define kw_fl_file(fl)			((fl)->fl_file)
 #define kw_fl_wait(fl)			((fl)->fl_wait)
 #define kw_fl_blocked_member(fl)	((fl)->fl_blocked_member)
+#define KW_FL_LIST			fl_list
 #endif
 
 /*

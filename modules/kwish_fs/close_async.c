@@ -13,30 +13,48 @@
  * ->release, which may block too: a TCP socket with SO_LINGER and unsent
  * data waits in tcp_close() for up to the linger time.
  *
- * What kwish does.  In the calling task, per fd, nothing that waits for
- * I/O:
+ * What kwish does.  In the calling task, per fd:
  *   - the kernel's own detach (kw_file_close_fd(), exported, compat.h);
- *   - dnotify_flush() (not exported: a call gate) and locks_remove_posix()
- *     with the caller's files_struct as owner, exactly as close(2) does.
- *     These stay synchronous on purpose: POSIX locks belong to the fd
- *     table, and a removal that ran later could remove locks the caller
- *     took again in the meantime (a lock owner is only a pointer); a
- *     dnotify registration names the struct file and must be gone before
- *     the file is freed.
- * Then a work item on kwish's unbound workqueue runs, with the caller's
- * credentials, ->flush(file, owner) and __fput_sync(): from a kernel
- * thread plain fput() would defer __fput() to the kernel's delayed_fput
- * list, and the completion fd could not tell when the release is over.
- * ->flush sees the same owner cookie as under close(2); it is only ever
- * compared (FUSE hashes it into lock_owner), never dereferenced.
+ *   - if the caller's fd table holds POSIX locks on the file: all of
+ *     filp_flush(), in its order, through the kernel's filp_close() on a
+ *     reference of our own: ->flush, dnotify_flush(), locks_remove_posix()
+ *     with current->files as owner.  The locks must be gone when the call
+ *     returns (a removal that ran later could remove locks the caller
+ *     took again in the meantime: a lock owner is only a pointer), and
+ *     the data must be flushed before they go (NFS writes back before an
+ *     unlock in any case), so the caller waits for ->flush here, exactly
+ *     as under close(2), with its own credentials and pid;
+ *   - otherwise only dnotify_flush() (not exported: a call gate), which
+ *     waits for no I/O and must be done before the file can be freed (a
+ *     registration names the struct file).  locks_remove_posix() would
+ *     remove nothing: the owner holds no lock (a lock taken through this
+ *     fd after the detach is undone by fcntl_setlk() itself, which sees
+ *     the fd gone).
+ * Then a work item runs, with the caller's credentials, the ->flush that
+ * has not run yet (owner: the caller's files_struct, a cookie only ever
+ * compared, FUSE hashes it into lock_owner) and __fput_sync(): from a
+ * kernel thread plain fput() would defer __fput() to the kernel's
+ * delayed_fput list, and the completion fd could not tell when the
+ * release is over.
  *
  * Bounds.  Each file in flight costs one struct kw_cla_item (allocated
  * with __GFP_ACCOUNT, so charged to the caller's memory cgroup) and keeps
- * its file; per user (kuid, so the same across user namespaces) and in
- * total the number in flight is limited by module parameters; past them
- * the fd is left open and the call stops with -EAGAIN.  The workqueue
- * runs up to WQ_UNBOUND_MAX_ACTIVE releases at once; more wait in its
- * queue.
+ * its file; per user and in total the number in flight is limited by
+ * module parameters; past them the fd is left open and the call stops
+ * with -EAGAIN.  A user is the uid in the initial user namespace, except
+ * that every uid of a user namespace that a user other than root created
+ * (directly or further up) is that user: a user namespace with a range of
+ * subordinate uids does not give its creator fresh budgets.
+ *
+ * Fairness.  The workqueue runs at most WQ_UNBOUND_MAX_ACTIVE (512) work
+ * items at once, and a release may block for minutes (a lingering TCP
+ * close, a FUSE daemon that never answers FLUSH).  So at most
+ * close_async_max_running_per_user (16) items of one user are on the
+ * workqueue at a time; the user's others wait in its FIFO (struct
+ * kw_cla_user.waiting) and are queued one by one as the user's earlier
+ * ones end.  One user can occupy no more than its share, and every other
+ * user's releases start at once as long as fewer than 512 / 16 users are
+ * blocked.
  *
  * Module unload.  Every item in flight holds a reference on kwish_fs
  * (taken in the ioctl, where the dispatcher already holds one, and dropped
@@ -59,6 +77,8 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hashtable.h>
+#include <linux/list.h>
+#include <linux/minmax.h>
 #include <linux/moduleparam.h>
 #include <linux/poll.h>
 #include <linux/refcount.h>
@@ -68,6 +88,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -84,6 +105,11 @@ static unsigned int close_async_max_total = 65536;
 module_param(close_async_max_total, uint, 0644);
 MODULE_PARM_DESC(close_async_max_total,
 		 "KWISH_CLOSE_ASYNC: files in flight in total (EAGAIN past it)");
+
+static unsigned int close_async_max_running_per_user = 16;
+module_param(close_async_max_running_per_user, uint, 0644);
+MODULE_PARM_DESC(close_async_max_running_per_user,
+		 "KWISH_CLOSE_ASYNC: releases of one user running at once (the others wait for them)");
 
 #ifdef CONFIG_DNOTIFY
 /*
@@ -118,7 +144,9 @@ static struct workqueue_struct *kw_cla_wq;
 struct kw_cla_user {
 	struct hlist_node node;
 	kuid_t uid;
-	unsigned int inflight;
+	unsigned int inflight;		/* charged: waiting + started */
+	unsigned int started;		/* on the workqueue or running */
+	struct list_head waiting;	/* kw_cla_item.wait_node, FIFO */
 };
 
 static DEFINE_SPINLOCK(kw_cla_users_lock);
@@ -137,8 +165,10 @@ struct kw_cla_batch {
 /* One file being released. */
 struct kw_cla_item {
 	struct work_struct work;
+	struct list_head wait_node;	/* in user->waiting until started */
 	struct file *file;
 	fl_owner_t owner;		/* the caller's files_struct: a cookie */
+	bool flushed;			/* ->flush already ran in the caller */
 	const struct cred *cred;
 	struct kw_cla_user *user;
 	struct kw_cla_batch *batch;	/* NULL without a completion fd */
@@ -204,6 +234,8 @@ again:
 		fresh = NULL;
 		u->uid = uid;
 		u->inflight = 0;
+		u->started = 0;
+		INIT_LIST_HEAD(&u->waiting);
 		hash_add(kw_cla_users, &u->node, __kuid_val(uid));
 	}
 	u->inflight++;
@@ -221,13 +253,75 @@ VISIBLE_IF_KUNIT void kw_cla_uncharge(struct kw_cla_user *u)
 	spin_lock(&kw_cla_users_lock);
 	kw_cla_total--;
 	last = !--u->inflight;
-	if (last)
+	if (last) {
+		WARN_ON_ONCE(u->started || !list_empty(&u->waiting));
 		hash_del(&u->node);
+	}
 	spin_unlock(&kw_cla_users_lock);
 	if (last)
 		kfree(u);
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_cla_uncharge);
+
+/*
+ * A charged item of @u (@node: its wait_node) is ready: true if it may
+ * start now (fewer than @max_running of @u's are started; it counts as
+ * started), false if it was put at the end of @u's waiting list.
+ */
+VISIBLE_IF_KUNIT bool kw_cla_admit(struct kw_cla_user *u,
+				   struct list_head *node,
+				   unsigned int max_running)
+{
+	bool start;
+
+	spin_lock(&kw_cla_users_lock);
+	start = u->started < max(max_running, 1U);
+	if (start)
+		u->started++;
+	else
+		list_add_tail(node, &u->waiting);
+	spin_unlock(&kw_cla_users_lock);
+	return start;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_cla_admit);
+
+/*
+ * A started item of @u is over (before its kw_cla_uncharge()): returns
+ * the wait_node of @u's oldest waiting item, now started, if one may
+ * start in its place (@max_running), or NULL.
+ */
+VISIBLE_IF_KUNIT struct list_head *kw_cla_next(struct kw_cla_user *u,
+					       unsigned int max_running)
+{
+	struct list_head *next = NULL;
+
+	spin_lock(&kw_cla_users_lock);
+	u->started--;
+	if (!list_empty(&u->waiting) && u->started < max(max_running, 1U)) {
+		next = u->waiting.next;
+		list_del_init(next);
+		u->started++;
+	}
+	spin_unlock(&kw_cla_users_lock);
+	return next;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_cla_next);
+
+/*
+ * Whose budget a caller with @cred uses: its uid, or the creator of the
+ * outermost user namespace above it that a user other than root created.
+ */
+VISIBLE_IF_KUNIT kuid_t kw_cla_account_uid(const struct cred *cred)
+{
+	const struct user_namespace *ns;
+	kuid_t uid = cred->uid;
+
+	for (ns = cred->user_ns; ns && ns != &init_user_ns; ns = ns->parent)
+		if (!uid_eq(ns->owner, GLOBAL_ROOT_UID))
+			uid = ns->owner;
+	return uid;
+}
+EXPORT_SYMBOL_IF_KUNIT(kw_cla_account_uid);
 
 /* Files in flight for @uid (for the KUnit tests). */
 VISIBLE_IF_KUNIT __maybe_unused unsigned int kw_cla_inflight(kuid_t uid)
@@ -307,30 +401,44 @@ static const struct file_operations kw_cla_fops = {
 	.llseek = noop_llseek,
 };
 
+/* Record ->flush's error @err for the completion fd, as close(2) would. */
+static void kw_cla_batch_error(struct kw_cla_batch *b, int err)
+{
+	/* as close(2): a restart cannot be asked for any more */
+	if (err == -ERESTARTSYS || err == -ERESTARTNOINTR ||
+	    err == -ERESTARTNOHAND || err == -ERESTART_RESTARTBLOCK)
+		err = -EINTR;
+	if (b && err)
+		atomic_cmpxchg(&b->error, 0, err);
+}
+
 static void kw_cla_work(struct work_struct *work)
 {
 	struct kw_cla_item *item = container_of(work, struct kw_cla_item, work);
 	struct kw_cla_batch *b = item->batch;
 	struct file *file = item->file;
+	struct list_head *next;
 	const struct cred *old;
 	int err = 0;
 
 	old = override_creds(item->cred);
-	if (file->f_op->flush)
+	if (!item->flushed && file->f_op->flush)
 		err = file->f_op->flush(file, item->owner);
 	/* Our reference; the file's __fput() here if it is the last one. */
 	__fput_sync(file);
 	revert_creds(old);
 	put_cred(item->cred);
+
+	/* The user's next waiting release takes this one's place. */
+	next = kw_cla_next(item->user,
+			   READ_ONCE(close_async_max_running_per_user));
+	if (next)
+		queue_work(kw_cla_wq, &list_entry(next, struct kw_cla_item,
+						  wait_node)->work);
 	kw_cla_uncharge(item->user);
 
 	if (b) {
-		/* as close(2): a restart cannot be asked for any more */
-		if (err == -ERESTARTSYS || err == -ERESTARTNOINTR ||
-		    err == -ERESTARTNOHAND || err == -ERESTART_RESTARTBLOCK)
-			err = -EINTR;
-		if (err)
-			atomic_cmpxchg(&b->error, 0, err);
+		kw_cla_batch_error(b, err);
 		kw_cla_batch_finish(b);
 		kw_cla_batch_put(b);
 	}
@@ -341,6 +449,26 @@ static void kw_cla_work(struct work_struct *work)
 	 * return from here.
 	 */
 	module_put(THIS_MODULE);
+}
+
+/* Does @owner hold a POSIX lock on @file's inode? */
+static bool kw_cla_owner_locks(struct file *file, fl_owner_t owner)
+{
+	struct file_lock_context *ctx = locks_inode_context(file_inode(file));
+	struct file_lock *fl;
+	bool held = false;
+
+	if (!ctx)
+		return false;
+	spin_lock(&ctx->flc_lock);
+	list_for_each_entry(fl, &ctx->flc_posix, KW_FL_LIST) {
+		if (kw_fl_owner(fl) == owner) {
+			held = true;
+			break;
+		}
+	}
+	spin_unlock(&ctx->flc_lock);
+	return held;
 }
 
 /* Close @fd of the caller without waiting: 0, -EBADF, -EAGAIN, -ENOMEM. */
@@ -354,7 +482,8 @@ static int kw_cla_close_one(int fd, struct kw_cla_batch *b)
 	item = kzalloc(sizeof(*item), GFP_KERNEL_ACCOUNT);
 	if (!item)
 		return -ENOMEM;
-	user = kw_cla_charge(current_uid(), READ_ONCE(close_async_max_per_user),
+	user = kw_cla_charge(kw_cla_account_uid(current_cred()),
+			     READ_ONCE(close_async_max_per_user),
 			     READ_ONCE(close_async_max_total));
 	if (IS_ERR(user)) {
 		kfree(item);
@@ -369,13 +498,23 @@ static int kw_cla_close_one(int fd, struct kw_cla_batch *b)
 		return -EBADF;
 	}
 
-	/* filp_flush()'s part that is not I/O, for the caller's table */
-	if (likely(!(file->f_mode & FMODE_PATH))) {
+	if (likely(!(file->f_mode & FMODE_PATH)) &&
+	    kw_cla_owner_locks(file, files)) {
+		/*
+		 * filp_flush() as close(2) runs it (->flush, dnotify_flush(),
+		 * locks_remove_posix()), on a reference of ours so that its
+		 * fput() is not the last one: the worker keeps the table's.
+		 */
+		get_file(file);
+		kw_cla_batch_error(b, filp_close(file, files));
+		item->flushed = true;
+	} else if (likely(!(file->f_mode & FMODE_PATH))) {
+		/* no lock of the caller's to remove: ->flush can wait */
 		kw_dnotify_flush(file, files);
-		locks_remove_posix(file, files);
 	}
 
 	INIT_WORK(&item->work, kw_cla_work);
+	INIT_LIST_HEAD(&item->wait_node);
 	item->file = file;
 	item->owner = files;
 	item->cred = get_current_cred();
@@ -388,7 +527,9 @@ static int kw_cla_close_one(int fd, struct kw_cla_batch *b)
 	}
 	/* The dispatcher holds a reference on this module: we may take one. */
 	__module_get(THIS_MODULE);
-	queue_work(kw_cla_wq, &item->work);
+	if (kw_cla_admit(user, &item->wait_node,
+			 READ_ONCE(close_async_max_running_per_user)))
+		queue_work(kw_cla_wq, &item->work);
 	return 0;
 }
 
@@ -491,7 +632,7 @@ int kw_fs_close_async_init(void)
 		return -ENOMEM;
 	err = kw_feature_setup(&kw_cla_feature, kw_cla_gates,
 			       ARRAY_SIZE(kw_cla_gates),
-			       "fd detached and POSIX locks dropped at once; flush and release in a kworker");
+			       "fd detached at once, the caller's POSIX locks after ->flush; flush and release otherwise in a kworker, per user in turn");
 	if (err)
 		destroy_workqueue(kw_cla_wq);
 	return err;
@@ -501,9 +642,11 @@ void kw_fs_close_async_exit(void)
 {
 	kw_feature_unregister(&kw_cla_feature);
 	/*
-	 * Every item held a module reference until its last statement:
-	 * none is queued or running any more, but the last ones may still
-	 * be returning; destroy_workqueue() drains and waits for them.
+	 * Every item held a module reference from the ioctl to its work
+	 * function's last statement, also while it waited in its user's
+	 * list: none is waiting, queued or running any more, but the last
+	 * ones may still be returning; destroy_workqueue() drains and waits
+	 * for them.
 	 */
 	destroy_workqueue(kw_cla_wq);
 	WARN_ON(kw_cla_total || !hash_empty(kw_cla_users));

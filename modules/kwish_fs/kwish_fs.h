@@ -9,6 +9,7 @@
 #include <linux/uidgid.h>
 
 struct file_lock;
+struct cred;
 struct inode;
 struct kw_cla_user;
 struct kw_ucmd;
@@ -76,6 +77,10 @@ int kw_cla_check_args(const struct kwish_close_async *arg);
 struct kw_cla_user *kw_cla_charge(kuid_t uid, unsigned int max_user,
 				  unsigned int max_total);
 void kw_cla_uncharge(struct kw_cla_user *u);
+bool kw_cla_admit(struct kw_cla_user *u, struct list_head *node,
+		  unsigned int max_running);
+struct list_head *kw_cla_next(struct kw_cla_user *u, unsigned int max_running);
+kuid_t kw_cla_account_uid(const struct cred *cred);
 unsigned int kw_cla_inflight(kuid_t uid);
 long kw_fs_close_async(struct kw_ucmd *ucmd);
 int kw_fln_check_args(const struct kwish_flock_watch *arg);

@@ -518,26 +518,32 @@ struct kwish_create_open {
  * @__reserved: must be 0
  *
  * Closes the fds in array order the way close(2) does, except that the
- * caller never waits for a file's flush or release.  For each fd, in the
- * calling task and without blocking on I/O:
+ * caller never waits for a file's release, nor for its flush unless the
+ * caller holds POSIX locks on the file.  For each fd, in the calling task:
  *   - the fd is removed from the caller's fd table (as close(2): the
  *     number is free for reuse when the call returns);
- *   - the caller's POSIX (fcntl F_SETLK) locks on the file are removed
- *     and its dnotify registrations on the fd dropped, as close(2) does,
- *     so no lock outlives the call (on a file system that locks remotely,
- *     NFS, CIFS, FUSE, Ceph, 9p, this is the file system's unlock request
- *     and only happens when the file has POSIX locks);
+ *   - if the caller holds POSIX (fcntl F_SETLK) locks on the file, what
+ *     close(2) does in that order: the file's ->flush (NFS writeback,
+ *     FUSE FLUSH; its error goes to the completion fd), then the removal
+ *     of its dnotify registrations and of its POSIX locks (on a file
+ *     system that locks remotely, NFS, CIFS, Ceph, 9p, the file system's
+ *     unlock request), so no lock outlives the call;
+ *   - otherwise only the removal of its dnotify registrations;
  * then, in a kernel worker running with the caller's credentials, the
- * file's ->flush (NFS writeback, FUSE FLUSH) and the release of the
- * caller's reference: when it was the last one, the file's final release
+ * file's ->flush if it has not run yet and the release of the caller's
+ * reference: when it was the last one, the file's final release
  * (->release, e.g. a TCP close that lingers) runs there too.
  *
  * Memory is bounded: each fd being released holds a small kernel record
  * (charged to the caller's memory cgroup) and its file.  At most
  * kwish_fs.close_async_max_per_user (default 1024) files per user (uid in
- * the initial user namespace, so all user namespaces of one uid share it)
- * and kwish_fs.close_async_max_total (default 65536) altogether may be in
+ * the initial user namespace; all uids of a user namespace that a user
+ * other than root created count as that user) and
+ * kwish_fs.close_async_max_total (default 65536) altogether may be in
  * flight; past that an fd is not closed and the call stops with EAGAIN.
+ * At most kwish_fs.close_async_max_running_per_user (default 16) releases
+ * of one user run at once; the user's others wait for them, so one user's
+ * releases that block do not hold up other users'.
  *
  * The completion fd becomes readable (poll/epoll/select: POLLIN) when
  * every file this call closed has been flushed and released; read(2) of

@@ -10,16 +10,24 @@
  * KWISH_CLOSE_ASYNC does not, that the completion fd reports the end of
  * the release, that SCM_RIGHTS-received fds are released in parallel,
  * that POSIX locks and dnotify registrations go at once as with
- * close(2), the per-user limit (EAGAIN), rmmod while a release is in
- * flight (refused, then clean), every errno of the contract, and the
- * unprivileged user and a user namespace.
+ * close(2), that ->flush runs before the caller's POSIX locks go, as in
+ * close(2) (on a FUSE file system the test serves itself from /dev/fuse),
+ * the per-user limit (EAGAIN), that one user's blocked releases do not
+ * hold up another user's, rmmod while a release is in flight (refused,
+ * then clean), every errno of the contract, and the unprivileged user and
+ * a user namespace.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <linux/fuse.h>
+#include <linux/sockios.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/sysmacros.h>
 #include <sys/uio.h>
 
 #include "kwtap.h"
@@ -581,6 +589,423 @@ static int test_limit_eagain(void)
 	return KW_PASS;
 }
 
+/* ------------------------------------------------------------ ->flush */
+
+/*
+ * A FUSE file system of one file, "f" (inode 2), served by a child
+ * process straight from /dev/fuse: what its FLUSH requests saw.  POSIX
+ * locks are the kernel's own (no FUSE_POSIX_LOCKS), so they show in
+ * /proc/locks.
+ */
+struct fuse_seen {
+	int delay_ms;		/* set by the test: before FLUSH is answered */
+	int flushes;		/* FLUSH requests so far */
+	int pid, uid;		/* of the last FLUSH request */
+	int locked;		/* the test's lock on "f" was there at FLUSH */
+	int lock_pid;		/* whose lock to look for */
+	char lock_id[64];	/* "MAJ:MIN:INO" of "f" as /proc/locks has it */
+};
+
+static struct fuse_seen *fseen;
+
+/* Is a POSIX lock of @pid on @id listed in /proc/locks? */
+static int lock_listed(int pid, const char *id)
+{
+	char line[256], want[32];
+	FILE *f = fopen("/proc/locks", "re");
+	int found = 0;
+
+	if (!f)
+		return -1;
+	snprintf(want, sizeof(want), " %d ", pid);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "POSIX") && strstr(line, want) &&
+		    strstr(line, id))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+static void fuse_reply(int dev, uint64_t unique, int error, const void *arg,
+		       size_t len)
+{
+	struct fuse_out_header out = {
+		.len = sizeof(out) + len, .error = error, .unique = unique,
+	};
+	struct iovec iov[2] = {
+		{ &out, sizeof(out) }, { (void *)arg, len },
+	};
+
+	if (writev(dev, iov, len ? 2 : 1) < 0)
+		_exit(3);
+}
+
+static void fuse_fill_attr(struct fuse_attr *a, uint64_t ino)
+{
+	memset(a, 0, sizeof(*a));
+	a->ino = ino;
+	a->mode = ino == FUSE_ROOT_ID ? S_IFDIR | 0755 : S_IFREG | 0666;
+	a->nlink = 1;
+	a->uid = getuid();
+	a->gid = getgid();
+	a->blksize = 4096;
+}
+
+static void fuse_serve(int dev)
+{
+	static char buf[FUSE_MIN_READ_BUFFER + 65536];
+
+	for (;;) {
+		struct fuse_in_header *in = (void *)buf;
+		void *arg = buf + sizeof(*in);
+		ssize_t n = read(dev, buf, sizeof(buf));
+
+		if (n < 0 && (errno == EINTR || errno == ENOENT))
+			continue;
+		if (n < (ssize_t)sizeof(*in))
+			_exit(0);	/* unmounted */
+		switch (in->opcode) {
+		case FUSE_INIT: {
+			struct fuse_init_in *ii = arg;
+			struct fuse_init_out io = {
+				.major = FUSE_KERNEL_VERSION,
+				.minor = ii->minor < FUSE_KERNEL_MINOR_VERSION ?
+					 ii->minor : FUSE_KERNEL_MINOR_VERSION,
+				.max_readahead = ii->max_readahead,
+				.max_background = 4,
+				.congestion_threshold = 3,
+				.max_write = 4096,
+				.time_gran = 1,
+			};
+
+			fuse_reply(dev, in->unique, 0, &io, sizeof(io));
+			break;
+		}
+		case FUSE_LOOKUP: {
+			struct fuse_entry_out e = { .nodeid = 2 };
+
+			if (in->nodeid != FUSE_ROOT_ID || strcmp(arg, "f")) {
+				fuse_reply(dev, in->unique, -ENOENT, NULL, 0);
+				break;
+			}
+			fuse_fill_attr(&e.attr, 2);
+			fuse_reply(dev, in->unique, 0, &e, sizeof(e));
+			break;
+		}
+		case FUSE_GETATTR: {
+			struct fuse_attr_out a = {};
+
+			fuse_fill_attr(&a.attr, in->nodeid);
+			fuse_reply(dev, in->unique, 0, &a, sizeof(a));
+			break;
+		}
+		case FUSE_OPEN:
+		case FUSE_OPENDIR: {
+			struct fuse_open_out o = { .fh = 1 };
+
+			fuse_reply(dev, in->unique, 0, &o, sizeof(o));
+			break;
+		}
+		case FUSE_FLUSH:
+			fseen->pid = in->pid;
+			fseen->uid = in->uid;
+			fseen->locked = lock_listed(fseen->lock_pid,
+						    fseen->lock_id);
+			usleep(fseen->delay_ms * 1000);
+			__atomic_add_fetch(&fseen->flushes, 1,
+					   __ATOMIC_SEQ_CST);
+			/* an error close(2) would return */
+			fuse_reply(dev, in->unique, -EIO, NULL, 0);
+			break;
+		case FUSE_RELEASE:
+		case FUSE_RELEASEDIR:
+			fuse_reply(dev, in->unique, 0, NULL, 0);
+			break;
+		case FUSE_FORGET:
+		case FUSE_BATCH_FORGET:
+		case FUSE_INTERRUPT:
+			break;
+		default:
+			fuse_reply(dev, in->unique, -ENOSYS, NULL, 0);
+		}
+	}
+}
+
+/*
+ * Finding 8 of issue 14: close(2) runs ->flush, then drops the caller's
+ * POSIX locks (filp_flush()).  When the caller holds a lock on the file,
+ * KWISH_CLOSE_ASYNC does the same in the caller: FUSE's FLUSH comes from
+ * the caller (pid, uid) while the lock is still there, the lock is gone
+ * when the call returns, and FLUSH's error reaches the completion fd.
+ * Without a lock ->flush runs afterwards, and the call does not wait.
+ */
+static int test_flush_then_unlock(void)
+{
+	char dir[] = "/tmp/kw_cla_fuseXXXXXX", path[64], opts[128];
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct kwish_close_async_result res;
+	int dev, fd, wfd, ret;
+	struct stat st;
+	double t0, t;
+	pid_t srv;
+
+	KW_TRY(setup());
+	fseen = mmap(NULL, sizeof(*fseen), PROT_READ | PROT_WRITE,
+		     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	KW_CHECK(fseen != MAP_FAILED, "mmap: %s", kw_errname(errno));
+	KW_TRY(kw_enter_mount_ns());
+	dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (dev < 0)
+		return kw_skip("/dev/fuse: %s", kw_errname(errno));
+	KW_CHECK(mkdtemp(dir), "mkdtemp: %s", kw_errname(errno));
+	snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=%u,group_id=%u",
+		 dev, getuid(), getgid());
+	if (mount("kwfuse", dir, "fuse", MS_NOSUID | MS_NODEV, opts) < 0) {
+		ret = errno;
+		rmdir(dir);
+		return kw_skip("mounting fuse: %s", kw_errname(ret));
+	}
+	fflush(stdout);
+	srv = fork();
+	KW_CHECK_OK(srv);
+	if (srv == 0)
+		fuse_serve(dev);
+	close(dev);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	KW_CHECK_OK(stat(path, &st));
+	snprintf(fseen->lock_id, sizeof(fseen->lock_id), "%02x:%02x:%lu ",
+		 major(st.st_dev), minor(st.st_dev), (unsigned long)st.st_ino);
+	fseen->lock_pid = getpid();
+
+	/* with a lock: FLUSH from the caller, before the unlock, waited for */
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	KW_CHECK_OK(fd);
+	KW_CHECK_OK(fcntl(fd, F_SETLK, &fl));
+	KW_CHECK(lock_listed(getpid(), fseen->lock_id) == 1,
+		 "the lock is not in /proc/locks");
+	fseen->delay_ms = 300;
+	t0 = kw_now();
+	ret = close_async(&fd, 1, KWISH_CLOSE_ASYNC_WAITFD, &wfd);
+	t = kw_now() - t0;
+	KW_CHECK(ret == 1, "close_async: %s", kw_errname(errno));
+	KW_CHECK(fseen->flushes == 1, "%d FLUSH requests when the call returned",
+		 fseen->flushes);
+	KW_CHECK(fseen->locked == 1,
+		 "the caller's lock was gone before ->flush (%d)",
+		 fseen->locked);
+	KW_CHECK(fseen->pid == getpid() && fseen->uid == (int)getuid(),
+		 "FLUSH came from pid %d uid %d, not the caller's %d, %d",
+		 fseen->pid, fseen->uid, getpid(), getuid());
+	KW_CHECK(lock_listed(getpid(), fseen->lock_id) == 0,
+		 "the lock survived the call");
+	KW_CHECK(t >= 0.25, "the call returned after %.3f s, before FLUSH", t);
+	KW_CHECK(wait_readable(wfd, 10) == 1, "no completion");
+	KW_CHECK(read_result(wfd, &res) == 0 && res.nr_files == 1 &&
+		 res.error == -EIO, "result {%u, %d}, want {1, -EIO}",
+		 res.nr_files, res.error);
+	close(wfd);
+
+	/* without a lock: the call does not wait for FLUSH */
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	KW_CHECK_OK(fd);
+	fseen->delay_ms = 1000;
+	t0 = kw_now();
+	ret = close_async(&fd, 1, KWISH_CLOSE_ASYNC_WAITFD, &wfd);
+	t = kw_now() - t0;
+	KW_CHECK(ret == 1, "close_async: %s", kw_errname(errno));
+	KW_CHECK(t < FAST, "the caller waited %.3f s for FLUSH", t);
+	KW_CHECK(read_result(wfd, &res) == 0 && res.nr_files == 1 &&
+		 res.error == -EIO, "result {%u, %d}, want {1, -EIO}",
+		 res.nr_files, res.error);
+	t = kw_now() - t0;
+	KW_CHECK(t >= 0.8, "completion after %.3f s, before FLUSH's answer", t);
+	KW_CHECK(fseen->flushes == 2, "%d FLUSH requests", fseen->flushes);
+	KW_CHECK(fseen->uid == (int)getuid(),
+		 "FLUSH without the caller's uid (%d)", fseen->uid);
+	kw_diag("FLUSH with a lock: from the caller, lock still there; without: %.3f s later",
+		t);
+	close(wfd);
+
+	umount2(dir, MNT_DETACH);
+	kill(srv, SIGKILL);
+	kw_wait(srv);
+	rmdir(dir);
+	return KW_PASS;
+}
+
+/* ------------------------------------------------------------ fairness */
+
+#define FAIR_N		530	/* > the workqueue's 512 at once */
+#define FAIR_LINGER	20	/* seconds each of them would block */
+#define FAIR_WAIT	5	/* seconds: "at once" for another user, TCG */
+
+/*
+ * Like slow_socket(), quicker, for many: connected through the listening
+ * socket @lfd (at @sa, with a small SO_RCVBUF the accepted end inherits),
+ * filled until data is left unsent.  Returns the fd or -1.
+ */
+static int lingering_socket(int lfd, const struct sockaddr_in *sa, int secs,
+			    int *peer)
+{
+	struct linger lg = { .l_onoff = 1, .l_linger = secs };
+	int small = 4096, unsent = 0, c, p, i;
+	static char buf[65536];
+
+	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c < 0)
+		return -1;
+	setsockopt(c, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	if (connect(c, (const struct sockaddr *)sa, sizeof(*sa)) < 0) {
+		close(c);
+		return -1;
+	}
+	p = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (p < 0) {
+		close(c);
+		return -1;
+	}
+	/* the peer never reads: once its window is full data stays unsent */
+	for (i = 0; i < 1000 && unsent <= 0; i++) {
+		while (send(c, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+		if (errno != EAGAIN || ioctl(c, SIOCOUTQNSD, &unsent) < 0)
+			break;
+		if (unsent <= 0)
+			usleep(1000);
+	}
+	if (unsent <= 0 ||
+	    setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0) {
+		close(c);
+		close(p);
+		return -1;
+	}
+	*peer = p;
+	return c;
+}
+
+/*
+ * The blocking user: FAIR_N lingering sockets closed with one call, then
+ * "1" on @ready (a failure code otherwise); when @go is readable, the
+ * peers are closed (their reset ends every linger at once) and all
+ * releases must end.  Runs as the unprivileged user; exit 0 if all went.
+ */
+static int fair_blocker(int ready, int go)
+{
+	static int socks[FAIR_N], peers[FAIR_N];
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct kwish_close_async_result res;
+	socklen_t len = sizeof(sa);
+	int small = 4096, lfd, wfd, i, n;
+	char c = '1';
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0)
+		return 10;
+	setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(lfd, 16) < 0 ||
+	    getsockname(lfd, (struct sockaddr *)&sa, &len) < 0)
+		return 11;
+	for (i = 0; i < FAIR_N; i++) {
+		socks[i] = lingering_socket(lfd, &sa, FAIR_LINGER, &peers[i]);
+		if (socks[i] < 0)
+			return 12;
+	}
+	close(lfd);
+	n = close_async(socks, FAIR_N, KWISH_CLOSE_ASYNC_WAITFD, &wfd);
+	if (n != FAIR_N)
+		return 13;
+	if (write(ready, &c, 1) != 1)
+		return 14;
+	if (read(go, &c, 1) < 0)
+		return 15;
+	for (i = 0; i < FAIR_N; i++)
+		close(peers[i]);
+	/* 16 at a time, each over at once now: bounded */
+	if (wait_readable(wfd, 60) != 1)
+		return 16;
+	if (read_result(wfd, &res) < 0 || res.nr_files != FAIR_N)
+		return 17;
+	return 0;
+}
+
+/*
+ * Finding 4 of issue 14: one user whose releases block for long holds up
+ * no other user's.  The unprivileged user has more lingering sockets in
+ * flight than the workqueue runs at once; root's close of a plain file
+ * with a POSIX lock still completes at once.
+ */
+static int test_fair_between_users(void)
+{
+	char path[] = "/tmp/kw_cla_fairXXXXXX";
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct kwish_close_async_result res;
+	int ready[2], go[2], fd, fd2, wfd, st, done, locked;
+	struct rlimit rl = { 4096, 4096 };
+	double t0, t;
+	char c;
+	pid_t pid;
+
+	if (!kw_is_root())
+		return kw_skip("two users need root to set up");
+	KW_TRY(setup());
+	KW_CHECK_OK(pipe2(ready, O_CLOEXEC));
+	KW_CHECK_OK(pipe2(go, O_CLOEXEC));
+	fflush(stdout);
+	pid = fork();
+	KW_CHECK_OK(pid);
+	if (pid == 0) {
+		close(ready[0]);
+		close(go[1]);
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0 || kw_become_user() < 0)
+			_exit(9);
+		_exit(fair_blocker(ready[1], go[0]));
+	}
+	close(ready[1]);
+	close(go[0]);
+	t0 = kw_now();
+	if (wait_readable(ready[0], 100) != 1 || read(ready[0], &c, 1) != 1) {
+		st = kw_wait(pid);
+		return kw_fail("the blocking user did not get ready (%d)", st);
+	}
+	kw_diag("uid %d has %d lingering releases in flight after %.1f s",
+		KW_USER_UID, FAIR_N, kw_now() - t0);
+
+	fd = mkstemp(path);
+	fd2 = fd < 0 ? -1 : open(path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	if (fd < 0 || fd2 < 0 || fcntl(fd, F_SETLK, &fl) < 0) {
+		close(go[1]);
+		kw_wait(pid);
+		return kw_fail("lock file: %s", kw_errname(errno));
+	}
+	t0 = kw_now();
+	done = close_async(&fd, 1, KWISH_CLOSE_ASYNC_WAITFD, &wfd) == 1 &&
+	       wait_readable(wfd, FAIR_WAIT) == 1;
+	t = kw_now() - t0;
+	locked = fork();
+	if (locked == 0)
+		_exit(fcntl(fd2, F_SETLK, &fl) == 0 ? 0 : 1);
+	locked = locked < 0 ? -1 : kw_wait(locked);
+	/* let the blocking user's releases end either way */
+	close(go[1]);
+	st = kw_wait(pid);
+	close(fd2);
+	KW_CHECK(locked == 0, "root's POSIX lock survived the call");
+	KW_CHECK(done, "root's release waited for uid %d's: not done after %.1f s",
+		 KW_USER_UID, t);
+	KW_CHECK(read_result(wfd, &res) == 0 && res.nr_files == 1 &&
+		 res.error == 0, "result {%u, %d}", res.nr_files, res.error);
+	KW_CHECK(st == 0, "the blocking user failed (%d)", st);
+	kw_diag("root's release took %.3f s next to %d blocked ones", t,
+		FAIR_N);
+	close(wfd);
+	close(ready[0]);
+	return KW_PASS;
+}
+
 /* ------------------------------------------------------------ rmmod */
 
 static int module_refcnt(void)
@@ -729,12 +1154,14 @@ static const struct kw_test tests[] = {
 	KW_TEST(test_slow_release_in_userns),
 	KW_TEST(test_scm_rights_batch),
 	KW_TEST(test_posix_locks_dropped),
+	KW_TEST(test_flush_then_unlock),
 	KW_TEST(test_dnotify_dropped),
 	KW_TEST(test_waitfd_cloexec),
 	KW_TEST(test_special_fds),
 	KW_TEST(test_errno_contract),
 	KW_TEST(test_emfile),
 	KW_TEST(test_limit_eagain),
+	KW_TEST(test_fair_between_users),
 	KW_TEST(test_rmmod_in_flight),
 	KW_TEST(test_kwishctl),
 };
