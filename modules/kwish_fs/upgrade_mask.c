@@ -30,6 +30,31 @@
  * A call on (restricted clone, clone root) whose access is in the mask is
  * diverted to a function that returns -EACCES.
  *
+ * The original mount's flags.  The clone copies the original's mount
+ * flags once, but an admin may tighten the original later (mount -o
+ * remount,bind,ro, noexec, nodev, nosuid, or mount_setattr()); a
+ * restricted fd must never grant more than the original allows at the
+ * time of use.  Those changes happen in functions that Debian's kernels
+ * inline (do_reconfigure_mnt(), mount_setattr_commit()), so kwish looks
+ * at the original when the clone is used instead:
+ *   - read-only: a third hook, on the mount write gate (mnt_want_write()
+ *     and __mnt_want_write() in v6.1, mnt_get_write_access() in v6.12,
+ *     the one check every write open, truncate, chmod, chown, utimes and
+ *     xattr change passes), refuses a path on a clone whose original is
+ *     read-only now with -EROFS, as the original would;
+ *   - nosuid, nodev, noexec and the atime flags: each open through the
+ *     clone copies them from the original into the clone before the open
+ *     goes on (exec's set-id and noexec checks, mmap's PROT_EXEC check
+ *     then see them), and refuses what may_open() already let through
+ *     with the old flags (a device node on a now-nodev mount, an exec
+ *     open on a now-noexec one) with -EACCES.  Nothing but kwish changes
+ *     a clone's flags (it is in no namespace: mount_setattr(), remount
+ *     and umount do not reach it), so the update needs no mount_lock.
+ * Files opened before the change keep what they were opened with, as
+ * files of the original do; a file opened through the clone before a
+ * noexec or nosuid change sees the new flags from the next open through
+ * the clone on.
+ *
  * Lifetime.  O_PATH files have no ->release of their own, but __fput()
  * calls f_op->release for FMODE_PATH files too (fs/file_table.c, v6.1 and
  * v6.12), so the new file gets kwish's file_operations (owner THIS_MODULE:
@@ -38,9 +63,9 @@
  * keep the mask after the fd is closed, so the restriction lives as long
  * as the clone mount has users: each restriction holds a module
  * reference, and a work item frees it once may_umount_tree() sees no
- * reference but its own two (looked at after a restricted fd is closed,
- * then every KW_UM_GC_PERIOD while some restriction has no kwish fd
- * left).  rmmod kwish_fs is EBUSY until then.
+ * reference but its own two (looked at soon after its last kwish fd is
+ * closed, then less and less often, see kw_um_gc()).  rmmod kwish_fs is
+ * EBUSY until then.
  *
  * Privilege.  clone_private_mount() asks for CAP_SYS_ADMIN over the
  * mount's namespace (v6.1.192, v6.12).  For a directory this is kept,
@@ -76,22 +101,28 @@
 #include "kwish_fs.h"
 
 #define KW_UM_VALID_MASK	(UPGRADE_NOREAD | UPGRADE_NOWRITE)
-#define KW_UM_GC_PERIOD		(HZ / 10)
+/* How soon a restriction without kwish fds is looked at again, see kw_um_gc() */
+#define KW_UM_GC_FIRST		(HZ / 50)
+#define KW_UM_GC_MAX		(2 * HZ)
 
 /* One restriction: a clone mount and its mask. */
 struct kw_um_entry {
 	struct hlist_node hnode;	/* kw_um_hash, RCU */
-	struct list_head node;		/* kw_um_list, kw_um_lock */
+	/* kw_um_list while a kwish fd is open, then kw_um_idle; kw_um_lock */
+	struct list_head node;
 	struct vfsmount *mnt;		/* the clone: two references of ours */
 	struct vfsmount *origin;	/* the mount it was cloned from */
 	u32 mask;
 	unsigned int nr_files;		/* kwish O_PATH files on it */
+	unsigned long gc_due;		/* jiffies: look at it again then */
+	unsigned long gc_period;	/* doubles up to KW_UM_GC_MAX */
 	struct rcu_head rcu;
 };
 
 static atomic_t kw_um_nr = ATOMIC_INIT(0);	/* entries in kw_um_hash */
 static DEFINE_HASHTABLE(kw_um_hash, 6);
 static LIST_HEAD(kw_um_list);
+static LIST_HEAD(kw_um_idle);
 static DEFINE_MUTEX(kw_um_lock);
 
 static void kw_um_gc(struct work_struct *work);
@@ -159,6 +190,57 @@ static u32 kw_um_path_mask(const struct path *path)
 
 /* ---------------------------------------------------------------- hooks */
 
+/* Per-mount flags a clone takes over from its original at each open. */
+#define KW_UM_SYNC_FLAGS	(MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | \
+				 MNT_NOATIME | MNT_NODIRATIME | MNT_RELATIME)
+
+/*
+ * The errno an open of @file on a restriction's clone (@e) gets, or 0:
+ * the upgrade mask, then what the original mount forbids now.  Copies
+ * the original's KW_UM_SYNC_FLAGS into the clone first, also for an open
+ * that is refused (see the top of
+ * the file: kwish is the clone's only writer).  rcu_read_lock() held.
+ */
+static int kw_um_open_errno(struct kw_um_entry *e, const struct file *file)
+{
+	struct vfsmount *clone = e->mnt;
+	int want, have;
+
+	have = READ_ONCE(clone->mnt_flags);
+	want = (have & ~KW_UM_SYNC_FLAGS) |
+	       (READ_ONCE(e->origin->mnt_flags) & KW_UM_SYNC_FLAGS);
+	if (want != have)
+		WRITE_ONCE(clone->mnt_flags, want);
+	if (READ_ONCE(e->mask) & kw_um_needed(file->f_mode, file->f_flags))
+		return -EACCES;
+	if (((file->f_mode & FMODE_WRITE) || (file->f_flags & O_TRUNC)) &&
+	    __mnt_is_readonly(e->origin))
+		return -EROFS;
+	if ((file->f_flags & __FMODE_EXEC) && (want & MNT_NOEXEC))
+		return -EACCES;
+	if ((want & MNT_NODEV) && (S_ISBLK(file_inode(file)->i_mode) ||
+				   S_ISCHR(file_inode(file)->i_mode)))
+		return -EACCES;
+	return 0;
+}
+
+/* The errno of an open of @file, 0 if it is not on a restriction. */
+static int kw_um_file_errno(const struct file *file)
+{
+	const struct path *path = &file->f_path;
+	struct kw_um_entry *e;
+	int err = 0;
+
+	if (path->dentry != path->mnt->mnt_root)
+		return 0;
+	rcu_read_lock();
+	e = kw_um_find(path->mnt);
+	if (e)
+		err = kw_um_open_errno(e, file);
+	rcu_read_unlock();
+	return err;
+}
+
 /* Filter of the security_file_open(struct file *) hook. */
 VISIBLE_IF_KUNIT bool kw_um_file_open_filter(const unsigned long *args)
 {
@@ -166,14 +248,39 @@ VISIBLE_IF_KUNIT bool kw_um_file_open_filter(const unsigned long *args)
 
 	if (likely(!atomic_read(&kw_um_nr)))
 		return false;
-	return kw_um_path_mask(&file->f_path) &
-	       kw_um_needed(file->f_mode, file->f_flags);
+	return kw_um_file_errno(file);
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_um_file_open_filter);
 
 static int kw_um_refuse_open(struct file *file)
 {
-	return -EACCES;
+	/* never 0: that would skip the LSMs' own security_file_open() */
+	return kw_um_file_errno(file) ?: -EACCES;
+}
+
+/*
+ * Filter of the mount write gate (struct vfsmount * first): a path on a
+ * clone whose original is read-only now.
+ */
+static bool kw_um_write_filter(const unsigned long *args)
+{
+	const struct vfsmount *mnt = (const struct vfsmount *)args[0];
+	struct kw_um_entry *e;
+	bool ro = false;
+
+	if (likely(!atomic_read(&kw_um_nr)))
+		return false;
+	rcu_read_lock();
+	e = kw_um_find(mnt);
+	if (e)
+		ro = __mnt_is_readonly(e->origin);
+	rcu_read_unlock();
+	return ro;
+}
+
+static int kw_um_refuse_write(struct vfsmount *mnt)
+{
+	return -EROFS;
 }
 
 /* Filter of the vfs_truncate(const struct path *, loff_t) hook. */
@@ -204,7 +311,30 @@ static struct kw_hook kw_um_hooks[] = {
 		.dest_fn = kw_um_refuse_truncate,
 		.filter = kw_um_truncate_filter,
 	},
+	{
+		.name = "original read-only check in mnt_want_write",
+		.target_sym = "mnt_want_write",
+		.dest_fn = kw_um_refuse_write,
+		.filter = kw_um_write_filter,
+	},
+	{
+		/* target_sym: kw_um_write_gate_sym() */
+		.name = "original read-only check in the mount write gate",
+		.dest_fn = kw_um_refuse_write,
+		.filter = kw_um_write_filter,
+	},
 };
+
+/*
+ * The mount write gate that mnt_want_write() and do_dentry_open() call
+ * (fs/namespace.c): mnt_get_write_access() since v6.8 (exported),
+ * __mnt_want_write() before (fs/internal.h; out of line in v6.1's BTF).
+ */
+static const char *kw_um_write_gate_sym(void)
+{
+	return kw_lookup_name("mnt_get_write_access") ?
+	       "mnt_get_write_access" : "__mnt_want_write";
+}
 
 /* ------------------------------------------------------------ lifetime */
 
@@ -223,27 +353,44 @@ static void kw_um_free(struct kw_um_entry *e)
  * working directory re-opened from a restricted fd holds one).  Nothing
  * can take a new reference then: the clone is in no namespace, and all
  * paths to it come from existing references.
+ *
+ * Cost.  Only restrictions whose last kwish fd is closed are on
+ * kw_um_idle, and each is looked at (may_umount_tree(), which takes
+ * mount_lock) when it is due: KW_UM_GC_FIRST after that close, then with
+ * a period that doubles up to KW_UM_GC_MAX while re-opened files keep the
+ * clone busy.  So the work follows what users left behind, a restriction
+ * with an open kwish fd costs nothing here, and the walk yields the CPU
+ * between entries.
  */
 static void kw_um_gc(struct work_struct *work)
 {
+	unsigned long now = jiffies, next = 0;
 	struct kw_um_entry *e, *tmp;
-	LIST_HEAD(dead);
 	bool again = false;
+	LIST_HEAD(dead);
 
 	mutex_lock(&kw_um_lock);
-	list_for_each_entry_safe(e, tmp, &kw_um_list, node) {
-		if (e->nr_files)
+	list_for_each_entry_safe(e, tmp, &kw_um_idle, node) {
+		if (time_before(now, e->gc_due)) {
+			/* not due yet */
+		} else if (may_umount_tree(e->mnt)) {
+			hash_del_rcu(&e->hnode);
+			list_move(&e->node, &dead);
+			atomic_dec(&kw_um_nr);
 			continue;
-		if (!may_umount_tree(e->mnt)) {
-			again = true;
-			continue;
+		} else {
+			e->gc_period = min_t(unsigned long, 2 * e->gc_period,
+					     KW_UM_GC_MAX);
+			e->gc_due = now + e->gc_period;
 		}
-		hash_del_rcu(&e->hnode);
-		list_move(&e->node, &dead);
-		atomic_dec(&kw_um_nr);
+		if (!again || time_before(e->gc_due, next))
+			next = e->gc_due;
+		again = true;
+		cond_resched();
 	}
 	if (again)
-		schedule_delayed_work(&kw_um_gc_work, KW_UM_GC_PERIOD);
+		mod_delayed_work(system_wq, &kw_um_gc_work,
+				 time_after(next, jiffies) ? next - jiffies : 0);
 	mutex_unlock(&kw_um_lock);
 
 	/*
@@ -262,10 +409,14 @@ static int kw_um_release(struct inode *inode, struct file *file)
 	struct kw_um_entry *e = file->private_data;
 
 	mutex_lock(&kw_um_lock);
-	e->nr_files--;
+	if (!--e->nr_files) {
+		e->gc_period = KW_UM_GC_FIRST;
+		e->gc_due = jiffies + KW_UM_GC_FIRST;
+		list_move_tail(&e->node, &kw_um_idle);
+	}
 	mutex_unlock(&kw_um_lock);
 	/* __fput() drops this file's reference to the clone after us. */
-	mod_delayed_work(system_wq, &kw_um_gc_work, HZ / 50);
+	mod_delayed_work(system_wq, &kw_um_gc_work, KW_UM_GC_FIRST);
 	return 0;
 }
 
@@ -319,7 +470,8 @@ VISIBLE_IF_KUNIT long kw_fs_fd_restrict(struct kw_ucmd *ucmd)
 	err = kw_um_check_args(arg);
 	if (err)
 		return err;
-	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	/* charged to the caller's memory cgroup: it may outlive its fd */
+	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
 		return -ENOMEM;
 	e->mask = arg->upgrade_mask;
@@ -414,6 +566,8 @@ static struct kw_feature kw_um_feature = {
 
 int kw_fs_upgrade_mask_init(void)
 {
+	kw_um_hooks[ARRAY_SIZE(kw_um_hooks) - 1].target_sym =
+		kw_um_write_gate_sym();
 	return kw_feature_setup(&kw_um_feature, kw_um_hooks,
 				ARRAY_SIZE(kw_um_hooks),
 				"open, exec, truncate enforced; chmod/chown/xattr/utimes via magic link not");
@@ -428,7 +582,7 @@ void kw_fs_upgrade_mask_exit(void)
 	 * be returning.
 	 */
 	cancel_delayed_work_sync(&kw_um_gc_work);
-	WARN_ON(!list_empty(&kw_um_list));
+	WARN_ON(!list_empty(&kw_um_list) || !list_empty(&kw_um_idle));
 	if (kw_um_feature.state == KWISH_STATE_PRESENT)
 		kw_hooks_remove(kw_um_hooks, ARRAY_SIZE(kw_um_hooks));
 }

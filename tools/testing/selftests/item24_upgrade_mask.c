@@ -10,8 +10,10 @@
  * applies, and an unprivileged caller cannot restrict (clone the mount
  * of) a directory.
  */
+#include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 
 #include "kwtap.h"
 
@@ -450,6 +452,70 @@ static int test_userns_as_user(void)
 	return kw_run_as_user(userns_only);
 }
 
+/*
+ * The original mount tightened after the restriction: a restricted fd
+ * never grants more than the original allows at the time of use.  In a
+ * user + mount namespace of its own (root and uid 1000 alike): a tmpfs,
+ * a file restricted with UPGRADE_NOREAD (writes allowed), then the tmpfs
+ * remounted read-only, noexec, nosuid.
+ */
+static int origin_tightened(void)
+{
+	char mnt[PATH_MAX], file[PATH_MAX + 8], fdpath[64];
+	struct statvfs sv;
+	int err, rfd, f;
+
+	snprintf(mnt, sizeof(mnt), "%s/tight.%u", dir, (unsigned int)getuid());
+	snprintf(file, sizeof(file), "%s/f", mnt);
+	err = kw_enter_userns(CLONE_NEWNS);
+	if (err < 0)
+		return kw_skip("user + mount namespace: %s", kw_errname(-err));
+	KW_CHECK_OK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	if (mkdir(mnt, 0755) < 0 && errno != EEXIST)
+		return kw_fail("mkdir %s: %s", mnt, kw_errname(errno));
+	KW_CHECK_OK(mount("kw24", mnt, "tmpfs", 0, "size=1m"));
+	KW_CHECK_OK(make_file(file, 0755));
+	rfd = restrict_path(file, UPGRADE_NOREAD);
+	KW_CHECK_OK(rfd);
+	snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", rfd);
+	REOPEN_OK(rfd, O_WRONLY);
+
+	KW_CHECK_OK(mount(NULL, mnt, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+			  MS_NOEXEC | MS_NOSUID, NULL));
+	KW_CHECK_ERRNO(open(file, O_WRONLY | O_CLOEXEC), EROFS);
+	KW_CHECK_ERRNO(reopen(rfd, O_WRONLY), EROFS);
+	KW_CHECK_ERRNO(reopen(rfd, O_RDONLY | O_TRUNC), EROFS);
+	KW_CHECK_ERRNO(truncate(fdpath, 0), EROFS);
+	KW_CHECK_ERRNO(fchownat(rfd, "", getuid(), getgid(), AT_EMPTY_PATH),
+		       EROFS);
+	KW_CHECK_ERRNO(chmod(fdpath, 0700), EROFS);
+	/* still UPGRADE_NOREAD */
+	KW_CHECK_ERRNO(reopen(rfd, O_RDONLY), EACCES);
+	/* what an O_PATH re-open sees: the original's flags */
+	f = reopen(rfd, O_PATH);
+	KW_CHECK_OK(f);
+	KW_CHECK_OK(fstatvfs(f, &sv));
+	close(f);
+	KW_CHECK((sv.f_flag & (ST_NOEXEC | ST_NOSUID)) ==
+		 (ST_NOEXEC | ST_NOSUID), "clone's flags %#lx", sv.f_flag);
+
+	/* loosened again: the restriction follows */
+	KW_CHECK_OK(mount(NULL, mnt, NULL, MS_REMOUNT | MS_BIND, NULL));
+	REOPEN_OK(rfd, O_WRONLY);
+	close(rfd);
+	return KW_PASS;
+}
+
+static int test_origin_tightened(void)
+{
+	return origin_tightened();
+}
+
+static int test_origin_tightened_as_user(void)
+{
+	return kw_run_as_user(origin_tightened);
+}
+
 /* ---- interfaces ---- */
 
 static int test_libkwish(void)
@@ -523,6 +589,8 @@ static const struct kw_test tests[] = {
 	KW_TEST(test_unprivileged),
 	KW_TEST(test_userns),
 	KW_TEST(test_userns_as_user),
+	KW_TEST(test_origin_tightened),
+	KW_TEST(test_origin_tightened_as_user),
 	KW_TEST(test_libkwish),
 	KW_TEST(test_kwishctl),
 };
