@@ -33,11 +33,16 @@
  * the reason v6.15 made vfs_mkdir() return one): then the name is looked
  * up again, still under the lock, and that dentry is the one opened.
  *
- * The fd needs no permission check on the new inode, as open(O_CREAT)
- * skips it for a file it created (may_open() is not called for
- * FMODE_CREATED): the directory fd is O_RDONLY|O_DIRECTORY, every other
- * type gets an O_PATH fd, so no driver is opened and a FIFO never blocks.
- * security_file_open() still runs (dentry_open()).
+ * Every type but a directory gets an O_PATH fd, which needs no permission
+ * on the inode (as open(O_PATH)): no driver is opened and a FIFO never
+ * blocks.  A directory gets O_RDONLY|O_DIRECTORY if the caller may read
+ * it, checked as may_open() does for open(2) of an existing directory
+ * (inode_permission(MAY_OPEN | MAY_READ)): open(O_CREAT) skips that check
+ * for files it creates (FMODE_CREATED), but there is no such rule for
+ * mkdir, and the creator is not always the owner (vfat's uid=, NFS root
+ * squashing) nor always allowed to read (mode 0300).  Otherwise the
+ * directory fd is O_PATH|O_DIRECTORY, which still works as the dirfd of
+ * the *at() calls.  security_file_open() runs for both (dentry_open()).
  */
 #define pr_fmt(fmt) "kwish_fs: " fmt
 
@@ -275,7 +280,7 @@ VISIBLE_IF_KUNIT long kw_fs_create_open(struct kw_ucmd *ucmd)
 	struct kw_cro_op op = {};
 	struct path created;
 	struct file *file;
-	int fd, err;
+	int fd, err, oflags;
 
 	err = kw_cro_check_args(arg);
 	if (err)
@@ -302,8 +307,12 @@ VISIBLE_IF_KUNIT long kw_fs_create_open(struct kw_ucmd *ucmd)
 	if (err)
 		goto put_fd;
 
-	file = dentry_open(&created, kw_cro_open_flags(op.mode & S_IFMT),
-			   current_cred());
+	oflags = kw_cro_open_flags(op.mode & S_IFMT);
+	if (d_is_dir(created.dentry) &&
+	    inode_permission(kw_path_idmap(&created), d_inode(created.dentry),
+			     MAY_OPEN | MAY_READ))
+		oflags = O_PATH | O_DIRECTORY;
+	file = dentry_open(&created, oflags, current_cred());
 	path_put(&created);
 	if (IS_ERR(file)) {
 		err = PTR_ERR(file);

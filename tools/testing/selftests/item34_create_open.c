@@ -468,6 +468,40 @@ static int test_eacces(void)
 	return KW_PASS;
 }
 
+/*
+ * A directory its creator may not read (mode 0300): no readable fd, as
+ * open(2) of it would fail; an O_PATH directory fd instead, which still
+ * serves as a dirfd.
+ */
+static int unreadable_dir(void)
+{
+	char name[64], buf[256];
+	int fd, cfd, fl;
+
+	snprintf(name, sizeof(name), "noread.%u", (unsigned int)getuid());
+	fd = create_open(dfd, name, S_IFDIR | 0300, NULL, 0, 0, 0);
+	KW_CHECK_OK(fd);
+	KW_CHECK_ERRNO(openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+		       EACCES);
+	fl = fcntl(fd, F_GETFL);
+	KW_CHECK(fl >= 0 && (fl & O_PATH) && (fl & O_DIRECTORY),
+		 "F_GETFL %#x: not O_PATH|O_DIRECTORY", fl);
+	KW_CHECK_ERRNO(syscall(SYS_getdents64, fd, buf, sizeof(buf)), EBADF);
+	cfd = openat(fd, "child", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		     0600);
+	KW_CHECK_OK(cfd);
+	close(cfd);
+	close(fd);
+	return KW_PASS;
+}
+
+static int test_unreadable_directory(void)
+{
+	if (kw_is_root())
+		return kw_run_as_user(unreadable_dir);
+	return unreadable_dir();
+}
+
 /* In a user namespace: no CAP_MKNOD, no DAC override on unmapped owners. */
 static int test_userns(void)
 {
@@ -746,6 +780,7 @@ static const struct kw_test tests[] = {
 	KW_TEST(test_struct_contract),
 	KW_TEST(test_emfile_creates_nothing),
 	KW_TEST(test_eacces),
+	KW_TEST(test_unreadable_directory),
 	KW_TEST(test_userns),
 	KW_TEST(test_erofs),
 	KW_TEST_T(test_race_directory, 20),
