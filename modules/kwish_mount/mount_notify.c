@@ -62,7 +62,6 @@
 #define pr_fmt(fmt) "kwish_mount: " fmt
 
 #include <linux/anon_inodes.h>
-#include <linux/delay.h>
 #include <linux/capability.h>
 #include <linux/fanotify.h>
 #include <linux/file.h>
@@ -232,6 +231,9 @@ static bool kw_mnw_active(void)
  * Hook destinations run the hooked function through its call gate; some
  * of them sleep (attach_recursive_mnt() allocates, chroot_fs_refs() puts
  * paths), so unloading waits for those in flight (kw_mnw_unhook()).
+ * Each destination increments this first and decrements it in its last
+ * statement; the instructions after that are covered by an RCU-tasks
+ * grace period (kw_hook_calls_wait()).
  */
 static atomic_t kw_mnw_inflight = ATOMIC_INIT(0);
 
@@ -705,19 +707,16 @@ static struct kw_feature kw_mnw_feature = {
 static bool kw_mnw_registered;
 
 /*
- * After the hooks are removed no new call enters a destination.  A call
- * diverted before may be between the trampoline and its atomic_inc():
- * such a task has not switched voluntarily since, so
- * synchronize_rcu_tasks() waits for it; then kw_mnw_inflight counts
- * every call still inside (some sleep in the hooked function), and the
- * gates they use go when it is zero.
+ * After the hooks are removed no new call enters a destination; the
+ * calls diverted before (some sleep in the hooked function) are waited
+ * for as kw_hook_calls_wait() explains: those not counted yet, those
+ * counted, and those that counted themselves out but have not returned.
+ * Then the gates they used go.
  */
 static void kw_mnw_unhook(void)
 {
 	kw_hooks_remove(kw_mnw_hooks, ARRAY_SIZE(kw_mnw_hooks));
-	synchronize_rcu_tasks();
-	while (atomic_read(&kw_mnw_inflight))
-		msleep(20);
+	kw_hook_calls_wait(&kw_mnw_inflight);
 	kw_hooks_remove(kw_mnw_gates, ARRAY_SIZE(kw_mnw_gates));
 }
 

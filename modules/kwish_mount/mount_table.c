@@ -35,7 +35,6 @@
 #define pr_fmt(fmt) "kwish_mount: " fmt
 
 #include <linux/atomic.h>
-#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/module.h>
@@ -141,7 +140,7 @@ static void kw_free_vfsmnt(struct mount *mnt)
 	atomic_dec(&kw_free_inflight);
 }
 
-static struct kw_hook kw_table_hooks[] = {
+static struct kw_hook kw_table_gates[] = {
 	{ .name = "is_path_reachable gate",
 	  .target_fn = kw_gate_is_path_reachable,
 	  .dest_sym = "is_path_reachable" },
@@ -154,18 +153,25 @@ static struct kw_hook kw_table_hooks[] = {
 	{ .name = "security_sb_statfs gate",
 	  .target_fn = kw_gate_security_sb_statfs,
 	  .dest_sym = "security_sb_statfs" },
-	/* the last two only without mnt_id_unique */
+	/* the last one only without mnt_id_unique */
 	{ .name = "free_vfsmnt gate",
 	  .target_fn = kw_gate_free_vfsmnt,
 	  .dest_sym = "free_vfsmnt" },
+};
+
+/*
+ * Without mnt_id_unique only; installed after the gates, removed before
+ * them: kw_free_vfsmnt() calls a gate.
+ */
+static struct kw_hook kw_table_id_hook[] = {
 	{ .name = "free_vfsmnt id release",
 	  .target_sym = "free_vfsmnt",
 	  .dest_fn = kw_free_vfsmnt },
 };
 
-static unsigned int kw_nr_table_hooks(void)
+static unsigned int kw_nr_table_gates(void)
 {
-	return ARRAY_SIZE(kw_table_hooks) - (kw_native_ids ? 2 : 0);
+	return ARRAY_SIZE(kw_table_gates) - (kw_native_ids ? 1 : 0);
 }
 
 bool kw_is_path_reachable(struct mount *mnt, struct dentry *dentry,
@@ -363,10 +369,19 @@ int kw_mount_table_init(void)
 			sizeof(kw_table_why));
 		goto out;
 	}
-	err = kw_hooks_install(kw_table_hooks, kw_nr_table_hooks(),
+	err = kw_hooks_install(kw_table_gates, kw_nr_table_gates(),
 			       kw_table_why, sizeof(kw_table_why));
 	if (err)
 		goto out;
+	if (!kw_native_ids) {
+		err = kw_hooks_install(kw_table_id_hook,
+				       ARRAY_SIZE(kw_table_id_hook),
+				       kw_table_why, sizeof(kw_table_why));
+		if (err) {
+			kw_hooks_remove(kw_table_gates, kw_nr_table_gates());
+			goto out;
+		}
+	}
 	kw_table_ready = true;
 out:
 	if (!kw_table_ready)
@@ -381,10 +396,16 @@ void kw_mount_table_exit(void)
 
 	if (!kw_table_ready)
 		return;
-	kw_hooks_remove(kw_table_hooks, kw_nr_table_hooks());
-	/* A free_vfsmnt() diverted before the removal may still run. */
-	while (atomic_read(&kw_free_inflight))
-		msleep(20);
+	/*
+	 * A free_vfsmnt() diverted before the removal may still run, and
+	 * needs its gate to free the mount: the gates go after it.
+	 */
+	if (!kw_native_ids) {
+		kw_hooks_remove(kw_table_id_hook,
+				ARRAY_SIZE(kw_table_id_hook));
+		kw_hook_calls_wait(&kw_free_inflight);
+	}
+	kw_hooks_remove(kw_table_gates, kw_nr_table_gates());
 	xa_for_each(&kw_idents, idx, e)
 		kfree(e);
 	xa_destroy(&kw_idents);

@@ -31,17 +31,19 @@
  * sys_enter, every task takes the syscall slow path (as under `perf
  * trace`); `kwish_mount syscalls=0` turns this off (/dev/kwish only).
  * Audit and the sys_exit tracepoint see ENOSYS for these two numbers.
- * Unload unregisters the probe and waits for queued works.  Nothing of
- * this runs where the kernel has the syscalls: item 25 is native there.
+ * Each queued work holds a reference on kwish_mount, so rmmod fails with
+ * EAGAIN ("in use") while a call is pending instead of waiting for it
+ * (see kw_sys_work()).  Nothing of this runs where the kernel has the
+ * syscalls: item 25 is native there.
  */
 #define pr_fmt(fmt) "kwish_mount: " fmt
 
 #include <linux/capability.h>
 #include <linux/compat.h>
-#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/fs_struct.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/nospec.h>
 #include <linux/overflow.h>
@@ -566,8 +568,32 @@ struct kw_sys_work {
 
 static struct tracepoint *kw_sys_enter_tp;
 static bool kw_sys_probe_on;
-static atomic_t kw_sys_inflight = ATOMIC_INIT(0);
 
+/*
+ * Unloading while calls are queued.  A queued work runs module text
+ * whenever its task gets to it, and the call may then block for as long
+ * as user space likes: copy_to_user() to a userfaultfd or FUSE page, or a
+ * writer holding namespace_sem.  Waiting for such works at unload would
+ * leave rmmod in D state at user space's mercy; cancelling them is not
+ * possible for one that runs already (and task_work_cancel() is not
+ * exported).  So every queued work holds a reference on kwish_mount,
+ * taken by the probe and dropped as the work's last statement: while one
+ * is pending, delete_module() fails with EAGAIN and never calls
+ * kw_mount_exit(), like an open fd of the module.
+ *
+ * module_put() is not the work's last instruction: the ones after it (at
+ * most the return) run once the count may be zero, when rmmod may go on.
+ * module_put_and_kthread_exit() solves this for kthreads by never
+ * returning; a task_work must return.  kw_sys_probe_remove() (run by
+ * kw_mount_exit(), i.e. after the last put) therefore waits for an
+ * RCU-tasks grace period: the task that put the reference cannot pass a
+ * voluntary context switch or return to user space before it has left
+ * the work, so once the grace period ends it has.
+ *
+ * The probe queues nothing until the module is live: init may still fail,
+ * and a module whose init failed is freed without waiting for its
+ * references (do_init_module()).
+ */
 static void kw_sys_work(struct callback_head *cb)
 {
 	struct pt_regs *regs = task_pt_regs(current);
@@ -576,9 +602,9 @@ static void kw_sys_work(struct callback_head *cb)
 	kfree(container_of(cb, struct kw_sys_work, cb));
 	/*
 	 * Works queued in a syscall run on the way out of it (or first
-	 * thing in get_signal()); should one ever run from do_exit()'s
-	 * exit_task_work(), the task has no namespaces or fs left: leave
-	 * its -ENOSYS alone.
+	 * thing in get_signal() or ptrace_notify()); should one ever run
+	 * from do_exit()'s exit_task_work(), the task has no namespaces or
+	 * fs left: leave its -ENOSYS alone.
 	 */
 	if (unlikely((current->flags & PF_EXITING) || !current->nsproxy ||
 		     !current->fs))
@@ -595,7 +621,8 @@ static void kw_sys_work(struct callback_head *cb)
 	else
 		ret = regs->ax;
 	regs->ax = ret;
-	atomic_dec(&kw_sys_inflight);
+	/* the last statement: see above */
+	module_put(THIS_MODULE);
 }
 
 /* sys_enter probe: atomic context, every syscall of every task. */
@@ -608,15 +635,20 @@ static void kw_sys_enter(void *data, struct pt_regs *regs, long id)
 	/* x86_64 ABI only: ia32 has other argument registers */
 	if (in_compat_syscall() || current->flags & PF_KTHREAD)
 		return;
+	/* not while loading or unloading: the caller gets ENOSYS */
+	if (READ_ONCE(THIS_MODULE->state) != MODULE_STATE_LIVE ||
+	    !try_module_get(THIS_MODULE))
+		return;
 	w = kmalloc(sizeof(*w), GFP_ATOMIC | __GFP_NOWARN);
 	if (!w)
-		return;		/* the caller gets ENOSYS */
+		goto out_put;		/* the caller gets ENOSYS */
 	init_task_work(&w->cb, kw_sys_work);
-	atomic_inc(&kw_sys_inflight);
-	if (task_work_add(current, &w->cb, TWA_RESUME)) {
-		atomic_dec(&kw_sys_inflight);
-		kfree(w);
-	}
+	if (!task_work_add(current, &w->cb, TWA_RESUME))
+		return;
+	kfree(w);
+out_put:
+	/* covered by tracepoint_synchronize_unregister() at unload */
+	module_put(THIS_MODULE);
 }
 
 static void kw_find_sys_enter(struct tracepoint *tp, void *priv)
@@ -651,9 +683,13 @@ static void kw_sys_probe_remove(void)
 	tracepoint_probe_unregister(kw_sys_enter_tp, kw_sys_enter, NULL);
 	tracepoint_synchronize_unregister();
 	kw_sys_probe_on = false;
-	/* queued works run before their task returns to user space */
-	while (atomic_read(&kw_sys_inflight))
-		msleep(20);
+	/*
+	 * No work is queued (each holds a module reference, and this runs
+	 * at unload, or at a failed init before the probe queued any), but
+	 * the last one may still be between its module_put() and its
+	 * return: see kw_sys_work().
+	 */
+	synchronize_rcu_tasks();
 }
 
 /* /dev/kwish */

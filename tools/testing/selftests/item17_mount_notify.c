@@ -20,6 +20,12 @@
  * nested user namespace), while an unprivileged user watches the mount
  * namespace of its own user namespace.
  *
+ * Unloading (root): rmmod kwish_mount while a watch is open returns
+ * EAGAIN at once (the watch pins the module); with the hooks installed
+ * and other processes mounting, moving and unmounting, kwish_mount is
+ * removed and loaded again in a loop, every mount call succeeds, and a
+ * new watch works after it.  kwish_mount is loaded again at the end.
+ *
  * Events are expected in the queue when the system call that made the
  * change returns (as upstream queues them in namespace_unlock()); tests
  * that do not test exactly that still wait up to WAIT_MS for them.  All
@@ -1592,6 +1598,112 @@ static int test_kwishctl(void)
 	return KW_PASS;
 }
 
+/* Mount, bind, move and unmount in a loop until *@stop; exit 0 if all did. */
+static void unload_mounter(const char *base, volatile int *stop)
+{
+	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX];
+
+	if (unshare(CLONE_NEWNS) < 0 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("kw17", base, "tmpfs", 0, "size=1m") < 0)
+		_exit(2);
+	join(a, base, "a");
+	join(b, base, "b");
+	join(c, base, "c");
+	if (mkdir(a, 0755) || mkdir(b, 0755) || mkdir(c, 0755))
+		_exit(3);
+	while (!LOAD(*stop)) {
+		if (mount("kw17", a, "tmpfs", 0, "size=1m") ||
+		    mount(a, b, NULL, MS_BIND, NULL) ||
+		    mount(b, c, NULL, MS_MOVE, NULL) ||
+		    umount(c) || umount2(a, MNT_DETACH))
+			_exit(4);
+	}
+	_exit(0);
+}
+
+static int test_rmmod_during_mount_activity(void)
+{
+	char p[PATH_MAX], q[PATH_MAX];
+	int *stop, wfd, rc, i, res = KW_PASS;
+	unsigned int cycles = 0, busy = 0;
+	pid_t kids[2], rmmod;
+	uint64_t id;
+	double end;
+
+	if (!kw_is_root())
+		return kw_skip("unloading kwish_mount needs root");
+	KW_TRY(setup_ns());
+	stop = mmap(NULL, sizeof(*stop), PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	KW_CHECK(stop != MAP_FAILED, "mmap");
+	/* a watch arms the hooks; open, it pins the module */
+	KW_TRY(mkdir_in(p, "m"));
+	wfd = watch_self(BOTH, 0, 0);
+	KW_CHECK_OK(wfd);
+	KW_TRY(mount_tmpfs(p));
+	KW_TRY(expect_one(wfd, FAN_MNT_ATTACH, &id));
+	rmmod = kw_module_remove_start("kwish_mount");
+	KW_CHECK(rmmod > 0, "fork");
+	rc = kw_module_remove_wait(rmmod, 5);
+	KW_CHECK(rc >= 0, "rmmod with a watch open did not return in 5 s");
+	KW_CHECK(rc == EAGAIN || rc == EBUSY,
+		 "rmmod with a watch open: %s, want EAGAIN",
+		 rc ? kw_errname(rc) : "unloaded");
+	close(wfd);
+
+	for (i = 0; i < 2; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "k%d", i);
+		KW_TRY(mkdir_in(q, name));
+		fflush(stdout);
+		kids[i] = fork();
+		KW_CHECK(kids[i] >= 0, "fork: %s", kw_errname(errno));
+		if (kids[i] == 0)
+			unload_mounter(q, stop);
+	}
+	end = kw_now() + 4;
+	while (res == KW_PASS && kw_now() < end) {
+		/* the hooks installed again (a watch made and closed) */
+		wfd = watch_self(BOTH, 0, 0);
+		if (wfd >= 0)
+			close(wfd);
+		rmmod = kw_module_remove_start("kwish_mount");
+		rc = kw_module_remove_wait(rmmod, 10);
+		if (rc < 0)
+			res = kw_fail("rmmod under mount activity did not return in 10 s");
+		else if (rc == EAGAIN || rc == EBUSY)
+			busy++;
+		else if (rc)
+			res = kw_fail("rmmod: %s", kw_errname(rc));
+		else if (kw_module_insert("kwish_mount") < 0)
+			res = kw_fail("insmod: %s", kw_errname(errno));
+		else
+			cycles++;
+	}
+	STORE(*stop, 1);
+	for (i = 0; i < 2; i++) {
+		rc = kw_wait(kids[i]);
+		if (rc && res == KW_PASS)
+			res = kw_fail("mounter %d exited %d", i, rc);
+	}
+	if (!kw_module_loaded("kwish_mount") &&
+	    kw_module_insert("kwish_mount") < 0)
+		return kw_fail("insmod: %s", kw_errname(errno));
+	kw_diag("%u unload/load cycles, %u refused", cycles, busy);
+	if (res != KW_PASS)
+		return res;
+	KW_CHECK(cycles > 0, "kwish_mount was never unloaded");
+	/* a fresh watch works */
+	wfd = watch_self(BOTH, 0, 0);
+	KW_CHECK_OK(wfd);
+	KW_CHECK_OK(umount(p));
+	KW_TRY(expect_one(wfd, FAN_MNT_DETACH, &id));
+	close(wfd);
+	return KW_PASS;
+}
+
 int main(void)
 {
 	static const struct kw_test tests[] = {
@@ -1615,11 +1727,17 @@ int main(void)
 		KW_TEST(test_eperm),
 		KW_TEST(test_unprivileged),
 		KW_TEST(test_kwishctl),
+		KW_TEST_T(test_rmmod_during_mount_activity, 30),
 	};
+	int ret;
 
 	if (!mkdtemp(dir)) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	return KW_RUN(tests);
+	ret = KW_RUN(tests);
+	/* whatever happened: leave kwish_mount loaded */
+	if (kw_is_root() && !kw_module_loaded("kwish_mount"))
+		kw_module_insert("kwish_mount");
+	return ret;
 }

@@ -10,11 +10,23 @@
  * when mnt_id is, every errno of upstream's argument checks, and the
  * EPERM for a mount outside the caller's root without CAP_SYS_ADMIN over
  * the namespace.
+ *
+ * Unloading kwish_mount (root): with a statmount() call blocked in its
+ * copy_to_user() on a userfaultfd page, rmmod returns at once (EAGAIN on
+ * v6.1, where kwish answers the call and the call pins the module;
+ * unloaded on v6.12, where the kernel answers it) instead of hanging in
+ * D state, and the call then completes; with a tracee stopped at the
+ * syscall-exit stop of statmount(), rmmod returns and the tracee gets
+ * the result.  kwish_mount is loaded again at the end.
  */
+#include <pthread.h>
 #include <sched.h>
+#include <linux/userfaultfd.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/user.h>
 
 #include "kwtap.h"
 #include "libkwish.h"
@@ -597,6 +609,206 @@ static int test_id_table_bounded(void)
 	return KW_PASS;
 }
 
+/* An rmmod that takes longer than this is counted as hung. */
+#define UNLOAD_SECS	5
+
+/* Load kwish_mount again if a test removed it. */
+static int reload_mount_module(void)
+{
+	if (!kw_module_loaded("kwish_mount") &&
+	    kw_module_insert("kwish_mount") < 0)
+		return kw_fail("insmod kwish_mount: %s", kw_errname(errno));
+	return KW_PASS;
+}
+
+/* Root, kwish_mount loaded and the syscalls answer (kwish's or native). */
+static int need_unload(void)
+{
+	if (!kw_is_root())
+		return kw_skip("unloading kwish_mount needs root");
+	if (!kw_module_loaded("kwish_mount"))
+		return kw_skip("kwish_mount not loaded");
+	if (item_state() != KWISH_STATE_NATIVE &&
+	    item_state() != KWISH_STATE_PRESENT)
+		return kw_skip("item 25 is not provided (state %d)",
+			       item_state());
+	if (listmount_id(KWISH_LSMT_ROOT, 0, NULL, 0, 0) < 0)
+		return kw_skip("statmount syscalls not answered here: %s",
+			       kw_errname(errno));
+	return KW_PASS;
+}
+
+/*
+ * rmmod kwish_mount while a call of the caller is pending: it must come
+ * back within UNLOAD_SECS.  @kwish: kwish answers the call (6.1), which
+ * then pins the module: EAGAIN.  Returns a KW_ result; *@pid is the
+ * rmmod child if it hung (still to be waited for), else 0.
+ */
+static int rmmod_while_pending(bool kwish, pid_t *pid)
+{
+	int rc;
+
+	*pid = kw_module_remove_start("kwish_mount");
+	KW_CHECK(*pid > 0, "fork: %s", kw_errname(errno));
+	rc = kw_module_remove_wait(*pid, UNLOAD_SECS);
+	if (rc < 0)
+		return kw_fail("rmmod kwish_mount did not return within %d s (hangs in delete_module)",
+			       UNLOAD_SECS);
+	*pid = 0;
+	kw_diag("rmmod kwish_mount: %s", rc ? kw_errname(rc) : "unloaded");
+	if (kwish)
+		KW_CHECK(rc == EAGAIN || rc == EBUSY,
+			 "rmmod with a kwish call pending: %s, want EAGAIN",
+			 rc ? kw_errname(rc) : "unloaded");
+	else
+		KW_CHECK(rc == 0 || rc == EAGAIN || rc == EBUSY, "rmmod: %s",
+			 kw_errname(rc));
+	return KW_PASS;
+}
+
+struct blocked_call {
+	struct kwish_mnt_id_req req;
+	void *buf;
+	long ret;
+	int err;
+};
+
+static void *blocked_statmount(void *arg)
+{
+	struct blocked_call *c = arg;
+
+	c->ret = sys_statmount(&c->req, c->buf, 4096, 0);
+	c->err = errno;
+	return NULL;
+}
+
+static int test_rmmod_while_blocked_on_uffd(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_zeropage zero = { 0 };
+	struct pollfd pfd = { .events = POLLIN };
+	struct blocked_call c = { 0 };
+	bool kwish = !native();
+	struct uffd_msg msg;
+	long page = sysconf(_SC_PAGESIZE);
+	pthread_t thr;
+	pid_t rmmod = 0;
+	uint64_t id;
+	int uffd, res;
+
+	KW_TRY(need_unload());
+	KW_CHECK(listmount_id(KWISH_LSMT_ROOT, 0, &id, 1, 0) == 1,
+		 "listmount: %s", kw_errname(errno));
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0)
+		return kw_skip("userfaultfd: %s", kw_errname(errno));
+	KW_CHECK_OK(ioctl(uffd, UFFDIO_API, &api));
+	c.buf = mmap(NULL, page, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	KW_CHECK(c.buf != MAP_FAILED, "mmap: %s", kw_errname(errno));
+	reg.range.start = (uintptr_t)c.buf;
+	reg.range.len = page;
+	KW_CHECK_OK(ioctl(uffd, UFFDIO_REGISTER, &reg));
+
+	c.req.size = KWISH_MNT_ID_REQ_SIZE_VER0;
+	c.req.mnt_id = id;
+	c.req.param = KWISH_STATMOUNT_SB_BASIC | KWISH_STATMOUNT_MNT_BASIC;
+	KW_CHECK(pthread_create(&thr, NULL, blocked_statmount, &c) == 0,
+		 "pthread_create");
+	/* the call's copy_to_user() faults on the missing page and waits */
+	pfd.fd = uffd;
+	if (poll(&pfd, 1, 5000) != 1 || read(uffd, &msg, sizeof(msg)) !=
+	    sizeof(msg) || msg.event != UFFD_EVENT_PAGEFAULT) {
+		res = kw_fail("statmount did not fault on the uffd page (ret %ld %s)",
+			      c.ret, kw_errname(c.err));
+		goto resolve;
+	}
+	res = rmmod_while_pending(kwish, &rmmod);
+resolve:
+	zero.range.start = (uintptr_t)c.buf;
+	zero.range.len = page;
+	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero) < 0 && res == KW_PASS)
+		res = kw_fail("UFFDIO_ZEROPAGE: %s", kw_errname(errno));
+	pthread_join(thr, NULL);
+	if (rmmod > 0 && kw_module_remove_wait(rmmod, 30) < 0)
+		return kw_fail("rmmod still hangs once the call is over");
+	if (res == KW_PASS && c.ret != 0)
+		res = kw_fail("statmount after the rmmod: %s",
+			      kw_errname(c.err));
+	if (res == KW_PASS &&
+	    ((struct kwish_statmount *)c.buf)->mnt_id != id)
+		res = kw_fail("statmount after the rmmod: mnt_id %#llx, want %#llx",
+			      (unsigned long long)
+			      ((struct kwish_statmount *)c.buf)->mnt_id,
+			      (unsigned long long)id);
+	close(uffd);
+	KW_TRY(reload_mount_module());
+	return res;
+}
+
+static int test_rmmod_at_syscall_exit_stop(void)
+{
+	struct kwish_mnt_id_req req = { .size = KWISH_MNT_ID_REQ_SIZE_VER0 };
+	struct user_regs_struct regs;
+	bool entered = false;
+	pid_t pid, rmmod = 0;
+	int status, res = KW_PASS;
+	uint64_t id;
+
+	KW_TRY(need_unload());
+	KW_CHECK(listmount_id(KWISH_LSMT_ROOT, 0, &id, 1, 0) == 1,
+		 "listmount: %s", kw_errname(errno));
+	req.mnt_id = id;
+	req.param = KWISH_STATMOUNT_MNT_BASIC;
+	fflush(stdout);
+	pid = fork();
+	KW_CHECK(pid >= 0, "fork: %s", kw_errname(errno));
+	if (pid == 0) {
+		long r;
+
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		memset(&u, 0, sizeof(u));
+		r = sys_statmount(&req, &u, sizeof(u), 0);
+		if (r)
+			_exit(errno);
+		_exit(u.sm.mnt_id == id ? 0 : 100);
+	}
+	KW_CHECK(waitpid(pid, &status, 0) == pid && WIFSTOPPED(status),
+		 "tracee did not stop");
+	KW_CHECK_OK(ptrace(PTRACE_SETOPTIONS, pid, NULL,
+			   PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL));
+	for (;;) {
+		KW_CHECK_OK(ptrace(PTRACE_SYSCALL, pid, NULL, NULL));
+		KW_CHECK(waitpid(pid, &status, 0) == pid, "waitpid");
+		KW_CHECK(WIFSTOPPED(status), "tracee ended early (%#x)",
+			 status);
+		if (WSTOPSIG(status) != (SIGTRAP | 0x80))
+			continue;
+		KW_CHECK_OK(ptrace(PTRACE_GETREGS, pid, NULL, &regs));
+		if (regs.orig_rax != KWISH_NR_STATMOUNT)
+			continue;
+		if (entered)
+			break;
+		entered = true;
+	}
+	/* at the syscall-exit stop: the call is done (ptrace_notify()) */
+	kw_diag("statmount at its syscall-exit stop: rax %lld",
+		(long long)regs.rax);
+	res = rmmod_while_pending(false, &rmmod);
+	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	status = kw_wait(pid);
+	if (rmmod > 0 && kw_module_remove_wait(rmmod, 30) < 0)
+		return kw_fail("rmmod still hangs once the tracee went on");
+	if (res == KW_PASS && status != 0)
+		res = kw_fail("statmount of the tracee: %s",
+			      status == 100 ? "wrong mnt_id" :
+			      kw_errname(status));
+	KW_TRY(reload_mount_module());
+	return res;
+}
+
 static int test_unprivileged(void)
 {
 	return kw_run_as_user(test_eperm_outside_root);
@@ -614,11 +826,18 @@ int main(void)
 		KW_TEST(test_dev_kwish),
 		KW_TEST(test_id_table_bounded),
 		KW_TEST(test_unprivileged),
+		KW_TEST(test_rmmod_while_blocked_on_uffd),
+		KW_TEST(test_rmmod_at_syscall_exit_stop),
 	};
+	int ret;
 
 	if (!mkdtemp(dir)) {
 		printf("Bail out! mkdtemp: %s\n", strerror(errno));
 		return 1;
 	}
-	return KW_RUN(tests);
+	ret = KW_RUN(tests);
+	/* whatever happened: leave kwish_mount loaded */
+	if (kw_is_root() && !kw_module_loaded("kwish_mount"))
+		kw_module_insert("kwish_mount");
+	return ret;
 }

@@ -486,6 +486,67 @@ static inline bool kw__wait_timeout(pid_t pid, double secs, int *status)
 	return true;
 }
 
+/*
+ * Module loading and unloading (root), for tests that unload a kwish
+ * module under load.  The modules are in $KWISH_MODULES_DIR (default
+ * /kwish/modules, where the test VM puts them).
+ */
+static inline bool kw_module_loaded(const char *name)
+{
+	char path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/module/%s", name);
+	return stat(path, &st) == 0;
+}
+
+static inline int kw_module_insert(const char *name)
+{
+	const char *dir = getenv("KWISH_MODULES_DIR");
+	char path[512];
+	int fd, ret, err;
+
+	snprintf(path, sizeof(path), "%s/%s.ko", dir ? dir : "/kwish/modules",
+		 name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = syscall(SYS_finit_module, fd, "", 0);
+	err = errno;
+	close(fd);
+	errno = err;
+	return ret;
+}
+
+/*
+ * delete_module(@name) in a child, so that an unload that hangs (in D
+ * state, which no signal ends) shows as a timeout instead of hanging the
+ * test.  Returns the child's pid, or -1.
+ */
+static inline pid_t kw_module_remove_start(const char *name)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0)
+		_exit(syscall(SYS_delete_module, name, O_NONBLOCK) ? errno : 0);
+	return pid;
+}
+
+/*
+ * Wait up to @secs for a kw_module_remove_start() child: its errno (0:
+ * unloaded), or -1 if it is still inside delete_module().
+ */
+static inline int kw_module_remove_wait(pid_t pid, double secs)
+{
+	int status;
+
+	if (!kw__wait_timeout(pid, secs, &status))
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
+}
+
 static inline int kw_run(const struct kw_test *tests, size_t n)
 {
 	const char *env = getenv("KW_TIME_BUDGET");
