@@ -30,9 +30,18 @@ static inline struct mount *kw_mnt_parent(struct mount *m)
 	return KWL(mount, mnt_parent, struct mount *, m);
 }
 
+/*
+ * The mount's namespace, or NULL if it has none.  Mounts of kern_mount()
+ * (pipefs, sockfs, anon_inodefs, nsfs, and kwish's own item-24 clones
+ * made by clone_private_mount()) carry MNT_NS_INTERNAL, an ERR_PTR
+ * (fs/mount.h, v6.1 and v6.12 alike), not NULL: never hand that out.
+ */
 static inline struct mnt_namespace *kw_mnt_ns(struct mount *m)
 {
-	return READ_ONCE(KWL(mount, mnt_ns, struct mnt_namespace *, m));
+	struct mnt_namespace *ns;
+
+	ns = READ_ONCE(KWL(mount, mnt_ns, struct mnt_namespace *, m));
+	return IS_ERR(ns) ? NULL : ns;
 }
 
 static inline int kw_mnt_id_old(struct mount *m)
