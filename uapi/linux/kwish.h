@@ -464,8 +464,10 @@ struct kwish_link_replace {
  *   EFAULT        @pathname or @target cannot be read
  *   ENOENT        @target is empty (as for symlinkat())
  *   EMFILE        the caller has no free fd (nothing is created)
- *   then mkdirat()'s, mknodat()'s and symlinkat()'s own: EEXIST (the name
- *   exists), ENOENT, ENOTDIR, ELOOP, ENAMETOOLONG (path walk), EACCES,
+ *   then mkdirat()'s, mknodat()'s and symlinkat()'s own: EBADF (@dirfd is
+ *   neither an open fd nor AT_FDCWD), EEXIST (the name exists), ENOENT,
+ *   ENOTDIR (also @dirfd is not a directory), ELOOP, ENAMETOOLONG (path
+ *   walk), EACCES,
  *   EPERM (no CAP_MKNOD for a device node; the file system does not
  *   support the type), EROFS, ENOSPC, EDQUOT, EMLINK, EIO.
  *   ENFILE, ENOMEM  the object was created but could not be opened (as
@@ -876,7 +878,9 @@ struct kwish_rights_filter {
 /* struct mnt_id_req */
 struct kwish_mnt_id_req {
 	__u32		size;
-	__u32		mnt_ns_fd;	/* must be 0 (v6.8: spare) */
+	__u32		mnt_ns_fd;	/* must be 0 where kwish provides the
+					 * calls (v6.8: spare); see kwish.7
+					 */
 	__u64		mnt_id;
 	__u64		param;		/* statmount: mask; listmount: last id */
 	__u64		mnt_ns_id;	/* 0 or the caller's (VER1, v6.11) */
@@ -980,7 +984,10 @@ struct kwish_mount_call {
  *			privileged namespace copied the tree
  *   NS_ROOT		the root mount of its namespace
  *   DETACHED		in no mount namespace or an anonymous one (an
- *			open_tree() clone): nothing to unmount
+ *			open_tree() clone; a pipe, socket, memfd, pidfd,
+ *			nsfs or anonymous-inode fd, whose mount is the
+ *			kernel's own; a KWISH_FD_RESTRICT fd): nothing to
+ *			unmount, mnt_ns_id and userns_ino are 0
  */
 #define KWISH_UMOUNT_CAN		0x00000001U
 #define KWISH_UMOUNT_CALLER_NS		0x00000002U
@@ -1048,7 +1055,9 @@ struct kwish_mount_owner {
  * Permission: as fanotify_mark(FAN_MARK_MNTNS) in v6.16, CAP_SYS_ADMIN in
  * the caller's user namespace and over the user namespace that owns the
  * mount namespace (EPERM), and the LSM check fanotify_mark() makes.
- * Errors: EBADF (@mntns_fd), EINVAL (not a mount namespace fd, an empty
+ * Errors: EBADF (@mntns_fd is not open, or is an O_PATH fd), EINVAL (not
+ * a mount namespace fd (a file, directory, pipe, socket, another
+ * namespace type, ...), an empty
  * or unknown @mask, unknown @flags, @queue_len too large, a reserved
  * field set), EBUSY (the first watch could not install kwish's hooks);
  * read(): EINVAL when the buffer cannot hold one event,
