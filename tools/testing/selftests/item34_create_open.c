@@ -478,7 +478,8 @@ static int unreadable_dir(void)
 	char name[64], buf[256];
 	int fd, cfd, fl;
 
-	snprintf(name, sizeof(name), "noread.%u", (unsigned int)getuid());
+	snprintf(name, sizeof(name), "open4all/noread.%u",
+		 (unsigned int)getuid());
 	fd = create_open(dfd, name, S_IFDIR | 0300, NULL, 0, 0, 0);
 	KW_CHECK_OK(fd);
 	KW_CHECK_ERRNO(openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC),
@@ -497,6 +498,10 @@ static int unreadable_dir(void)
 
 static int test_unreadable_directory(void)
 {
+	/* root's test directory is 0755: a directory the user may write */
+	if (mkdirat(dfd, "open4all", 0777) < 0 && errno != EEXIST)
+		return kw_fail("mkdir open4all: %s", kw_errname(errno));
+	KW_CHECK_OK(fchmodat(dfd, "open4all", 0777, 0));
 	if (kw_is_root())
 		return kw_run_as_user(unreadable_dir);
 	return unreadable_dir();
