@@ -30,48 +30,16 @@
 
 static char kw_dir[] = "/tmp/kw_reloadXXXXXX";
 
-static const char *modules_dir(void)
-{
-	const char *dir = getenv("KWISH_MODULES_DIR");
-
-	return dir ? dir : "/kwish/modules";
-}
-
 static int module_remove(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK);
 }
 
-static int module_insert(const char *name)
-{
-	char path[512];
-	int fd, ret, err;
-
-	snprintf(path, sizeof(path), "%s/%s.ko", modules_dir(), name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
-}
-
-static bool module_loaded(const char *name)
-{
-	char path[256];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/sys/module/%s", name);
-	return stat(path, &st) == 0;
-}
-
 /* Make sure the feature module is loaded again whatever happened. */
 static void ensure_loaded(void)
 {
-	if (!module_loaded(FEATURE_MODULE))
-		module_insert(FEATURE_MODULE);
+	if (!kw_module_loaded(FEATURE_MODULE))
+		kw_module_insert(FEATURE_MODULE);
 }
 
 static int item_state(int kfd, unsigned int id, struct kwish_feature *out)
@@ -141,7 +109,7 @@ static int test_unloaded_gives_eopnotsupp(void)
 	KW_CHECK(strstr(f.reason, FEATURE_MODULE),
 		 "reason \"%s\" does not name %s", f.reason, FEATURE_MODULE);
 
-	KW_CHECK(module_insert(FEATURE_MODULE) == 0, "insmod %s: %s",
+	KW_CHECK(kw_module_insert(FEATURE_MODULE) == 0, "insmod %s: %s",
 		 FEATURE_MODULE, kw_errname(errno));
 	KW_CHECK(item_state(kfd, ITEM_O_REGULAR, &f) == KWISH_STATE_PRESENT,
 		 "item 8 is %u after reloading, expected present", f.state);
@@ -226,7 +194,7 @@ static int test_rmmod_while_in_flight(void)
 	while (kw_now() < end - 1) {
 		if (module_remove(FEATURE_MODULE) == 0) {
 			cycles++;
-			if (module_insert(FEATURE_MODULE) < 0) {
+			if (kw_module_insert(FEATURE_MODULE) < 0) {
 				res = kw_fail("insmod %s: %s", FEATURE_MODULE,
 					      kw_errname(errno));
 				break;
@@ -265,7 +233,7 @@ static int remove_all_modules(void)
 	int i;
 
 	for (i = KW_ARRAY_SIZE(all_modules) - 1; i >= 0; i--)
-		if (module_loaded(all_modules[i]) &&
+		if (kw_module_loaded(all_modules[i]) &&
 		    module_remove(all_modules[i]) < 0)
 			return -1;
 	return 0;
@@ -277,8 +245,8 @@ static int insert_all_modules(void)
 	size_t i;
 
 	for (i = 0; i < KW_ARRAY_SIZE(all_modules); i++)
-		if (!module_loaded(all_modules[i]) &&
-		    module_insert(all_modules[i]) < 0)
+		if (!kw_module_loaded(all_modules[i]) &&
+		    kw_module_insert(all_modules[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -299,8 +267,8 @@ static int test_unavailable_when_ftrace_is_off(void)
 	KW_CHECK(remove_all_modules() == 0, "rmmod: %s", kw_errname(errno));
 	KW_CHECK(kw_write_file(sysctl, "0") == 0, "ftrace_enabled=0");
 
-	if (module_insert("kwish_core") < 0 ||
-	    module_insert(FEATURE_MODULE) < 0) {
+	if (kw_module_insert("kwish_core") < 0 ||
+	    kw_module_insert(FEATURE_MODULE) < 0) {
 		res = kw_fail("insmod with ftrace off: %s", kw_errname(errno));
 		goto out;
 	}

@@ -1034,22 +1034,6 @@ static int module_refcnt_settled(void)
 	return n;
 }
 
-static int module_insert(const char *name)
-{
-	const char *dir = getenv("KWISH_MODULES_DIR");
-	char path[512];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/%s.ko", dir ? dir : "/kwish/modules",
-		 name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	close(fd);
-	return ret;
-}
-
 /*
  * rmmod while a release is in flight is refused (the module is in use),
  * after it the references are back and rmmod and a reload are clean.
@@ -1071,7 +1055,7 @@ static int test_rmmod_in_flight(void)
 	ret = syscall(SYS_delete_module, "kwish_fs", O_NONBLOCK);
 	err = errno;
 	if (ret == 0)
-		module_insert("kwish_fs");
+		kw_module_insert("kwish_fs");
 	KW_CHECK(ret == -1 && (err == EWOULDBLOCK || err == EBUSY),
 		 "rmmod during the release: %s",
 		 ret ? kw_errname(err) : "succeeded");
@@ -1095,7 +1079,7 @@ static int test_rmmod_in_flight(void)
 	ret = syscall(SYS_delete_module, "kwish_fs", O_NONBLOCK);
 	err = errno;
 	KW_CHECK(ret == 0, "rmmod after the release: %s", kw_errname(err));
-	KW_CHECK(module_insert("kwish_fs") == 0, "reload: %s",
+	KW_CHECK(kw_module_insert("kwish_fs") == 0, "reload: %s",
 		 kw_errname(errno));
 	KW_TRY(setup());
 	fd = open("/dev/null", O_RDONLY);

@@ -30,49 +30,17 @@
 
 #define NET_MODULE	"kwish_net"
 
-static const char *modules_dir(void)
-{
-	const char *dir = getenv("KWISH_MODULES_DIR");
-
-	return dir ? dir : "/kwish/modules";
-}
-
 static int module_remove(const char *name)
 {
 	return syscall(SYS_delete_module, name, O_NONBLOCK);
 }
 
-static int module_insert(const char *name)
-{
-	char path[512];
-	int fd, ret, err;
-
-	snprintf(path, sizeof(path), "%s/%s.ko", modules_dir(), name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	ret = syscall(SYS_finit_module, fd, "", 0);
-	err = errno;
-	close(fd);
-	errno = err;
-	return ret;
-}
-
-static bool module_loaded(const char *name)
-{
-	char path[256];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "/sys/module/%s", name);
-	return stat(path, &st) == 0;
-}
-
 /* Load kwish_net again if a test removed it; 0 or -1. */
 static int ensure_loaded(void)
 {
-	if (module_loaded(NET_MODULE))
+	if (kw_module_loaded(NET_MODULE))
 		return 0;
-	return module_insert(NET_MODULE);
+	return kw_module_insert(NET_MODULE);
 }
 
 static bool busy_errno(int err)
@@ -235,7 +203,7 @@ static int rmmod_under_fault(bool option_first)
 
 	if (!kw_is_root())
 		return kw_skip("rmmod needs root");
-	if (!module_loaded(NET_MODULE))
+	if (!kw_module_loaded(NET_MODULE))
 		return kw_skip("kwish_net not loaded");
 	if (kwnet_item_state(5) != KWISH_STATE_PRESENT)
 		return kw_skip("item 5 (SO_KWISH_PASSCGROUPID) not present");
@@ -344,7 +312,7 @@ static int expect_unload(void)
 		}
 		usleep(20 * 1000);
 	}
-	KW_CHECK(module_insert(NET_MODULE) == 0, "insmod kwish_net: %s",
+	KW_CHECK(kw_module_insert(NET_MODULE) == 0, "insmod kwish_net: %s",
 		 kw_errname(errno));
 	return KW_PASS;
 }
@@ -361,7 +329,7 @@ static int rights_pin_case(int opt)
 
 	if (!kw_is_root())
 		return kw_skip("rmmod needs root");
-	if (!module_loaded(NET_MODULE))
+	if (!kw_module_loaded(NET_MODULE))
 		return kw_skip("kwish_net not loaded");
 	if (kwnet_item_state(opt == SO_PASSRIGHTS ? 13 : 14) !=
 	    KWISH_STATE_PRESENT)
