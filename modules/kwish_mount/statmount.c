@@ -11,8 +11,9 @@
  * reach from its own root is EPERM unless the caller has CAP_SYS_ADMIN in
  * the namespace's owning user namespace; security_sb_statfs() is asked;
  * strings go after the fixed struct, EOVERFLOW if they do not fit.
- * Not provided: STATMOUNT_MNT_OPTS (v6.10), mnt_ns_fd (v6.12: EINVAL, as
- * v6.8 treated the field as spare) and mnt_ns_id of another namespace
+ * Not provided: STATMOUNT_MNT_OPTS (v6.10), mnt_ns_fd (EINVAL, as v6.8
+ * treated the field as spare; later kernels, Debian's 6.12 among them,
+ * take a mount namespace fd there) and mnt_ns_id of another namespace
  * (ENOENT: v6.1 cannot look mount namespaces up by id).
  *
  * The syscall numbers.  v6.1's do_syscall_64() handles a number past its
