@@ -100,7 +100,8 @@ static int test_unloaded_gives_eopnotsupp(void)
 
 	KW_CHECK(item_state(kfd, ITEM_O_REGULAR, &f) == KWISH_STATE_PRESENT,
 		 "item 8 is %u before unloading, expected present", f.state);
-	KW_CHECK(module_remove(FEATURE_MODULE) == 0, "rmmod %s: %s",
+	KW_CHECK(kw_module_remove_settled(FEATURE_MODULE, 10) == 0,
+		 "rmmod %s: %s",
 		 FEATURE_MODULE, kw_errname(errno));
 
 	KW_CHECK_ERRNO(open_regular(kfd, file), EOPNOTSUPP);
@@ -234,7 +235,7 @@ static int remove_all_modules(void)
 
 	for (i = KW_ARRAY_SIZE(all_modules) - 1; i >= 0; i--)
 		if (kw_module_loaded(all_modules[i]) &&
-		    module_remove(all_modules[i]) < 0)
+		    kw_module_remove_settled(all_modules[i], 10) < 0)
 			return -1;
 	return 0;
 }

@@ -519,6 +519,25 @@ static inline int kw_module_insert(const char *name)
 }
 
 /*
+ * delete_module(@name), retried for up to @secs while the module is in use
+ * (EAGAIN, EBUSY): what an earlier test left behind may still pin it for a
+ * moment (item 24's restrictions until their collector frees them, item
+ * 19's releases in flight, sockets with item 13/14 settings being torn
+ * down).  0 or -1 with errno.
+ */
+static inline int kw_module_remove_settled(const char *name, double secs)
+{
+	double end = kw_now() + secs;
+
+	while (syscall(SYS_delete_module, name, O_NONBLOCK) < 0) {
+		if ((errno != EAGAIN && errno != EBUSY) || kw_now() > end)
+			return -1;
+		usleep(50000);
+	}
+	return 0;
+}
+
+/*
  * delete_module(@name) in a child, so that an unload that hangs (in D
  * state, which no signal ends) shows as a timeout instead of hanging the
  * test.  Returns the child's pid, or -1.
