@@ -19,7 +19,9 @@
  * test may unshare namespaces, change credentials, crash or hang without
  * affecting the others; a test that runs past its timeout is killed and
  * reported "not ok".  The whole program stays within a time budget (55 s,
- * KW_TIME_BUDGET in the environment overrides it).  Output:
+ * KW_TIME_BUDGET in the environment overrides it).  KW_TIME_SCALE in the
+ * environment multiplies both (the test VM sets it on the debug kernel,
+ * which runs several times slower).  Output:
  *
  *	TAP version 13
  *	1..N
@@ -569,7 +571,10 @@ static inline int kw_module_remove_wait(pid_t pid, double secs)
 static inline int kw_run(const struct kw_test *tests, size_t n)
 {
 	const char *env = getenv("KW_TIME_BUDGET");
-	double budget = env ? atof(env) : KW_TIME_BUDGET;
+	const char *scale_env = getenv("KW_TIME_SCALE");
+	/* slower kernels (the debug kernel: KASAN, lockdep) scale the limits */
+	double scale = scale_env && atof(scale_env) > 0 ? atof(scale_env) : 1;
+	double budget = (env ? atof(env) : KW_TIME_BUDGET) * scale;
 	double deadline = kw_now() + budget;
 	unsigned int pass = 0, fail = 0, skip = 0;
 	size_t i;
@@ -588,7 +593,8 @@ static inline int kw_run(const struct kw_test *tests, size_t n)
 	for (i = 0; i < n; i++) {
 		const struct kw_test *t = &tests[i];
 		double left = deadline - kw_now();
-		double timeout = t->timeout ? t->timeout : KW_DEFAULT_TIMEOUT;
+		double timeout = (t->timeout ? t->timeout : KW_DEFAULT_TIMEOUT) *
+				 scale;
 		int status, res;
 		pid_t pid;
 
