@@ -15,6 +15,9 @@
 #include <linux/module.h>
 #include <linux/ftrace.h>
 #include <linux/kwish.h>
+#include <linux/cred.h>
+#include <linux/uidgid.h>
+#include <linux/user_namespace.h>
 
 /* Passed to a command handler: the argument, already validated. */
 struct kw_ucmd {
@@ -127,5 +130,23 @@ void kw_hooks_remove(struct kw_hook *hooks, unsigned int n);
  * so that its ftrace hook can divert it to the real function.
  */
 #define KW_CALL_GATE	__attribute__((__noipa__))
+
+/*
+ * Whose per-user budget a caller with @cred uses (item 19's files in
+ * flight, item 17's watches): its uid, or the creator of the outermost
+ * user namespace above it that a user other than root created, so that
+ * a user namespace and its subordinate uids give no fresh budget (the
+ * kernel's ucounts charge a namespace's creator the same way).
+ */
+static inline kuid_t kw_account_uid(const struct cred *cred)
+{
+	const struct user_namespace *ns;
+	kuid_t uid = cred->uid;
+
+	for (ns = cred->user_ns; ns && ns != &init_user_ns; ns = ns->parent)
+		if (!uid_eq(ns->owner, GLOBAL_ROOT_UID))
+			uid = ns->owner;
+	return uid;
+}
 
 #endif /* _KWISH_CORE_H */

@@ -307,19 +307,10 @@ VISIBLE_IF_KUNIT struct list_head *kw_cla_next(struct kw_cla_user *u,
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_cla_next);
 
-/*
- * Whose budget a caller with @cred uses: its uid, or the creator of the
- * outermost user namespace above it that a user other than root created.
- */
+/* Whose budget a caller with @cred uses (kw_account_uid()). */
 VISIBLE_IF_KUNIT kuid_t kw_cla_account_uid(const struct cred *cred)
 {
-	const struct user_namespace *ns;
-	kuid_t uid = cred->uid;
-
-	for (ns = cred->user_ns; ns && ns != &init_user_ns; ns = ns->parent)
-		if (!uid_eq(ns->owner, GLOBAL_ROOT_UID))
-			uid = ns->owner;
-	return uid;
+	return kw_account_uid(cred);
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_cla_account_uid);
 

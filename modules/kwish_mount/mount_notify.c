@@ -176,10 +176,25 @@ struct kw_mnw_watch {
 	struct mutex read_lock;		/* the one reader taking records */
 	wait_queue_head_t wq;
 	struct rcu_head rcu;
+	kuid_t account;			/* kw_account_uid() of the creator */
 };
 
 static LIST_HEAD(kw_mnw_watches);
 static DEFINE_SPINLOCK(kw_mnw_watches_lock);
+
+/*
+ * What fanotify bounds for a user without CAP_SYS_ADMIN in the initial
+ * user namespace: fanotify_init() counts groups per user against
+ * fs.fanotify.max_user_groups (128; EMFILE past it), and only
+ * FAN_UNLIMITED_QUEUE (CAP_SYS_ADMIN) lifts the queue limit of
+ * fs.fanotify.max_queued_events (16384).  A watch's ring is allocated up
+ * front (the hooks cannot allocate), so without both limits one user in a
+ * user namespace of its own could pin gigabytes of kernel memory.
+ */
+static unsigned int mount_watch_max_per_user = 128;
+module_param(mount_watch_max_per_user, uint, 0644);
+MODULE_PARM_DESC(mount_watch_max_per_user,
+		 "Item 17: mount watches one user may have open (128, as fs.fanotify.max_user_groups)");
 
 /* Queue @mask for mount @m to every watch of @ns (atomic context). */
 static void kw_mnw_report(struct mnt_namespace *ns, struct mount *m, u32 mask)
@@ -470,6 +485,17 @@ static const char *kw_mnw_missing_symbol(void)
 	return NULL;
 }
 
+/* Watches of @account (kw_mnw_watches_lock held): a creation is rare. */
+static unsigned int kw_mnw_user_watches(kuid_t account)
+{
+	struct kw_mnw_watch *w;
+	unsigned int n = 0;
+
+	list_for_each_entry(w, &kw_mnw_watches, node)
+		n += uid_eq(w->account, account);
+	return n;
+}
+
 static void kw_mnw_watch_free(struct kw_mnw_watch *w)
 {
 	if (w->nsfile)
@@ -627,6 +653,10 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 	/* fanotify_init(FAN_REPORT_MNT) in v6.16: admin of the caller's ns */
 	if (!ns_capable(current_user_ns(), CAP_SYS_ADMIN))
 		return -EPERM;
+	/* beyond fanotify's default queue: as FAN_UNLIMITED_QUEUE */
+	if (arg->queue_len > KWISH_MOUNT_WATCH_QUEUE_DEFAULT &&
+	    !capable(CAP_SYS_ADMIN))
+		return -EPERM;
 	file = fget(arg->mntns_fd);
 	if (!file)
 		return -EBADF;
@@ -659,6 +689,7 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 	w = kzalloc(sizeof(*w), GFP_KERNEL_ACCOUNT);
 	if (!w)
 		goto out_fput;
+	w->account = kw_account_uid(current_cred());
 	cap = arg->queue_len ? : KWISH_MOUNT_WATCH_QUEUE_DEFAULT;
 	w->q.cap = cap;
 	w->q.rec = kvcalloc(cap + 1, sizeof(*w->q.rec), GFP_KERNEL_ACCOUNT);
@@ -680,6 +711,14 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 	 * is released, so a table read after this call shows it.
 	 */
 	spin_lock(&kw_mnw_watches_lock);
+	if (kw_mnw_user_watches(w->account) >=
+	    READ_ONCE(mount_watch_max_per_user)) {
+		spin_unlock(&kw_mnw_watches_lock);
+		w->nsfile = NULL;	/* still the caller's reference */
+		kw_mnw_watch_free(w);
+		err = -EMFILE;
+		goto out_fput;
+	}
 	list_add_tail_rcu(&w->node, &kw_mnw_watches);
 	spin_unlock(&kw_mnw_watches_lock);
 

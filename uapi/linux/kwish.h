@@ -1055,6 +1055,12 @@ struct kwish_mount_owner {
  * Permission: as fanotify_mark(FAN_MARK_MNTNS) in v6.16, CAP_SYS_ADMIN in
  * the caller's user namespace and over the user namespace that owns the
  * mount namespace (EPERM), and the LSM check fanotify_mark() makes.
+ * Limits, as fanotify's for a caller without CAP_SYS_ADMIN in the initial
+ * user namespace: @queue_len above KWISH_MOUNT_WATCH_QUEUE_DEFAULT (as
+ * FAN_UNLIMITED_QUEUE) needs CAP_SYS_ADMIN there (EPERM), and one user
+ * (a user namespace counts as its creator) has at most 128 watches open
+ * (EMFILE; kwish_mount's mount_watch_max_per_user, as
+ * fs.fanotify.max_user_groups).
  * Errors: EBADF (@mntns_fd is not open, or is an O_PATH fd), EINVAL (not
  * a mount namespace fd (a file, directory, pipe, socket, another
  * namespace type, ...), an empty

@@ -1382,6 +1382,7 @@ static int test_errno(void)
 	} big;
 	struct kwish_mount_watch w;
 	int ns, fd, kfd, pidns;
+	bool root = kw_is_root();	/* before a user namespace */
 
 	memset(&big, 0, sizeof(big));
 	KW_TRY(setup_ns());
@@ -1415,10 +1416,17 @@ static int test_errno(void)
 					 KWISH_MOUNT_WATCH_QUEUE_MAX + 1),
 		       EINVAL);
 	KW_CHECK_ERRNO(kwish_mount_watch(ns, BOTH, 0, ~0U), EINVAL);
+	/* the largest queue: CAP_SYS_ADMIN in the initial namespace only */
 	fd = kwish_mount_watch(ns, FAN_MNT_DETACH, 0,
 			       KWISH_MOUNT_WATCH_QUEUE_MAX);
-	KW_CHECK_OK(fd);
-	close(fd);
+	if (root) {
+		KW_CHECK_OK(fd);
+		close(fd);
+	} else {
+		KW_CHECK(fd < 0 && errno == EPERM,
+			 "queue_len 2^20 in a user namespace: %d (%s), want EPERM",
+			 fd, kw_errname(errno));
+	}
 	fd = kwish_mount_watch(ns, FAN_MNT_ATTACH, 0, 1);
 	KW_CHECK_OK(fd);
 	close(fd);
@@ -1474,6 +1482,69 @@ static int test_eperm(void)
 	close(ns);
 	close(init_ns);
 	return KW_PASS;
+}
+
+/*
+ * fanotify's limits for a user without CAP_SYS_ADMIN in the initial user
+ * namespace: no queue beyond the default (FAN_UNLIMITED_QUEUE's rule) and
+ * 128 watches per user (max_user_groups), a user namespace counting as
+ * its creator.  Root: both allowed (the per-user limit applies to root
+ * too, as fanotify's; 128 watches of 16 events are cheap).
+ */
+static int limits_in_userns(void)
+{
+	int ns, fd, fds[129], i, n = 0, ret = KW_PASS;
+	bool root = kw_is_root();	/* uid 0 in the user namespace too */
+
+	if (root) {
+		KW_TRY(kw_enter_mount_ns());
+	} else {
+		ret = kw_enter_userns(CLONE_NEWNS);
+		if (ret < 0)
+			return kw_skip("user + mount namespace: %s",
+				       kw_errname(-ret));
+	}
+	ns = mntns_fd();
+	KW_CHECK_OK(ns);
+	fd = kwish_mount_watch(ns, BOTH, 0, KWISH_MOUNT_WATCH_QUEUE_DEFAULT);
+	KW_CHECK_OK(fd);
+	close(fd);
+	fd = kwish_mount_watch(ns, BOTH, 0, KWISH_MOUNT_WATCH_QUEUE_DEFAULT + 1);
+	if (root) {
+		KW_CHECK_OK(fd);
+		close(fd);
+	} else {
+		KW_CHECK(fd < 0 && errno == EPERM,
+			 "queue_len 16385 in a user namespace: %d (%s), want EPERM",
+			 fd, kw_errname(errno));
+	}
+	for (i = 0; i < 129; i++) {
+		fds[i] = kwish_mount_watch(ns, BOTH, 0, 16);
+		if (fds[i] < 0)
+			break;
+		n++;
+	}
+	if (n != 128 || errno != EMFILE)
+		ret = kw_fail("%d watches, then %s: want 128, then EMFILE", n,
+			      kw_errname(errno));
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	if (ret == KW_PASS) {
+		/* closed ones no longer count */
+		fd = kwish_mount_watch(ns, BOTH, 0, 16);
+		KW_CHECK_OK(fd);
+		close(fd);
+	}
+	close(ns);
+	return ret;
+}
+
+static int test_limits(void)
+{
+	KW_TRY(need_item());
+	if (kw_is_root())
+		KW_TRY(limits_in_userns());
+	return kw_run_as_user(limits_in_userns);
 }
 
 /*
@@ -1725,6 +1796,7 @@ int main(void)
 		KW_TEST(test_mount_storm),
 		KW_TEST(test_errno),
 		KW_TEST(test_eperm),
+		KW_TEST(test_limits),
 		KW_TEST(test_unprivileged),
 		KW_TEST(test_kwishctl),
 		KW_TEST_T(test_rmmod_during_mount_activity, 30),
