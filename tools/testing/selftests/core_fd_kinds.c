@@ -30,15 +30,6 @@
 #include "kwtap.h"
 #include "libkwish.h"
 
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE		1
-#endif
-#ifndef SYS_open_tree
-#define SYS_open_tree		428
-#endif
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open		434
-#endif
 
 /* What a kind of fd is; the expectations are computed from these. */
 #define K_BAD		0x0001	/* not an open fd (closed number, -1) */

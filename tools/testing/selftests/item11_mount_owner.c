@@ -19,12 +19,6 @@
 #include "kwtap.h"
 #include "libkwish.h"
 
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE		1
-#endif
-#ifndef SYS_open_tree
-#define SYS_open_tree		428
-#endif
 
 static char dir[] = "/tmp/kw11.XXXXXX";
 

@@ -61,6 +61,17 @@
 
 #include "libkwish.h"
 
+/* Older libc headers than the kernels tested */
+#ifndef SYS_open_tree
+#define SYS_open_tree		428
+#endif
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open		434
+#endif
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE		1
+#endif
+
 #define KW_PASS		0
 #define KW_FAIL		1
 #define KW_SKIP		4	/* KSFT_SKIP */
@@ -568,12 +579,21 @@ static inline int kw_module_remove_wait(pid_t pid, double secs)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : EINTR;
 }
 
+/*
+ * $KW_TIME_SCALE: slower kernels (the debug kernel: KASAN, lockdep) scale
+ * the time limits by it.  1 when unset.
+ */
+static inline double kw_time_scale(void)
+{
+	const char *env = getenv("KW_TIME_SCALE");
+
+	return env && atof(env) > 0 ? atof(env) : 1;
+}
+
 static inline int kw_run(const struct kw_test *tests, size_t n)
 {
 	const char *env = getenv("KW_TIME_BUDGET");
-	const char *scale_env = getenv("KW_TIME_SCALE");
-	/* slower kernels (the debug kernel: KASAN, lockdep) scale the limits */
-	double scale = scale_env && atof(scale_env) > 0 ? atof(scale_env) : 1;
+	double scale = kw_time_scale();
 	double budget = (env ? atof(env) : KW_TIME_BUDGET) * scale;
 	double deadline = kw_now() + budget;
 	unsigned int pass = 0, fail = 0, skip = 0;

@@ -17,17 +17,11 @@
 #include "kwtap.h"
 
 /* <linux/mount.h> clashes with glibc 2.36's <sys/mount.h>. */
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE		1
-#endif
 #ifndef OPEN_TREE_CLOEXEC
 #define OPEN_TREE_CLOEXEC	O_CLOEXEC
 #endif
 #ifndef MOVE_MOUNT_F_EMPTY_PATH
 #define MOVE_MOUNT_F_EMPTY_PATH	0x00000004
-#endif
-#ifndef SYS_open_tree
-#define SYS_open_tree		428
 #endif
 #ifndef SYS_move_mount
 #define SYS_move_mount		429
