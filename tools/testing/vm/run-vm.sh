@@ -17,6 +17,9 @@
 #   KWISH_TEST_TIMEOUT limit per test program in the guest (default 120)
 #   KWISH_TESTS        comma-separated test names to run (default: all)
 #   KWISH_RELOAD_CYCLES  cycles of the debug kernel's reload phase (50)
+#   KWISH_FUZZ_SECONDS   length of each core_fuzz case (default 8 s, times
+#                      4 on the debug kernel); raise KWISH_TEST_TIMEOUT
+#                      with it (core_fuzz has 4 cases)
 #   KWISH_VM_ECHO=1    also copy results.log to stdout while the guest runs
 #   KWISH_VM_SMP, KWISH_VM_MEM   vCPUs (2) and memory (2G)
 #   KWISH_VM_APPEND    extra kernel command line
@@ -51,6 +54,7 @@ APPEND="console=ttyS0,115200 loglevel=7 log_buf_len=8M printk.devkmsg=on"
 APPEND+=" panic=-1 rdinit=/init kwish.mode=$MODE kwish.timeout=${KWISH_TEST_TIMEOUT:-120}"
 [ -n "${KWISH_TESTS:-}" ] && APPEND+=" kwish.tests=$KWISH_TESTS"
 [ -n "${KWISH_RELOAD_CYCLES:-}" ] && APPEND+=" kwish.reload_cycles=$KWISH_RELOAD_CYCLES"
+[ -n "${KWISH_FUZZ_SECONDS:-}" ] && APPEND+=" kwish.fuzz_seconds=$KWISH_FUZZ_SECONDS"
 [ -n "${KWISH_VM_APPEND:-}" ] && APPEND+=" $KWISH_VM_APPEND"
 
 # Both serial ports are files opened in append mode (so `tail -f` on them
