@@ -132,8 +132,16 @@ static uint32_t r_u32(struct rng *r)
 
 /* ------------------------------------------------------------ state */
 
+/* What the per-call counts are kept by: the commands, then these. */
+enum {
+	OP_SETSOCKOPT = KWISH_CMD_END - KWISH_CMD_BASE,
+	OP_GETSOCKOPT, OP_SENDMSG, OP_RECVMSG, OP_STATMOUNT, OP_LISTMOUNT,
+	OP_NR,
+};
+
 struct fz_shared {		/* MAP_SHARED: the children report here */
 	atomic_ulong calls, ok, bad;
+	atomic_ulong op_calls[OP_NR], op_ok[OP_NR];
 	atomic_int stop;
 	char first_bad[512];
 	atomic_flag first_set;
@@ -227,10 +235,13 @@ static bool user_errno(int e, bool syscall_nr)
  * The outcome of one call: @ret, with errno.  @maxret is the largest
  * success value (0 for 0-only calls; INT_MAX for fd or count results).
  */
-static void fz_outcome(struct fz_thread *t, long ret, int err, long maxret,
-		       bool syscall_nr, const char *what)
+static void fz_outcome(struct fz_thread *t, int op, long ret, int err,
+		       long maxret, bool syscall_nr, const char *what)
 {
 	atomic_fetch_add(&sh->calls, 1);
+	atomic_fetch_add(&sh->op_calls[op], 1);
+	if (ret >= 0)
+		atomic_fetch_add(&sh->op_ok[op], 1);
 	if (log_calls)
 		printf("# fuzz: thread %d: %s = %ld (%s)\n", t->idx, what, ret,
 		       ret < 0 ? strerror(err) : "ok");
@@ -741,7 +752,8 @@ static void fz_cmd(struct fz_thread *t)
 	ret = ioctl(t->kfd, _IO(KWISH_TYPE, cmds[c].nr), argp);
 	err = errno;
 	t->op = cmds[c].name;
-	fz_outcome(t, ret, err, maxret, false, cmds[c].name);
+	fz_outcome(t, cmds[c].nr - KWISH_CMD_BASE, ret, err, maxret, false,
+		   cmds[c].name);
 	/* the kernel writes back at most the header's size */
 	fz_buf_check(t, &a, cmds[c].name);
 	if (out.p)
@@ -893,7 +905,7 @@ static void fz_sockopt(struct fz_thread *t)
 		ret = setsockopt(fd, SOL_SOCKET, opt,
 				 fz_ptr(t, b.p, b.len), len);
 		err = errno;
-		fz_outcome(t, ret, err, 0, false, what);
+		fz_outcome(t, OP_SETSOCKOPT, ret, err, 0, false, what);
 		return;
 	}
 	snprintf(what, sizeof(what), "getsockopt(%#x, len %u)", opt, len);
@@ -903,7 +915,7 @@ static void fz_sockopt(struct fz_thread *t)
 	ret = getsockopt(fd, SOL_SOCKET, opt, fz_out_ptr(t, &b),
 			 one_in(&t->r, 12) ? (socklen_t *)kw_bad_ptr() : lenp);
 	err = errno;
-	fz_outcome(t, ret, err, 0, false, what);
+	fz_outcome(t, OP_GETSOCKOPT, ret, err, 0, false, what);
 	if (ret == 0) {
 		if (*lenp > len)
 			fz_bad(t, "%s: optlen grew to %u", what, *lenp);
@@ -969,7 +981,7 @@ static void fz_msg(struct fz_thread *t)
 		errno = 0;
 		ret = sendmsg(fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
 		err = errno;
-		fz_outcome(t, ret, err, INT_MAX, false, "sendmsg");
+		fz_outcome(t, OP_SENDMSG, ret, err, INT_MAX, false, "sendmsg");
 		return;
 	}
 	n = (int[]){ 0, 4, 8, 12, 16, 20, 24, 28, 32, 48, 64,
@@ -984,7 +996,7 @@ static void fz_msg(struct fz_thread *t)
 	errno = 0;
 	ret = recvmsg(fd, &m, fl);
 	err = errno;
-	fz_outcome(t, ret, err, INT_MAX, false, "recvmsg");
+	fz_outcome(t, OP_RECVMSG, ret, err, INT_MAX, false, "recvmsg");
 	if (m.msg_controllen > (size_t)n)
 		fz_bad(t, "recvmsg: msg_controllen grew from %d to %zu", n,
 		       (size_t)m.msg_controllen);
@@ -1013,7 +1025,8 @@ static void fz_mount_syscall(struct fz_thread *t)
 		      fz_ptr(t, &req, sizeof(req)), fz_out_ptr(t, &b), bs,
 		      one_in(&t->r, 4) ? r_u64(&t->r) : 0);
 	err = errno;
-	fz_outcome(t, ret, err, list ? INT_MAX : 0, true,
+	fz_outcome(t, list ? OP_LISTMOUNT : OP_STATMOUNT, ret, err,
+		   list ? INT_MAX : 0, true,
 		   list ? "listmount" : "statmount");
 	fz_buf_check(t, &b, list ? "listmount" : "statmount");
 }
@@ -1336,9 +1349,22 @@ static void unix_gc_poke(void)
 	close(sv[1]);
 }
 
+/* What holds kwish: the processes, and the stacks with a kwish frame. */
+static void modules_holders(void)
+{
+	fflush(stdout);
+	if (system("ps -o pid,ppid,stat,comm | sed 's/^/# /'; "
+		   "for p in /proc/[0-9]*; do "
+		   "grep -q kw_ $p/stack 2>/dev/null || continue; "
+		   "echo \"# $p $(cat $p/comm)\"; sed 's/^/#   /' $p/stack; "
+		   "done"))
+		kw_diag("(could not list the holders)");
+}
+
 static int modules_settled(const long *before, double secs)
 {
-	double end = kw_now() + secs * kw_time_scale();
+	double t0 = kw_now(), end = t0 + secs * kw_time_scale();
+	bool told = false;
 	size_t i;
 	long now;
 
@@ -1347,6 +1373,14 @@ static int modules_settled(const long *before, double secs)
 			continue;
 		while ((now = module_refcnt(modules[i])) > before[i] &&
 		       kw_now() < end) {
+			/* usually a few seconds: say what holds it if not */
+			if (!told && kw_now() > t0 + 10 * kw_time_scale()) {
+				kw_diag("%s: %ld references after %.0f s, %ld before:",
+					modules[i], now, kw_now() - t0,
+					before[i]);
+				modules_holders();
+				told = true;
+			}
 			unix_gc_poke();
 			usleep(50000);
 		}
@@ -1354,6 +1388,8 @@ static int modules_settled(const long *before, double secs)
 			return kw_fail("%s: reference count %ld, %ld before the case: a file, socket or watch was leaked",
 				       modules[i], now, before[i]);
 	}
+	if (told)
+		kw_diag("released after %.0f s", kw_now() - t0);
 	return KW_PASS;
 }
 
@@ -1383,6 +1419,37 @@ static void fz_reloader(double end)
 			kw_module_insert(m[i]);
 		usleep(rn(&r, 200000));
 	}
+}
+
+/* Succeeded/calls of each interface: a fuzzer that never gets far shows. */
+static void fz_report_ops(void)
+{
+	static const char *const other[] = {
+		"setsockopt", "getsockopt", "sendmsg", "recvmsg",
+		"statmount(2)", "listmount(2)",
+	};
+	char line[1024];
+	size_t len = 0, i;
+	int op;
+
+	for (op = 0; op < OP_NR; op++) {
+		const char *name = NULL;
+
+		if (!atomic_load(&sh->op_calls[op]))
+			continue;
+		if (op >= OP_SETSOCKOPT)
+			name = other[op - OP_SETSOCKOPT];
+		for (i = 0; !name && i < KW_ARRAY_SIZE(cmds); i++)
+			if (cmds[i].nr - KWISH_CMD_BASE == (unsigned int)op)
+				name = cmds[i].name;
+		len += snprintf(line + len, sizeof(line) - len, " %s %lu/%lu",
+				name ? name : "?", atomic_load(&sh->op_ok[op]),
+				atomic_load(&sh->op_calls[op]));
+		if (len >= sizeof(line))
+			break;
+	}
+	if (len)
+		kw_diag("succeeded/calls:%s", line);
 }
 
 /* Runs in the case's process (forked by kw_run). */
@@ -1512,6 +1579,7 @@ static int fz_case(enum fz_mode mode)
 	kw_diag("%lu calls, %lu succeeded, %lu bad",
 		atomic_load(&sh->calls), atomic_load(&sh->ok),
 		atomic_load(&sh->bad));
+	fz_report_ops();
 	if (atomic_load(&sh->bad))
 		return kw_fail("%lu bad outcome(s), the first: %s (seed %#llx)",
 			       atomic_load(&sh->bad), sh->first_bad,
@@ -1522,7 +1590,7 @@ static int fz_case(enum fz_mode mode)
 		return kw_fail("no call was made");
 	if (mode == FZ_RELOAD)
 		return KW_PASS;	/* reloaded modules count anew */
-	return modules_settled(before, 20);
+	return modules_settled(before, 60);
 }
 
 static int fuzz_contract(void) { return fz_case(FZ_CONTRACT); }
@@ -1532,9 +1600,9 @@ static int fuzz_reload(void) { return fz_case(FZ_RELOAD); }
 
 int main(void)
 {
-	/* each case: its seconds, plus time to settle */
+	/* each case: its seconds, plus up to 60 s to settle */
 	int per = (int)(fz_seconds() / (getenv("KW_FUZZ_SECONDS") ? 1 :
-		       kw_time_scale())) + 40;
+		       kw_time_scale())) + 75;
 	const struct kw_test tests[] = {
 		KW_TEST_T(fuzz_contract, per),
 		KW_TEST_T(fuzz_single, per),
