@@ -659,13 +659,13 @@ static void kwt_cla_account_uid(struct kunit *test)
 
 	cred->uid = KUIDT_INIT(1000);
 	cred->user_ns = &init_user_ns;
-	KUNIT_EXPECT_EQ(test, __kuid_val(kw_cla_account_uid(cred)), 1000U);
+	KUNIT_EXPECT_EQ(test, __kuid_val(kw_account_uid(cred)), 1000U);
 	/* a container root set up with its own range: its uids are users */
 	byroot->parent = &init_user_ns;
 	byroot->owner = GLOBAL_ROOT_UID;
 	cred->uid = KUIDT_INIT(101005);
 	cred->user_ns = byroot;
-	KUNIT_EXPECT_EQ(test, __kuid_val(kw_cla_account_uid(cred)), 101005U);
+	KUNIT_EXPECT_EQ(test, __kuid_val(kw_account_uid(cred)), 101005U);
 	/* a namespace that uid 101000 created in it: all of it is 101000 */
 	byuser->parent = byroot;
 	byuser->owner = KUIDT_INIT(101000);
@@ -673,7 +673,7 @@ static void kwt_cla_account_uid(struct kunit *test)
 	inner->owner = KUIDT_INIT(102000);
 	cred->uid = KUIDT_INIT(102005);
 	cred->user_ns = inner;
-	KUNIT_EXPECT_EQ(test, __kuid_val(kw_cla_account_uid(cred)), 101000U);
+	KUNIT_EXPECT_EQ(test, __kuid_val(kw_account_uid(cred)), 101000U);
 }
 
 /* Argument checks come before the fd array is read, EFAULT before fds. */

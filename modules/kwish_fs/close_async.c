@@ -307,13 +307,6 @@ VISIBLE_IF_KUNIT struct list_head *kw_cla_next(struct kw_cla_user *u,
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_cla_next);
 
-/* Whose budget a caller with @cred uses (kw_account_uid()). */
-VISIBLE_IF_KUNIT kuid_t kw_cla_account_uid(const struct cred *cred)
-{
-	return kw_account_uid(cred);
-}
-EXPORT_SYMBOL_IF_KUNIT(kw_cla_account_uid);
-
 /* Files in flight for @uid (for the KUnit tests). */
 VISIBLE_IF_KUNIT __maybe_unused unsigned int kw_cla_inflight(kuid_t uid)
 {
@@ -473,7 +466,7 @@ static int kw_cla_close_one(int fd, struct kw_cla_batch *b)
 	item = kzalloc(sizeof(*item), GFP_KERNEL_ACCOUNT);
 	if (!item)
 		return -ENOMEM;
-	user = kw_cla_charge(kw_cla_account_uid(current_cred()),
+	user = kw_cla_charge(kw_account_uid(current_cred()),
 			     READ_ONCE(close_async_max_per_user),
 			     READ_ONCE(close_async_max_total));
 	if (IS_ERR(user)) {

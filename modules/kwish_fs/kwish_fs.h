@@ -80,7 +80,6 @@ void kw_cla_uncharge(struct kw_cla_user *u);
 bool kw_cla_admit(struct kw_cla_user *u, struct list_head *node,
 		  unsigned int max_running);
 struct list_head *kw_cla_next(struct kw_cla_user *u, unsigned int max_running);
-kuid_t kw_cla_account_uid(const struct cred *cred);
 unsigned int kw_cla_inflight(kuid_t uid);
 long kw_fs_close_async(struct kw_ucmd *ucmd);
 int kw_fln_check_args(const struct kwish_flock_watch *arg);

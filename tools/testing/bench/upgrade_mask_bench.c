@@ -23,8 +23,9 @@
  * restriction existing), procfs/reopen (the cost of the check on a
  * restricted re-open) and free256/free1 (how many times cheaper one
  * restriction is to free among 256 than alone: what batching saves; near
- * 1 would mean a grace period per restriction).  The cost with kwish_fs not loaded at all is that
- * of "idle" minus one ftrace callback; compare across boots.
+ * 1 would mean a grace period per restriction).  The cost with kwish_fs
+ * not loaded at all is that of "idle" minus one ftrace callback; compare
+ * across boots.
  */
 #include <errno.h>
 #include <fcntl.h>

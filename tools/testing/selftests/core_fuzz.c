@@ -168,7 +168,6 @@ struct fz_thread {
 	int ring_pos;
 	char *buf;			/* FZ_SCRATCH bytes, then PROT_NONE */
 	pthread_t tid;
-	const char *op;
 	/*
 	 * This call is well formed: right envelope, good pointers, a
 	 * directory fd of the scratch tree, sane flags.  Half of the
@@ -816,7 +815,6 @@ static void fz_cmd(struct fz_thread *t)
 	errno = 0;
 	ret = ioctl(t->kfd, _IO(KWISH_TYPE, cmds[c].nr), argp);
 	err = errno;
-	t->op = cmds[c].name;
 	fz_outcome(t, cmds[c].nr - KWISH_CMD_BASE, ret, err, maxret, false,
 		   cmds[c].name);
 	/* the kernel writes back at most the header's size */
