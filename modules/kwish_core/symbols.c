@@ -55,7 +55,20 @@ const char *kw_symbols_error(void)
  */
 void kw_symbols_init(void)
 {
-	struct kprobe kp = { .symbol_name = "kallsyms_lookup_name" };
+	/*
+	 * Registered disabled: only its address is wanted, and arming and
+	 * disarming an ftrace-based kprobe allocate (ftrace_set_filter_ip()).
+	 * When the disarm in unregister_kprobe() fails (ENOMEM), it warns
+	 * "Failed to disarm kprobe-ftrace" and leaves the probe in the kprobe
+	 * table: this on-stack kp, which kprobes_module_callback() then
+	 * reads after we return (seen with fault injection on the debug
+	 * kernel: a general protection fault in the next insmod).  A disabled
+	 * probe is never armed, and its unregistration allocates nothing.
+	 */
+	struct kprobe kp = {
+		.symbol_name = "kallsyms_lookup_name",
+		.flags = KPROBE_FLAG_DISABLED,
+	};
 	char why[KWISH_REASON_LEN];
 	int err;
 
