@@ -100,6 +100,20 @@ static int kw_hook_resolve(struct kw_hook *hook, char *why, size_t why_len)
 	return -ENOENT;
 }
 
+/*
+ * Free the filter hash of an ops that is not registered.  Removing the ip
+ * with ftrace_set_filter_ip(ops, ip, 1, 0) instead allocates a new hash,
+ * and when that allocation fails the old one, with our ip in it, stays
+ * behind: the next kw_hook_arm_locked() clears the ops and leaks it (seen
+ * with fault injection on the debug kernel: kmemleak reported the hash
+ * and its entry, allocated in ftrace_set_filter_ip() from here).
+ * ftrace_free_filter() allocates nothing.
+ */
+static void kw_hook_free_filter(struct kw_hook *hook)
+{
+	ftrace_free_filter(&hook->ops);
+}
+
 static int kw_hook_arm_locked(struct kw_hook *hook, char *why, size_t why_len)
 {
 	struct kw_hook *other;
@@ -139,7 +153,7 @@ static int kw_hook_arm_locked(struct kw_hook *hook, char *why, size_t why_len)
 			 err == -EBUSY ?
 			 "ftrace off (ftrace_enabled=0) or function owned" :
 			 "ftrace refused the hook", err);
-		ftrace_set_filter_ip(&hook->ops, hook->target, 1, 0);
+		kw_hook_free_filter(hook);
 		return err;
 	}
 	list_add_tail(&hook->node, &kw_hooks_installed);
@@ -157,9 +171,13 @@ static void kw_hook_disarm_locked(struct kw_hook *hook)
 	 * owner's callers hold a module reference across such calls.
 	 */
 	err = unregister_ftrace_function(&hook->ops);
-	if (err)
+	if (err) {
 		pr_err("cannot remove hook %s: %d\n", hook->name, err);
-	ftrace_set_filter_ip(&hook->ops, hook->target, 1, 0);
+		/* Still registered: at least stop tracing the function. */
+		ftrace_set_filter_ip(&hook->ops, hook->target, 1, 0);
+	} else {
+		kw_hook_free_filter(hook);
+	}
 	list_del(&hook->node);
 }
 
