@@ -21,8 +21,10 @@
 #      plus 1 result for a clean kernel log (tools/testing/vm/splats.sh:
 #      BUG, WARNING, Oops, lockups, KASAN, lockdep, ...).  The debug
 #      kernel then also runs every KUnit case (one result each), 50
-#      load/unload cycles of all kwish modules under use, and a kmemleak
-#      scan (tools/testing/vm/init).
+#      load/unload cycles of all kwish modules under use, fault injection
+#      (allocations from each kwish module's code fail while its features
+#      are used, and while it loads), trinity for 90 s as kwuser, and a
+#      kmemleak scan (tools/testing/vm/init).
 #   5. the install test (tools/testing/package/check-package.sh): the
 #      .debs (dpkg-buildpackage, lintian) and the RPMs (rpmbuild), `apt
 #      install` of the .debs in a cached Debian 12 image (debootstrap,
@@ -44,11 +46,13 @@
 # out unless listed, as "$(tools/testing/kernels.sh debug-krel)"),
 # KWISH_DEBUG_KERNEL=0 (leave the debug kernel out), KWISH_TESTS (run only
 # these selftests, comma-separated; on the debug kernel also kunit, reload,
-# kmemleak), KWISH_TEST_TIMEOUT, KWISH_VM_TIMEOUT, and for the debug
-# kernel, which runs about ten times slower under TCG,
+# faultinject, trinity, kmemleak), KWISH_TEST_TIMEOUT, KWISH_VM_TIMEOUT,
+# and for the debug kernel, which runs about ten times slower under TCG,
 # KWISH_DBG_TEST_TIMEOUT (default 900), KWISH_DBG_VM_TIMEOUT (2400) and
 # KWISH_DBG_RELOAD_CYCLES (25 load/unload cycles in the reload phase; a
-# cycle takes about 19 s there).
+# cycle takes about 19 s there); run-vm.sh's KWISH_TRINITY_SECONDS,
+# KWISH_FAULTINJECT_SECONDS, ... lengthen the trinity and faultinject
+# phases (raise KWISH_DBG_VM_TIMEOUT with them).
 # The install test runs in a full run (no KWISH_KVERS, no KWISH_TESTS) or
 # when KWISH_TESTS names "package"; KWISH_PACKAGE_TEST=0 leaves it out,
 # =1 forces it.

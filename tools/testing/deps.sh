@@ -35,6 +35,9 @@ HOST_PKGS=(build-essential bc flex bison libelf-dev kmod cpio xz-utils zstd
 # packages are installed into (debootstrap, e2fsprogs' mkfs.ext4 -d).
 HOST_PKGS+=(dpkg-dev debhelper dh-dkms dkms fakeroot lowdown lintian rpm
 	    debootstrap e2fsprogs util-linux)
+# The debug kernel's trinity phase: mkinitramfs.sh copies /usr/bin/trinity
+# into its initramfs (tools/testing/vm/init).
+HOST_PKGS+=(trinity)
 
 log() { echo "deps: $*" >&2; }
 die() { echo "deps: error: $*" >&2; exit 1; }

@@ -3,7 +3,8 @@
 #
 # build.sh - build (once, cached) kwish's debug test kernel: Debian's
 # linux-source-6.1 with x86_64_defconfig + config.fragment (KASAN, lockdep,
-# kmemleak, KUnit, ftrace/kprobes, ...).
+# kmemleak, KUnit, ftrace/kprobes, fault injection, ...), and one Kconfig
+# line of 6.1 lifted (patch_tree).
 #
 #   build.sh          build if needed; print the kernel release (KREL)
 #   build.sh krel     the same: print KREL, e.g. 6.1.192-kwish-debug
@@ -56,7 +57,7 @@ BUILD_PKGS=("$SRCPKG" build-essential bc flex bison libelf-dev libssl-dev
 log() { echo "dbgkernel: $*" >&2; }
 die() { echo "dbgkernel: error: $*" >&2; exit 1; }
 
-usage() { sed -n '4,15s/^# \{0,1\}//p' "$SELF" >&2; exit 2; }
+usage() { sed -n '4,16s/^# \{0,1\}//p' "$SELF" >&2; exit 2; }
 CMD=${1:-build}
 case $CMD in build|krel|kdir|status|key) ;; *) usage ;; esac
 # fd 3 is the answer; stdout is stderr from here on.
@@ -170,12 +171,35 @@ fail() {
 	exit 1
 }
 
+# Changes to the extracted tree before it is configured.
+#
+# 6.1's lib/Kconfig.debug keeps FAULT_INJECTION_STACKTRACE_FILTER off
+# x86_64 ("depends on !X86_64", commit 6d690dcac92a "fault injection:
+# disable stacktrace filter for x86-64", 2007: x86_64 had no reliable
+# unwinder then).  The ORC unwinder (4.14) gives reliable traces, and
+# upstream dropped the line after 6.1 ("fault-injection: allow stacktrace
+# filter for x86-64", Wei Yongjun, 2022).  The VM's faultinject phase
+# needs the filter (require-start/-end) to fail only the allocations one
+# kwish module makes.  The fragment's check (check_config) then confirms
+# the option is on.
+patch_tree() {
+	local kc=$TREE/lib/Kconfig.debug
+	[ -f "$kc" ] || die "no lib/Kconfig.debug in $TREE"
+	sed -i '/^config FAULT_INJECTION_STACKTRACE_FILTER$/,/^config /{/^\tdepends on !X86_64$/d}' "$kc"
+	if sed -n '/^config FAULT_INJECTION_STACKTRACE_FILTER$/,/^config /p' "$kc" |
+	   grep -q 'X86_64'; then
+		die "cannot allow FAULT_INJECTION_STACKTRACE_FILTER on x86_64 in $kc"
+	fi
+	echo "== patched: FAULT_INJECTION_STACKTRACE_FILTER allowed on x86_64" >> "$LOG"
+}
+
 configure() {
 	log "extracting $TARBALL into $TREE"
 	rm -rf "$TREE" "$KD/stamp" "$KD/.configured"
 	mkdir -p "$TREE"
 	nice -n 19 tar -xf "$TARBALL" -C "$TREE" --strip-components=1 ||
 		die "cannot extract $TARBALL"
+	patch_tree
 	log "configuring: x86_64_defconfig + $(basename "$FRAG")"
 	{ echo "== x86_64_defconfig + $FRAG"; } >> "$LOG"
 	kmake x86_64_defconfig || fail "make x86_64_defconfig failed"

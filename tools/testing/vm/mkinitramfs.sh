@@ -85,6 +85,13 @@ if [ -d "$KUNITDIR" ] && grep -qx 'CONFIG_KUNIT=y' "$KDIR/config" 2>/dev/null; t
 	done < <(find "$KUNITDIR" -maxdepth 1 -name '*_test.ko' | sort)
 	touch "$S/kwish/debug-kernel"
 	note "debug kernel: $(find "$S/kwish/kunit" -name '*.ko' | wc -l) KUnit modules"
+	# trinity (Debian's package, tools/testing/deps.sh) for its trinity
+	# phase; the libraries it needs are copied below.
+	if TRINITY=$(command -v trinity); then
+		cp "$TRINITY" "$S/kwish/bin/trinity"
+	else
+		note "no trinity on the host (tools/testing/deps.sh installs it): the trinity phase will fail"
+	fi
 fi
 
 # ------------------------------------------------------------------ distro modules

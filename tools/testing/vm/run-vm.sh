@@ -20,6 +20,15 @@
 #   KWISH_FUZZ_SECONDS   length of each core_fuzz case (default 8 s, times
 #                      4 on the debug kernel); raise KWISH_TEST_TIMEOUT
 #                      with it (core_fuzz has 4 cases)
+#   KWISH_TRINITY_SECONDS  how long the debug kernel's trinity phase runs
+#                      trinity (90); KWISH_TRINITY_CHILDREN its -C (2),
+#                      KWISH_TRINITY_SEED its -s
+#   KWISH_FAULTINJECT_SECONDS  the debug kernel's faultinject phase cycles
+#                      each module's programs this long (0: once);
+#                      KWISH_FAULTINJECT_PROBABILITY percentages used in
+#                      turn (50,20,5), KWISH_FAULTINJECT_INSMODS insmod
+#                      attempts per module (5), KWISH_FAULTINJECT_VERBOSE
+#                      (1; 2 logs each injected failure's stack)
 #   KWISH_VM_ECHO=1    also copy results.log to stdout while the guest runs
 #   KWISH_VM_SMP, KWISH_VM_MEM   vCPUs (2) and memory (2G)
 #   KWISH_VM_APPEND    extra kernel command line
@@ -55,6 +64,11 @@ APPEND+=" panic=-1 rdinit=/init kwish.mode=$MODE kwish.timeout=${KWISH_TEST_TIME
 [ -n "${KWISH_TESTS:-}" ] && APPEND+=" kwish.tests=$KWISH_TESTS"
 [ -n "${KWISH_RELOAD_CYCLES:-}" ] && APPEND+=" kwish.reload_cycles=$KWISH_RELOAD_CYCLES"
 [ -n "${KWISH_FUZZ_SECONDS:-}" ] && APPEND+=" kwish.fuzz_seconds=$KWISH_FUZZ_SECONDS"
+for v in TRINITY_SECONDS TRINITY_CHILDREN TRINITY_SEED FAULTINJECT_SECONDS \
+	 FAULTINJECT_PROBABILITY FAULTINJECT_INSMODS FAULTINJECT_VERBOSE; do
+	val=$(printenv "KWISH_$v" || true)
+	[ -n "$val" ] && APPEND+=" kwish.${v,,}=$val"
+done
 [ -n "${KWISH_VM_APPEND:-}" ] && APPEND+=" $KWISH_VM_APPEND"
 
 # Both serial ports are files opened in append mode (so `tail -f` on them

@@ -26,6 +26,24 @@ else
 fi
 tr -d '\r' < "$tmp" > "$tmp.2" && mv "$tmp.2" "$tmp"
 
+# The debug kernel's faultinject phase makes allocations fail on purpose,
+# between its markers "kwish-init: faultinject: begin" and "... end".
+# There, and only there, a stack dump that belongs to such a failure is
+# expected: one that follows fault injection's own report
+# ("FAULT_INJECTION: forcing a failure", with its stack at verbose=2) or
+# warn_alloc()'s ("page allocation failure: order:...", "vmalloc error:
+# size ...") and ends at its "</TASK>".  Its "Call Trace:" line is dropped;
+# everything else stays, so a BUG, WARNING, KASAN or lockdep report there
+# is still found (by its own first line).
+awk '
+	/kwish-init: faultinject: begin/ { fi = 1 }
+	/kwish-init: faultinject: end/ { fi = 0; dump = 0 }
+	fi && /FAULT_INJECTION: forcing a failure|: page allocation failure: order:|: vmalloc error: size / { dump = 1 }
+	dump && /Call Trace:/ { next }
+	dump && /<\/TASK>/ { dump = 0 }
+	{ print }
+' "$tmp" > "$tmp.2" && mv "$tmp.2" "$tmp"
+
 if ! grep -qE "$PATTERN" "$tmp"; then
 	exit 0
 fi
