@@ -14,7 +14,10 @@
  * module owns (a case that finds its command taken is skipped).
  */
 #include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
 #include <linux/ioctl.h>
+#include <linux/kthread.h>
 #include <linux/module.h>
 #include <linux/smp.h>
 #include <linux/string.h>
@@ -644,6 +647,132 @@ static void kwt_hook_recursion_guard(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mark, 1);
 }
 
+/*
+ * The registry's unload drain: kw_hooks_remove() of a hook whose
+ * destination is the owner's code returns only once no call it diverted
+ * is still inside the destination (kw_hook_enter() .. kw_hook_leave()),
+ * even one that sleeps there.
+ */
+static DECLARE_COMPLETION(kwt_drain_entered);
+static DECLARE_COMPLETION(kwt_drain_release);
+static DECLARE_COMPLETION(kwt_drain_removed);
+static DECLARE_COMPLETION(kwt_drain_returned);
+static long kwt_drain_result;
+
+static KW_CALL_GATE long kwt_slow(long a)
+{
+	return a;
+}
+
+static long kwt_slow_dest(long a)
+{
+	int idx = kw_hook_enter();
+
+	complete(&kwt_drain_entered);
+	/* bounded, so that a broken drain fails the test, not the kernel */
+	wait_for_completion_timeout(&kwt_drain_release, 30 * HZ);
+	kw_hook_leave(idx);
+	return -a;
+}
+
+static int kwt_drain_caller(void *unused)
+{
+	kwt_drain_result = kwt_slow(9);
+	complete(&kwt_drain_returned);
+	return 0;
+}
+
+static int kwt_drain_remover(void *hook)
+{
+	kw_hooks_remove(hook, 1);
+	complete(&kwt_drain_removed);
+	return 0;
+}
+
+static void kwt_hook_drain(struct kunit *test)
+{
+	struct kw_hook *h = kwt_hooks(test, 1);
+	struct task_struct *t;
+
+	reinit_completion(&kwt_drain_entered);
+	reinit_completion(&kwt_drain_release);
+	reinit_completion(&kwt_drain_removed);
+	reinit_completion(&kwt_drain_returned);
+	h->name = "kunit slow -> slow_dest";
+	h->target_fn = kwt_slow;
+	h->dest_fn = kwt_slow_dest;
+	KUNIT_ASSERT_EQ(test, kw_hooks_install(h, 1, NULL, 0), 0);
+
+	t = kthread_run(kwt_drain_caller, NULL, "kwt_drain_caller");
+	if (IS_ERR(t)) {
+		kw_hooks_remove(h, 1);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(t));
+		return;
+	}
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&kwt_drain_entered,
+							  10 * HZ), 0UL);
+	t = kthread_run(kwt_drain_remover, h, "kwt_drain_remover");
+	if (IS_ERR(t)) {
+		complete(&kwt_drain_release);
+		wait_for_completion(&kwt_drain_returned);
+		kw_hooks_remove(h, 1);
+		KUNIT_FAIL(test, "kthread_run: %ld", PTR_ERR(t));
+		return;
+	}
+	/* the call sleeps inside the destination: removal must wait */
+	KUNIT_EXPECT_EQ(test, wait_for_completion_timeout(&kwt_drain_removed,
+							  HZ / 2), 0UL);
+	KUNIT_EXPECT_EQ(test, completion_done(&kwt_drain_returned), false);
+	complete(&kwt_drain_release);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&kwt_drain_returned,
+							  30 * HZ), 0UL);
+	KUNIT_EXPECT_GT(test, wait_for_completion_timeout(&kwt_drain_removed,
+							  60 * HZ), 0UL);
+	KUNIT_EXPECT_EQ(test, kwt_drain_result, -9L);
+	KUNIT_EXPECT_EQ(test, kwt_slow(9), 9L);
+}
+
+/*
+ * A destination that pins holds a module reference instead: the owner
+ * cannot be unloaded while such a call runs (rmmod answers "busy"), and
+ * the reference goes with the call.  While the owner is not live (its
+ * init still runs, as this suite's does on kernels that run module
+ * suites from module_init), a pin takes no reference and stays in the
+ * drain's read section.
+ */
+static KW_CALL_GATE long kwt_pinned(long a)
+{
+	return a;
+}
+
+static long kwt_pinned_dest(long a)
+{
+	struct kw_hook_pin pin;
+	long refs;
+
+	kw_hook_pin(&pin);
+	refs = pin.ref ? module_refcount(THIS_MODULE) : -1;
+	kw_hook_unpin(&pin);
+	return refs;
+}
+
+static void kwt_hook_pin(struct kunit *test)
+{
+	struct kw_hook *h = kwt_hooks(test, 1);
+	long before = module_refcount(THIS_MODULE);
+	long expect = READ_ONCE(THIS_MODULE->state) == MODULE_STATE_LIVE ?
+		      before + 1 : -1;
+
+	h->name = "kunit pinned";
+	h->target_fn = kwt_pinned;
+	h->dest_fn = kwt_pinned_dest;
+	KUNIT_ASSERT_EQ(test, kw_hooks_install(h, 1, NULL, 0), 0);
+	KUNIT_EXPECT_EQ(test, kwt_pinned(0), expect);
+	KUNIT_EXPECT_EQ(test, (long)module_refcount(THIS_MODULE), before);
+	kw_hooks_remove(h, 1);
+	KUNIT_EXPECT_EQ(test, kwt_pinned(5), 5L);
+}
+
 static struct kunit_case kwt_hooks_cases[] = {
 	KUNIT_CASE(kwt_hook_divert),
 	KUNIT_CASE(kwt_hook_filter),
@@ -651,6 +780,8 @@ static struct kunit_case kwt_hooks_cases[] = {
 	KUNIT_CASE(kwt_hook_all_or_nothing),
 	KUNIT_CASE(kwt_hook_resolution_errors),
 	KUNIT_CASE(kwt_hook_recursion_guard),
+	KUNIT_CASE(kwt_hook_drain),
+	KUNIT_CASE(kwt_hook_pin),
 	{}
 };
 
@@ -660,6 +791,9 @@ static struct kunit_suite kwt_hooks_suite = {
 };
 
 kunit_test_suites(&kwt_dispatch_suite, &kwt_registry_suite, &kwt_hooks_suite);
+
+/* The SRCU domain of this module's hook destinations (kwish_core.h). */
+KW_MODULE_DRAIN;
 
 MODULE_DESCRIPTION("KUnit tests of kwish_core");
 MODULE_LICENSE("GPL");

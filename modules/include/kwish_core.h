@@ -16,6 +16,7 @@
 #include <linux/ftrace.h>
 #include <linux/kwish.h>
 #include <linux/cred.h>
+#include <linux/srcu.h>
 #include <linux/uidgid.h>
 #include <linux/user_namespace.h>
 
@@ -60,9 +61,9 @@ void kw_feature_unregister(struct kw_feature *feature);
 struct kw_hook;
 int __kw_feature_setup(struct kw_feature *f, struct kw_hook *hooks,
 		       unsigned int nr_hooks, const char *reason,
-		       struct module *owner);
+		       struct module *owner, struct srcu_struct *drain);
 #define kw_feature_setup(f, hooks, n, reason) \
-	__kw_feature_setup(f, hooks, n, reason, THIS_MODULE)
+	__kw_feature_setup(f, hooks, n, reason, THIS_MODULE, &kw_module_srcu)
 void kw_feature_teardown(struct kw_feature *f, struct kw_hook *hooks,
 			 unsigned int nr_hooks);
 
@@ -109,6 +110,7 @@ struct kw_hook {
 	unsigned long target;
 	unsigned long dest;
 	struct module *owner;
+	struct srcu_struct *drain;	/* the owner's kw_module_srcu */
 	struct ftrace_ops ops;
 	struct list_head node;
 };
@@ -119,10 +121,93 @@ struct kw_hook {
  * words fit for `kwishctl status`.
  */
 int __kw_hooks_install(struct kw_hook *hooks, unsigned int n,
-		       struct module *owner, char *why, size_t why_len);
+		       struct module *owner, struct srcu_struct *drain,
+		       char *why, size_t why_len);
 #define kw_hooks_install(h, n, why, len) \
-	__kw_hooks_install(h, n, THIS_MODULE, why, len)
+	__kw_hooks_install(h, n, THIS_MODULE, &kw_module_srcu, why, len)
+/*
+ * Remove @n hooks installed together, and return once no call they
+ * diverted into the owner's text can still run there (the drain below).
+ */
 void kw_hooks_remove(struct kw_hook *hooks, unsigned int n);
+
+/*
+ * The unload drain, owned by the registry.  A hook whose destination is
+ * the owner's own code (@dest_fn in its text) sends kernel callers into
+ * the module; some sleep there, in an allocation, a lock or the kernel
+ * function they call through a gate.  Each module that installs hooks
+ * defines one SRCU domain, kw_module_srcu (KW_MODULE_DRAIN in its
+ * main.c), and every destination that may sleep runs inside it:
+ *
+ *  - kw_hook_enter() as its first statement, kw_hook_leave() as its last,
+ *    for a call that sleeps only a bounded time: an unload waits for it;
+ *  - or kw_hook_pin() / kw_hook_unpin(), for a call that may block as
+ *    long as user space likes (a recvmsg()): it holds a module reference
+ *    instead, so that rmmod answers "busy" rather than waiting; only a
+ *    call that races with the unload stays in the SRCU read section.
+ *
+ * Nothing before kw_hook_enter() or kw_hook_pin() may sleep, nothing
+ * after kw_hook_leave() or kw_hook_unpin() either.  kw_hooks_remove()
+ * then waits, once the hooks are gone, for three kinds of callers:
+ *  1. diverted before the removal, not inside yet: they have not switched
+ *     voluntarily since, so an RCU-tasks grace period waits for them
+ *     (destinations called in softirq context are covered by the
+ *     synchronize_rcu() each RCU-tasks grace period begins with);
+ *  2. inside: synchronize_srcu();
+ *  3. out of the read section but not returned yet: a second RCU-tasks
+ *     grace period, begun after the SRCU one.
+ * A destination that never sleeps (it runs under a spinlock, in softirq,
+ * or only computes) needs neither: the first grace period waits for it
+ * whole.  But RCU Tasks does not wait for a task asleep anywhere, also
+ * deep inside a kernel function a destination called: a destination that
+ * may sleep and neither enters nor pins can be unloaded under its caller.
+ * Hooks whose destination is a kernel function (call gates) need none of
+ * this: their callers are the owner's own code.
+ */
+extern struct srcu_struct kw_module_srcu;
+#define KW_MODULE_DRAIN DEFINE_SRCU(kw_module_srcu)
+
+static inline int kw_hook_enter(void)
+{
+	return srcu_read_lock(&kw_module_srcu);
+}
+
+static inline void kw_hook_leave(int idx)
+{
+	srcu_read_unlock(&kw_module_srcu, idx);
+}
+
+struct kw_hook_pin {
+	int idx;
+	bool ref;
+};
+
+static inline void kw_hook_pin(struct kw_hook_pin *pin)
+{
+	pin->idx = srcu_read_lock(&kw_module_srcu);
+	pin->ref = READ_ONCE(THIS_MODULE->state) == MODULE_STATE_LIVE &&
+		   try_module_get(THIS_MODULE);
+	if (pin->ref)
+		srcu_read_unlock(&kw_module_srcu, pin->idx);
+}
+
+static inline void kw_hook_unpin(struct kw_hook_pin *pin)
+{
+	if (pin->ref)
+		module_put(THIS_MODULE);
+	else
+		srcu_read_unlock(&kw_module_srcu, pin->idx);
+}
+
+/*
+ * Wait until no call that entered or pinned before is still inside
+ * without a module reference: for state that destinations read and that
+ * the owner is about to change (a handler table, a hash of watches).
+ */
+static inline void kw_hook_sync(void)
+{
+	synchronize_srcu(&kw_module_srcu);
+}
 
 /*
  * A call gate (noipa: never inlined, cloned or analysed across calls, so its

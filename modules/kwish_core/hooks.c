@@ -32,6 +32,8 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/srcu.h>
 
 #include "core.h"
 #include "compat.h"
@@ -167,8 +169,8 @@ static void kw_hook_disarm_locked(struct kw_hook *hook)
 	/*
 	 * unregister_ftrace_function() waits until no CPU can still be in
 	 * the callback (ftrace_shutdown() synchronises for ops that live in
-	 * module data).  A call already diverted runs in the destination; the
-	 * owner's callers hold a module reference across such calls.
+	 * module data).  A call already diverted runs in the destination:
+	 * kw_hooks_remove() drains those.
 	 */
 	err = unregister_ftrace_function(&hook->ops);
 	if (err) {
@@ -181,8 +183,29 @@ static void kw_hook_disarm_locked(struct kw_hook *hook)
 	list_del(&hook->node);
 }
 
+/*
+ * The drain of hooks removed together: see "The unload drain" in
+ * kwish_core.h for the three waits and why.  Only hooks whose destination
+ * is in the owner's text need it.
+ */
+static void kw_hooks_drain(struct kw_hook *hooks, unsigned int n)
+{
+	struct srcu_struct *drain = NULL;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (hooks[i].owner && within_module(hooks[i].dest, hooks[i].owner))
+			drain = hooks[i].drain;
+	if (!drain)
+		return;
+	synchronize_rcu_tasks();
+	synchronize_srcu(drain);
+	synchronize_rcu_tasks();
+}
+
 int __kw_hooks_install(struct kw_hook *hooks, unsigned int n,
-		       struct module *owner, char *why, size_t why_len)
+		       struct module *owner, struct srcu_struct *drain,
+		       char *why, size_t why_len)
 {
 	char scratch[KWISH_REASON_LEN];
 	unsigned int i;
@@ -195,6 +218,7 @@ int __kw_hooks_install(struct kw_hook *hooks, unsigned int n,
 
 	for (i = 0; i < n; i++) {
 		hooks[i].owner = owner;
+		hooks[i].drain = drain;
 		if (!!hooks[i].target_sym == !!hooks[i].target_fn ||
 		    !!hooks[i].dest_sym == !!hooks[i].dest_fn)
 			return -EINVAL;
@@ -215,6 +239,9 @@ int __kw_hooks_install(struct kw_hook *hooks, unsigned int n,
 			kw_hook_disarm_locked(&hooks[i]);
 	}
 	mutex_unlock(&kw_hooks_lock);
+	/* a hook armed for a moment may have diverted a call already */
+	if (err)
+		kw_hooks_drain(hooks, i + 1);
 	return err;
 }
 EXPORT_SYMBOL_NS_GPL(__kw_hooks_install, KWISH);
@@ -227,6 +254,7 @@ void kw_hooks_remove(struct kw_hook *hooks, unsigned int n)
 	for (i = n; i-- > 0;)
 		kw_hook_disarm_locked(&hooks[i]);
 	mutex_unlock(&kw_hooks_lock);
+	kw_hooks_drain(hooks, n);
 }
 EXPORT_SYMBOL_NS_GPL(kw_hooks_remove, KWISH);
 

@@ -61,5 +61,8 @@ static void __exit kw_core_exit(void)
 
 module_init(kw_core_init);
 module_exit(kw_core_exit);
+/* The SRCU domain of this module's hook destinations (kwish_core.h). */
+KW_MODULE_DRAIN;
+
 MODULE_DESCRIPTION("kwish core: /dev/kwish and the feature and hook registries");
 MODULE_LICENSE("GPL");

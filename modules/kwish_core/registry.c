@@ -144,11 +144,11 @@ EXPORT_SYMBOL_NS_GPL(kw_feature_unregister, KWISH);
 
 int __kw_feature_setup(struct kw_feature *f, struct kw_hook *hooks,
 		       unsigned int nr_hooks, const char *reason,
-		       struct module *owner)
+		       struct module *owner, struct srcu_struct *drain)
 {
 	int err;
 
-	err = __kw_hooks_install(hooks, nr_hooks, owner, f->reason,
+	err = __kw_hooks_install(hooks, nr_hooks, owner, drain, f->reason,
 				 sizeof(f->reason));
 	if (err) {
 		/* The module stays loaded; kwishctl status shows f->reason. */

@@ -34,13 +34,14 @@
  * one sees the list exactly as its own call left it; a release of the
  * last lock is a sample "empty" after a sample "not empty".  Calls that
  * found no node ran the original unserialised: arming a watch hashes the
- * node first and then waits for those calls with synchronize_srcu()
- * (every call runs inside an SRCU read section) before its own first
- * sample, so from that sample on, every change is seen.
+ * node first and then waits for those calls with kw_hook_sync() (every
+ * call runs inside the module's hook read section, kw_hook_enter()) before
+ * its own first sample, so from that sample on, every change is seen.
  *
  * Unload.  Watch fds hold a module reference (fops.owner), so the module
  * goes away only when no watch exists; calls diverted into this module's
- * code by the hook may still be running then: see kw_fs_flock_notify_exit().
+ * code by the hook may still be running then: kw_hooks_remove() waits for
+ * them (the registry's drain, kwish_core.h) before the gate they use goes.
  */
 #define pr_fmt(fmt) "kwish_fs: " fmt
 
@@ -59,7 +60,6 @@
 #include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
-#include <linux/srcu.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 
@@ -73,7 +73,7 @@ struct kw_fln_node {
 	struct inode *inode;		/* the key; pinned by the watches */
 	refcount_t ref;			/* watches + calls in progress */
 	unsigned int nr_watchers;	/* under kw_fln_table_lock */
-	bool synced;			/* the arming synchronize_srcu() is done */
+	bool synced;			/* the arming kw_hook_sync() is done */
 	struct mutex mutex;		/* serialises flock_lock_inode() + sample */
 	spinlock_t lock;		/* held, releases; the watches' state */
 	bool held;			/* last sample: a flock() lock exists */
@@ -93,8 +93,6 @@ struct kw_fln_watch {
 
 static DEFINE_HASHTABLE(kw_fln_table, 6);
 static DEFINE_SPINLOCK(kw_fln_table_lock);
-/* Every flock_lock_inode() that passes through kwish is a reader. */
-DEFINE_STATIC_SRCU(kw_fln_srcu);
 
 /*
  * Gate to fs/locks.c: static int flock_lock_inode(struct inode *,
@@ -264,7 +262,8 @@ int kw_fs_flock_lock_inode(struct inode *inode, struct file_lock *request,
 	struct kw_fln_node *node;
 	int idx, err;
 
-	idx = srcu_read_lock(&kw_fln_srcu);
+	/* may sleep: the allocation in flock_lock_inode(), node->mutex */
+	idx = kw_hook_enter();
 	node = kw_fln_node_find(inode);
 	if (!node) {
 		err = lock_inode(inode, request);
@@ -275,7 +274,7 @@ int kw_fs_flock_lock_inode(struct inode *inode, struct file_lock *request,
 		mutex_unlock(&node->mutex);
 		kw_fln_node_put(node);
 	}
-	srcu_read_unlock(&kw_fln_srcu, idx);
+	kw_hook_leave(idx);
 	return err;
 }
 
@@ -457,7 +456,7 @@ VISIBLE_IF_KUNIT long kw_fs_flock_watch(struct kw_ucmd *ucmd)
 	 * hashed did not see it and take no sample: wait for them.
 	 */
 	if (!smp_load_acquire(&node->synced)) {
-		synchronize_srcu(&kw_fln_srcu);
+		kw_hook_sync();
 		/* pairs with the smp_load_acquire() above, of later arms */
 		smp_store_release(&node->synced, true);
 	}
@@ -493,21 +492,13 @@ static struct kw_feature kw_fln_feature = {
 
 /*
  * Remove the hook and then the gates.  No watch exists any more (each
- * pins the module), but the hook may have diverted calls that still run
- * in kw_fln_flock_lock_inode().  After the hook is gone:
- * synchronize_rcu_tasks() waits for tasks preempted before the SRCU read
- * section (RCU Tasks counts only voluntary switches, and nothing before
- * srcu_read_lock() sleeps), synchronize_srcu() for those inside it (they
- * may sleep in the allocation of flock_lock_inode()), the second
- * synchronize_rcu_tasks() for those preempted after it, on the way back
- * to the caller.  Then the gate those calls use may go.
+ * pins the module); kw_hooks_remove() returns once no call the hook
+ * diverted still runs in kw_fln_flock_lock_inode(), and then the gate
+ * those calls use may go.
  */
 static void kw_fln_unhook(void)
 {
 	kw_hooks_remove(kw_fln_hook, ARRAY_SIZE(kw_fln_hook));
-	synchronize_rcu_tasks();
-	synchronize_srcu(&kw_fln_srcu);
-	synchronize_rcu_tasks();
 	kw_hooks_remove(kw_fln_gates, ARRAY_SIZE(kw_fln_gates));
 }
 

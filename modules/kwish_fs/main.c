@@ -52,6 +52,9 @@ static void __exit kw_fs_exit(void)
 
 module_init(kw_fs_init);
 module_exit(kw_fs_exit);
+/* The SRCU domain of this module's hook destinations (kwish_core.h). */
+KW_MODULE_DRAIN;
+
 MODULE_DESCRIPTION("kwish: file and lock operations (O_REGULAR, link-replace, create-and-open, async close, flock release watch, upgrade masks)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(KWISH);

@@ -4,7 +4,6 @@
 #define _KWISH_MOUNT_H
 
 #include <linux/atomic.h>
-#include <linux/delay.h>
 #include <linux/fanotify.h>
 #include <linux/kwish.h>
 #include <linux/path.h>
@@ -65,38 +64,6 @@ u64 kw_mnt_unique_id(struct mount *m);
 u64 kw_mnt_unique_id_gfp(struct mount *m, gfp_t gfp);
 /* The mount of @ns with unique id @id, or NULL (namespace_sem held). */
 struct mount *kw_mnt_find(struct mnt_namespace *ns, u64 id);
-
-/*
- * Unloading a hook destination.  Each destination counts itself in an
- * @inflight counter from its first instruction to its last statement;
- * some sleep inside the kernel function they call through its gate.
- * Once the hooks are removed (kw_hooks_remove()) no new call enters a
- * destination, but module text can still be run by three kinds of
- * callers, and this waits for each:
- *
- *  - diverted before the removal and not counted yet (between the ftrace
- *    trampoline and the atomic_inc()): such a task has not switched
- *    voluntarily since, so the first RCU-tasks grace period waits for it;
- *  - counted: until the counter is zero (an uninterruptible wait, for
- *    kernel functions that only sleep a bounded time: allocations, locks
- *    of the mount tree, RCU callbacks; never on user space);
- *  - counted out but not returned yet (the atomic_dec() is not the
- *    destination's last instruction): the second RCU-tasks grace period,
- *    begun after the counter was seen at zero, waits for the task to pass
- *    a voluntary context switch, user mode or idle, all outside the
- *    destination.  Destinations called in softirq context (RCU
- *    callbacks) are covered by the synchronize_rcu() that begins each
- *    RCU-tasks grace period.
- *
- * The call gates a destination uses may be removed after this returns.
- */
-static inline void kw_hook_calls_wait(atomic_t *inflight)
-{
-	synchronize_rcu_tasks();
-	while (atomic_read(inflight))
-		msleep(20);
-	synchronize_rcu_tasks();
-}
 
 /* Kernel functions reached through call gates (see mount_table.c). */
 bool kw_is_path_reachable(struct mount *mnt, struct dentry *dentry,

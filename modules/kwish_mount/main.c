@@ -52,6 +52,9 @@ static void __exit kw_mount_exit(void)
 
 module_init(kw_mount_init);
 module_exit(kw_mount_exit);
+/* The SRCU domain of this module's hook destinations (kwish_core.h). */
+KW_MODULE_DRAIN;
+
 MODULE_DESCRIPTION("kwish: mount table (statmount/listmount, mount notifications, mount ownership)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(KWISH);

@@ -245,12 +245,9 @@ static bool kw_mnw_active(void)
 /*
  * Hook destinations run the hooked function through its call gate; some
  * of them sleep (attach_recursive_mnt() allocates, chroot_fs_refs() puts
- * paths), so unloading waits for those in flight (kw_mnw_unhook()).
- * Each destination increments this first and decrements it in its last
- * statement; the instructions after that are covered by an RCU-tasks
- * grace period (kw_hook_calls_wait()).
+ * paths): each runs between kw_hook_enter() and kw_hook_leave(), and
+ * kw_hooks_remove() waits for those in flight (kwish_core.h).
  */
-static atomic_t kw_mnw_inflight = ATOMIC_INIT(0);
 
 /*
  * Call gates to the hooked functions.  The last argument of
@@ -301,10 +298,11 @@ static KW_CALL_GATE int kw_mnw_gate_security_path_notify(const struct path *p,
 
 static void kw_mnw_commit_tree(struct mount *mnt)
 {
+	int idx;
 	struct mnt_namespace *to, *from;
 	struct mount *p;
 
-	atomic_inc(&kw_mnw_inflight);
+	idx = kw_hook_enter();
 	if (kw_mnw_active()) {
 		to = kw_mnt_ns(kw_mnt_parent(mnt));
 		for (p = mnt; p; p = kw_mnt_next(p, mnt)) {
@@ -317,58 +315,64 @@ static void kw_mnw_commit_tree(struct mount *mnt)
 		}
 	}
 	kw_mnw_gate_commit_tree(mnt);
-	atomic_dec(&kw_mnw_inflight);
+	kw_hook_leave(idx);
 }
 
 static int kw_mnw_attach_recursive_mnt(struct mount *src, struct mount *dest,
 				       void *mp, unsigned long flags)
 {
+	int idx;
 	bool moving;
 	int ret;
 
-	atomic_inc(&kw_mnw_inflight);
+	idx = kw_hook_enter();
 	moving = kw_mnt_parent(src) != src;	/* mnt_has_parent() */
 	ret = kw_mnw_gate_attach_recursive_mnt(src, dest, mp, flags);
 	if (!ret && moving && kw_mnw_active())
 		kw_mnw_report_mount(src, KW_MNW_MOVE);
-	atomic_dec(&kw_mnw_inflight);
+	kw_hook_leave(idx);
 	return ret;
 }
 
 static void kw_mnw_chroot_fs_refs(const struct path *old,
 				  const struct path *new)
 {
-	atomic_inc(&kw_mnw_inflight);
+	int idx;
+
+	idx = kw_hook_enter();
 	if (kw_mnw_active()) {
 		kw_mnw_report_mount(kwl_real_mount(old->mnt), KW_MNW_MOVE);
 		kw_mnw_report_mount(kwl_real_mount(new->mnt), KW_MNW_MOVE);
 	}
 	kw_mnw_gate_chroot_fs_refs(old, new);
-	atomic_dec(&kw_mnw_inflight);
+	kw_hook_leave(idx);
 }
 
 static void kw_mnw_mnt_change_mountpoint(struct mount *parent, void *mp,
 					 struct mount *mnt)
 {
-	atomic_inc(&kw_mnw_inflight);
+	int idx;
+
+	idx = kw_hook_enter();
 	if (kw_mnw_active())
 		kw_mnw_report_mount(mnt, KW_MNW_MOVE);
 	kw_mnw_gate_mnt_change_mountpoint(parent, mp, mnt);
-	atomic_dec(&kw_mnw_inflight);
+	kw_hook_leave(idx);
 }
 
 static void kw_mnw_umount_tree(struct mount *mnt, unsigned int how)
 {
+	int idx;
 	struct mount *p;
 
-	atomic_inc(&kw_mnw_inflight);
+	idx = kw_hook_enter();
 	/* the mounts umount_tree() gathers first */
 	if (kw_mnw_active()) {
 		for (p = mnt; p; p = kw_mnt_next(p, mnt))
 			kw_mnw_report_mount(p, FAN_MNT_DETACH);
 	}
 	kw_mnw_gate_umount_tree(mnt, how);
-	atomic_dec(&kw_mnw_inflight);
+	kw_hook_leave(idx);
 }
 
 static struct mount *kw_mnw_list_mount(struct list_head *entry)
@@ -378,10 +382,11 @@ static struct mount *kw_mnw_list_mount(struct list_head *entry)
 
 static int kw_mnw_propagate_umount(struct list_head *list)
 {
+	int idx;
 	struct list_head *last = list->prev, *pos;
 	int ret;
 
-	atomic_inc(&kw_mnw_inflight);
+	idx = kw_hook_enter();
 	ret = kw_mnw_gate_propagate_umount(list);
 	/* what propagate_umount() spliced to the tail of @list */
 	if (kw_mnw_active()) {
@@ -389,7 +394,7 @@ static int kw_mnw_propagate_umount(struct list_head *list)
 			kw_mnw_report_mount(kw_mnw_list_mount(pos),
 					    FAN_MNT_DETACH);
 	}
-	atomic_dec(&kw_mnw_inflight);
+	kw_hook_leave(idx);
 	return ret;
 }
 
@@ -746,16 +751,12 @@ static struct kw_feature kw_mnw_feature = {
 static bool kw_mnw_registered;
 
 /*
- * After the hooks are removed no new call enters a destination; the
- * calls diverted before (some sleep in the hooked function) are waited
- * for as kw_hook_calls_wait() explains: those not counted yet, those
- * counted, and those that counted themselves out but have not returned.
- * Then the gates they used go.
+ * kw_hooks_remove() returns once no call the hooks diverted still runs in
+ * a destination; then the gates those calls use may go.
  */
 static void kw_mnw_unhook(void)
 {
 	kw_hooks_remove(kw_mnw_hooks, ARRAY_SIZE(kw_mnw_hooks));
-	kw_hook_calls_wait(&kw_mnw_inflight);
 	kw_hooks_remove(kw_mnw_gates, ARRAY_SIZE(kw_mnw_gates));
 }
 

@@ -7,7 +7,6 @@
 #include <linux/module.h>
 #include <linux/skbuff.h>
 #include <linux/sockptr.h>
-#include <linux/srcu.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <net/af_unix.h>
@@ -41,46 +40,6 @@ void kw_net_sockopt_del(const struct kw_net_sockopt *opt);
 int kw_net_sockopt_int(sockptr_t optval, unsigned int optlen, int *val);
 /* Answer a getsockopt() with an int, as sk_getsockopt() does. */
 int kw_net_getsockopt_int(int val, sockptr_t optval, sockptr_t optlen);
-
-/*
- * Every call that a kwish_net hook diverts into this module and that may
- * sleep runs, until it holds a module reference or returns, inside this
- * SRCU read section; the exit functions wait for it (see kw_net_unhook()).
- */
-extern struct srcu_struct kw_net_srcu;
-void kw_net_unhook(struct kw_hook *hooks, unsigned int n);
-
-/*
- * kw_net_pin() first thing in a diverted function that may sleep (a page
- * fault, an allocation, the kernel function it calls), kw_net_unpin()
- * last: nothing before it may sleep, nothing after it may either.  It
- * holds a module reference, so that rmmod answers "busy" rather than
- * waiting for a call that may block as long as its peer likes; only a
- * call that races with the unload (or with the load: a failed init waits
- * for SRCU readers only) stays in the SRCU read section, which the unload
- * waits for.
- */
-struct kw_net_pin {
-	int idx;
-	bool ref;
-};
-
-static inline void kw_net_pin(struct kw_net_pin *pin)
-{
-	pin->idx = srcu_read_lock(&kw_net_srcu);
-	pin->ref = READ_ONCE(THIS_MODULE->state) == MODULE_STATE_LIVE &&
-		   try_module_get(THIS_MODULE);
-	if (pin->ref)
-		srcu_read_unlock(&kw_net_srcu, pin->idx);
-}
-
-static inline void kw_net_unpin(struct kw_net_pin *pin)
-{
-	if (pin->ref)
-		module_put(THIS_MODULE);
-	else
-		srcu_read_unlock(&kw_net_srcu, pin->idx);
-}
 
 /*
  * Per-message hooks that an item installs only when the first socket

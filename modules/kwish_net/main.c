@@ -55,6 +55,9 @@ static void __exit kw_net_exit(void)
 
 module_init(kw_net_init);
 module_exit(kw_net_exit);
+/* The SRCU domain of this module's hook destinations (kwish_core.h). */
+KW_MODULE_DRAIN;
+
 MODULE_DESCRIPTION("kwish: AF_UNIX ancillary data and socket options (SCM_PIDFD, sender cgroup, SO_PASSRIGHTS, fd filter, monotonic timestamps)");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(KWISH);

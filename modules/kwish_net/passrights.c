@@ -133,11 +133,11 @@ static int kw_rights_scm_to_skb(struct scm_cookie *scm, struct sk_buff *skb,
 {
 	struct sock *sk = skb->sk;	/* the sender: skb_set_owner_w() */
 	struct kw_net_tctx *ctx;
-	struct kw_net_pin pin;
+	struct kw_hook_pin pin;
 	struct sock *peer;
 	int err = 0;
 
-	kw_net_pin(&pin);
+	kw_hook_pin(&pin);
 	if (sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET) {
 		peer = unix_peer(sk);
 		if (kw_rights_refused(peer))
@@ -151,7 +151,7 @@ static int kw_rights_scm_to_skb(struct scm_cookie *scm, struct sk_buff *skb,
 	}
 	if (!err)
 		err = kw_rights_gate_scm_to_skb(scm, skb, send_fds);
-	kw_net_unpin(&pin);
+	kw_hook_unpin(&pin);
 	return err;
 }
 
@@ -167,20 +167,20 @@ static int kw_rights_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 				   size_t len)
 {
 	struct kw_net_tctx ctx;
-	struct kw_net_pin pin;
+	struct kw_hook_pin pin;
 	int ret;
 
 	/* may block on a full receiver: see kw_recv_recvmsg() */
-	kw_net_pin(&pin);
+	kw_hook_pin(&pin);
 	if (!pin.ref) {
 		ret = kw_rights_gate_dgram_sendmsg(sock, msg, len);
-		kw_net_unpin(&pin);
+		kw_hook_unpin(&pin);
 		return ret;
 	}
 	kw_net_tctx_enter(&ctx, KW_TCTX_SEND_RIGHTS);
 	ret = kw_rights_gate_dgram_sendmsg(sock, msg, len);
 	kw_net_tctx_leave(&ctx);
-	kw_net_unpin(&pin);
+	kw_hook_unpin(&pin);
 	return ret;
 }
 
@@ -244,8 +244,8 @@ static bool kw_rights_stream_connect_filter(const unsigned long *args)
 /*
  * sk->sk_destruct of every AF_UNIX socket; diverted for those that pinned
  * the module.  Does not sleep (it may run wherever the last reference to
- * the socket goes); the reference goes last, on the way out, which
- * kw_net_unhook()'s synchronisations cover.
+ * the socket goes); the reference goes last, on the way out, which the
+ * drain's first RCU-tasks grace period covers (kwish_core.h).
  */
 static void kw_rights_sock_destructor(struct sock *sk)
 {

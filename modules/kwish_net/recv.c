@@ -105,7 +105,7 @@ static int kw_recv_recvmsg(struct socket *sock, struct msghdr *msg,
 			   size_t size, int flags, kw_recvmsg_t recvmsg)
 {
 	struct kw_net_tctx ctx;
-	struct kw_net_pin pin;
+	struct kw_hook_pin pin;
 	bool had_control;
 	int ret;
 
@@ -115,10 +115,10 @@ static int kw_recv_recvmsg(struct socket *sock, struct msghdr *msg,
 	 * that races with rmmod (no reference: the module is going) only
 	 * runs the kernel's function, in the SRCU section rmmod waits for.
 	 */
-	kw_net_pin(&pin);
+	kw_hook_pin(&pin);
 	if (!pin.ref || kw_net_tctx_find(KW_TCTX_RECV)) {
 		ret = recvmsg(sock, msg, size, flags);
-		kw_net_unpin(&pin);
+		kw_hook_unpin(&pin);
 		return ret;
 	}
 
@@ -131,7 +131,7 @@ static int kw_recv_recvmsg(struct socket *sock, struct msghdr *msg,
 		kw_net_scm_cgroup_recv(sock, msg, had_control, &ctx);
 	}
 	put_pid(ctx.pid);
-	kw_net_unpin(&pin);
+	kw_hook_unpin(&pin);
 	return ret;
 }
 
@@ -175,8 +175,8 @@ static bool kw_recv_note_sender(struct kw_net_tctx *ctx, struct sk_buff *skb)
 
 /*
  * Does not sleep (consume_skb(); the skb's destructor, unix_destruct_scm(),
- * defers its fput()s; v6.1 and v6.12): covered by kw_net_unhook()'s
- * synchronize_rcu_tasks() without a pin.
+ * defers its fput()s; v6.1 and v6.12): the drain's first RCU-tasks
+ * grace period covers it without a pin (kwish_core.h).
  */
 static void kw_recv_skb_free_datagram(struct sock *sk, struct sk_buff *skb)
 {
@@ -205,10 +205,10 @@ static int kw_recv_stream_read_actor(struct sk_buff *skb, int skip, int chunk,
 				     struct kw_unix_stream_read_state *state)
 {
 	struct kw_net_tctx *ctx;
-	struct kw_net_pin pin;
+	struct kw_hook_pin pin;
 	int ret;
 
-	kw_net_pin(&pin);
+	kw_hook_pin(&pin);
 	ctx = kw_net_tctx_find(KW_TCTX_RECV);
 	if (ctx && !kw_recv_note_sender(ctx, skb)) {
 		ret = -EAGAIN;
@@ -217,7 +217,7 @@ static int kw_recv_stream_read_actor(struct sk_buff *skb, int skip, int chunk,
 					    state->msg, chunk);
 		ret = ret ?: chunk;
 	}
-	kw_net_unpin(&pin);
+	kw_hook_unpin(&pin);
 	return ret;
 }
 

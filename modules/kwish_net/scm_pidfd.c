@@ -168,16 +168,16 @@ void kw_net_scm_pidfd_recv(struct socket *sock, struct msghdr *msg,
 static int kw_pidfd_accept(struct socket *sock, struct socket *newsock,
 			   int flags, bool kern)
 {
-	struct kw_net_pin pin;
+	struct kw_hook_pin pin;
 	int ret;
 
 	/* accept() waits for a connection: see kw_recv_recvmsg() */
-	kw_net_pin(&pin);
+	kw_hook_pin(&pin);
 	ret = kw_pidfd_gate_accept(sock, newsock, flags, kern);
 	/* unix_sock_inherit_flags(), upstream v6.5 */
 	if (!ret && pin.ref && kw_pidfd_flag(sock))
 		set_bit(KW_SOCK_PASSPIDFD, &newsock->flags);
-	kw_net_unpin(&pin);
+	kw_hook_unpin(&pin);
 	return ret;
 }
 

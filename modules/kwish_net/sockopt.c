@@ -20,14 +20,11 @@
 #include <linux/net.h>
 #include <linux/socket.h>
 #include <linux/string.h>
-#include <linux/srcu.h>
 #include <net/sock.h>
 
 #include <kwish_core.h>
 #include "../kwish_core/compat.h"
 #include "kwish_net.h"
-
-DEFINE_SRCU(kw_net_srcu);
 
 #define KW_NET_MAX_SOCKOPTS	8
 
@@ -133,18 +130,18 @@ static int kw_net_sk_setsockopt(struct sock *sk, int level, int optname,
 				sockptr_t optval, unsigned int optlen)
 {
 	const struct kw_net_sockopt *opt;
-	struct kw_net_pin pin;
+	struct kw_hook_pin pin;
 	int ret;
 
 	/* copies from user memory: may sleep in a page fault */
-	kw_net_pin(&pin);
+	kw_hook_pin(&pin);
 	opt = kw_net_sockopt_find(optname);
 	if (opt && opt->set && sk->sk_socket)
 		ret = opt->set(sk, optval, optlen);
 	else
 		ret = kw_net_gate_sk_setsockopt(sk, level, optname, optval,
 						optlen);
-	kw_net_unpin(&pin);
+	kw_hook_unpin(&pin);
 	return ret;
 }
 
@@ -152,17 +149,17 @@ static int kw_net_sk_getsockopt(struct sock *sk, int level, int optname,
 				sockptr_t optval, sockptr_t optlen)
 {
 	const struct kw_net_sockopt *opt;
-	struct kw_net_pin pin;
+	struct kw_hook_pin pin;
 	int ret;
 
-	kw_net_pin(&pin);
+	kw_hook_pin(&pin);
 	opt = kw_net_sockopt_find(optname);
 	if (opt && opt->get && sk->sk_socket)
 		ret = opt->get(sk, optval, optlen);
 	else
 		ret = kw_net_gate_sk_getsockopt(sk, level, optname, optval,
 						optlen);
-	kw_net_unpin(&pin);
+	kw_hook_unpin(&pin);
 	return ret;
 }
 
@@ -199,28 +196,6 @@ static struct kw_hook kw_net_sockopt_hooks[] = {
 		.filter = kw_net_sockopt_filter,
 	},
 };
-
-/*
- * Remove @hooks that divert calls into kwish_net's code, and wait until
- * no diverted call can still run here: synchronize_rcu_tasks() for tasks
- * preempted before the SRCU read section (RCU Tasks counts voluntary
- * switches only, and nothing sleeps before srcu_read_lock()),
- * synchronize_srcu() for those inside it (they may sleep: page faults,
- * allocations, the kernel function they call), the second
- * synchronize_rcu_tasks() for those preempted after it on the way back.
- * Calls that hold a module reference prevent the unload altogether
- * (kw_net_pin()).  RCU Tasks does not wait for a task asleep anywhere,
- * also deep inside a kernel function a destination called: every
- * destination that may sleep must pin; the others (those that run under a
- * spinlock or in softirq, and kw_recv_skb_free_datagram()) never sleep.
- */
-void kw_net_unhook(struct kw_hook *hooks, unsigned int n)
-{
-	kw_hooks_remove(hooks, n);
-	synchronize_rcu_tasks();
-	synchronize_srcu(&kw_net_srcu);
-	synchronize_rcu_tasks();
-}
 
 /*
  * Whether the running kernel itself knows SOL_SOCKET option @optname:
@@ -271,7 +246,7 @@ int kw_net_arm(struct kw_net_lazy_hooks *lazy)
 void kw_net_disarm(struct kw_net_lazy_hooks *lazy)
 {
 	if (lazy->armed)
-		kw_net_unhook(lazy->hooks, lazy->nr);
+		kw_hooks_remove(lazy->hooks, lazy->nr);
 	lazy->armed = false;
 }
 
@@ -309,7 +284,7 @@ undo:
 	while (i--)
 		kw_net_sockopt_del(item->opts[i]);
 	/* a setsockopt() may have reached a handler already */
-	synchronize_srcu(&kw_net_srcu);
+	kw_hook_sync();
 	if (item->nr_gates)
 		kw_hooks_remove(item->gates, item->nr_gates);
 	return err;
@@ -328,8 +303,8 @@ void kw_net_item_teardown(const struct kw_net_item *item)
 		return;
 	while (i--)
 		kw_net_sockopt_del(item->opts[i]);
-	/* sockopt.c's handlers may still run: they run under kw_net_srcu */
-	synchronize_srcu(&kw_net_srcu);
+	/* the hooks' destinations may still run a handler: they pin */
+	kw_hook_sync();
 	if (item->lazy)
 		kw_net_disarm(item->lazy);
 	if (item->nr_gates)
@@ -361,6 +336,6 @@ void kw_net_sockopt_exit(void)
 {
 	if (!kw_net_sockopt_hooked)
 		return;
-	kw_net_unhook(kw_net_sockopt_hooks, ARRAY_SIZE(kw_net_sockopt_hooks));
+	kw_hooks_remove(kw_net_sockopt_hooks, ARRAY_SIZE(kw_net_sockopt_hooks));
 	kw_hooks_remove(kw_net_sockopt_gates, ARRAY_SIZE(kw_net_sockopt_gates));
 }
