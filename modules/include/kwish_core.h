@@ -147,20 +147,17 @@ void kw_hooks_remove(struct kw_hook *hooks, unsigned int n);
  *    call that races with the unload stays in the SRCU read section.
  *
  * Nothing before kw_hook_enter() or kw_hook_pin() may sleep, nothing
- * after kw_hook_leave() or kw_hook_unpin() either.  kw_hooks_remove()
- * then waits, once the hooks are gone, for three kinds of callers:
- *  1. diverted before the removal, not inside yet: they have not switched
- *     voluntarily since, so an RCU-tasks grace period waits for them
- *     (destinations called in softirq context are covered by the
- *     synchronize_rcu() each RCU-tasks grace period begins with);
- *  2. inside: synchronize_srcu();
- *  3. out of the read section but not returned yet: a second RCU-tasks
- *     grace period, begun after the SRCU one.
+ * after kw_hook_leave() or kw_hook_unpin() either.  kw_hooks_remove() then
+ * returns once no call the hooks diverted is before or inside the read
+ * section, so the owner may free what its destinations use; a call that
+ * left the section and only returns is waited for when the owner module
+ * goes.  How each wait is made: kw_hooks_drain() in hooks.c.
  * A destination that never sleeps (it runs under a spinlock, in softirq,
- * or only computes) needs neither: the first grace period waits for it
- * whole.  But RCU Tasks does not wait for a task asleep anywhere, also
- * deep inside a kernel function a destination called: a destination that
- * may sleep and neither enters nor pins can be unloaded under its caller.
+ * or only computes) needs neither: the RCU-tasks wait of unregistering
+ * covers it whole.  But RCU Tasks does not wait for a task asleep
+ * anywhere, also deep inside a kernel function a destination called: a
+ * destination that may sleep and neither enters nor pins can be unloaded
+ * under its caller.
  * Hooks whose destination is a kernel function (call gates) need none of
  * this: their callers are the owner's own code.
  */

@@ -37,6 +37,7 @@ void kw_symbols_exit(void);
 const char *kw_symbols_error(void);
 
 /* hooks.c */
+int kw_hooks_init(void);
 void kw_hooks_exit(void);
 
 #endif

@@ -32,7 +32,9 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/srcu.h>
 
 #include "core.h"
@@ -184,9 +186,53 @@ static void kw_hook_disarm_locked(struct kw_hook *hook)
 }
 
 /*
- * The drain of hooks removed together: see "The unload drain" in
- * kwish_core.h for the three waits and why.  Only hooks whose destination
- * is in the owner's text need it.
+ * Owners whose hooks sent calls into their own text: the last wait of
+ * the drain (kwish_core.h) happens when such a module goes, once.
+ */
+struct kw_drain_owner {
+	struct list_head node;
+	struct module *mod;
+};
+
+static LIST_HEAD(kw_drain_owners);	/* under kw_hooks_lock */
+
+static bool kw_hook_into_owner(const struct kw_hook *hook)
+{
+	return hook->owner && within_module(hook->dest, hook->owner);
+}
+
+/* Record @owner before its first hook into its own text is armed. */
+static int kw_drain_owner_add_locked(struct module *owner)
+{
+	struct kw_drain_owner *o;
+
+	list_for_each_entry(o, &kw_drain_owners, node)
+		if (o->mod == owner)
+			return 0;
+	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	if (!o)
+		return -ENOMEM;
+	o->mod = owner;
+	list_add(&o->node, &kw_drain_owners);
+	return 0;
+}
+
+/*
+ * The drain of hooks removed together, for those whose destination is
+ * the owner's text (see "The unload drain" in kwish_core.h):
+ *  1. calls diverted but not inside the read section yet: the hooks'
+ *     unregister_ftrace_function() already waited for them.  For an ops
+ *     in module data (FTRACE_OPS_FL_DYNAMIC) ftrace_shutdown() returns
+ *     only after synchronize_rcu_tasks_rude() and, on preemptible
+ *     kernels (Debian's 6.1 and 6.12 are), synchronize_rcu_tasks(),
+ *     begun after the call site stopped calling the ops (v6.1, v6.12,
+ *     also when ftrace_enabled is 0): a task preempted anywhere between
+ *     the trampoline and kw_hook_enter() has passed it;
+ *  2. calls inside: synchronize_srcu() on the owner's domain;
+ *  3. calls that left the section but have not returned: they run only
+ *     the destination's last instructions, which touch no data, so only
+ *     the owner's text must outlive them: kw_hooks_module_going() waits
+ *     for an RCU-tasks grace period once, when the owner goes.
  */
 static void kw_hooks_drain(struct kw_hook *hooks, unsigned int n)
 {
@@ -194,21 +240,47 @@ static void kw_hooks_drain(struct kw_hook *hooks, unsigned int n)
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (hooks[i].owner && within_module(hooks[i].dest, hooks[i].owner))
+		if (kw_hook_into_owner(&hooks[i]))
 			drain = hooks[i].drain;
-	if (!drain)
-		return;
-	synchronize_rcu_tasks();
-	synchronize_srcu(drain);
-	synchronize_rcu_tasks();
+	if (drain)
+		synchronize_srcu(drain);
 }
+
+static int kw_hooks_module_going(struct notifier_block *nb,
+				 unsigned long state, void *data)
+{
+	struct kw_drain_owner *o, *found = NULL;
+	struct module *mod = data;
+
+	if (state != MODULE_STATE_GOING)
+		return NOTIFY_DONE;
+	mutex_lock(&kw_hooks_lock);
+	list_for_each_entry(o, &kw_drain_owners, node) {
+		if (o->mod == mod) {
+			list_del(&o->node);
+			found = o;
+			break;
+		}
+	}
+	mutex_unlock(&kw_hooks_lock);
+	if (!found)
+		return NOTIFY_DONE;
+	kfree(found);
+	/* its exit (or failed init) removed its hooks: step 3 above */
+	synchronize_rcu_tasks();
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block kw_hooks_module_nb = {
+	.notifier_call = kw_hooks_module_going,
+};
 
 int __kw_hooks_install(struct kw_hook *hooks, unsigned int n,
 		       struct module *owner, struct srcu_struct *drain,
 		       char *why, size_t why_len)
 {
 	char scratch[KWISH_REASON_LEN];
-	unsigned int i;
+	unsigned int i, armed;
 	int err = 0;
 
 	if (!why) {
@@ -229,19 +301,27 @@ int __kw_hooks_install(struct kw_hook *hooks, unsigned int n,
 
 	mutex_lock(&kw_hooks_lock);
 	for (i = 0; i < n; i++) {
+		err = kw_hook_into_owner(&hooks[i]) ?
+		      kw_drain_owner_add_locked(owner) : 0;
+		if (err) {
+			snprintf(why, why_len, "%s: out of memory",
+				 hooks[i].name);
+			break;
+		}
 		err = kw_hook_arm_locked(&hooks[i], why, why_len);
 		if (err)
 			break;
 	}
 	if (err) {
 		pr_warn("hook %s: %s\n", hooks[i].name, why);
+		armed = i;
 		while (i-- > 0)
 			kw_hook_disarm_locked(&hooks[i]);
 	}
 	mutex_unlock(&kw_hooks_lock);
 	/* a hook armed for a moment may have diverted a call already */
 	if (err)
-		kw_hooks_drain(hooks, i + 1);
+		kw_hooks_drain(hooks, armed);
 	return err;
 }
 EXPORT_SYMBOL_NS_GPL(__kw_hooks_install, KWISH);
@@ -258,8 +338,16 @@ void kw_hooks_remove(struct kw_hook *hooks, unsigned int n)
 }
 EXPORT_SYMBOL_NS_GPL(kw_hooks_remove, KWISH);
 
+int kw_hooks_init(void)
+{
+	return register_module_notifier(&kw_hooks_module_nb);
+}
+
 void kw_hooks_exit(void)
 {
 	/* Feature modules depend on kwish_core: all removed their hooks. */
 	WARN_ON(!list_empty(&kw_hooks_installed));
+	unregister_module_notifier(&kw_hooks_module_nb);
+	/* kwish_core's own, if any; feature modules went through the notifier */
+	WARN_ON(!list_empty(&kw_drain_owners));
 }

@@ -34,6 +34,9 @@ static int __init kw_core_init(void)
 {
 	int err;
 
+	err = kw_hooks_init();
+	if (err)
+		return err;
 	kw_symbols_init();
 	err = kw_registry_init();
 	if (err)
@@ -48,6 +51,7 @@ err_registry:
 	kw_registry_exit();
 err_symbols:
 	kw_symbols_exit();
+	kw_hooks_exit();
 	return err;
 }
 
