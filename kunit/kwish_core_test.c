@@ -418,6 +418,61 @@ static void kwt_implemented_not_loaded(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, e.module, "");
 }
 
+/*
+ * A feature's syscall numbers (the syscall backport): checked at
+ * registration, one feature per number, freed at unregistration, and
+ * named in the item's status reason.
+ */
+static long kwt_sys_call(const struct pt_regs *regs)
+{
+	return 0;
+}
+
+static void kwt_syscalls(struct kunit *test)
+{
+	struct kw_syscall *sc = kunit_kcalloc(test, 2, sizeof(*sc), GFP_KERNEL);
+	struct kw_feature *a = kwt_feature(test, KWT_ITEM_A, KWISH_STATE_PRESENT);
+	struct kw_feature *b = kwt_feature(test, KWT_ITEM_B, KWISH_STATE_PRESENT);
+	struct kwish_feature e;
+
+	KUNIT_ASSERT_NOT_NULL(test, sc);
+	sc[0] = (struct kw_syscall){ .name = "kwt", .call = kwt_sys_call };
+	sc[1] = sc[0];
+	a->syscalls = &sc[0];
+	a->nr_syscalls = 1;
+	b->syscalls = &sc[1];
+	b->nr_syscalls = 1;
+
+	sc[0].nr = KW_SYSCALL_FIRST - 1;
+	KUNIT_EXPECT_EQ(test, kw_feature_register(a), -EINVAL);
+	sc[0].nr = KW_SYSCALL_FIRST + KW_SYSCALL_SLOTS;
+	KUNIT_EXPECT_EQ(test, kw_feature_register(a), -EINVAL);
+	sc[0].nr = 500;
+	sc[0].call = NULL;
+	KUNIT_EXPECT_EQ(test, kw_feature_register(a), -EINVAL);
+	sc[0].call = kwt_sys_call;
+
+	KUNIT_ASSERT_EQ(test, kw_feature_register(a), 0);
+	kwt_fill(KWT_ITEM_A, &e);
+	KUNIT_EXPECT_EQ(test, strncmp(e.reason, "kunit; syscalls kwt(500)",
+				      strlen("kunit; syscalls kwt(500)")), 0);
+	/* one feature per number */
+	sc[1].nr = 500;
+	KUNIT_EXPECT_EQ(test, kw_feature_register(b), -EBUSY);
+	kwt_fill(KWT_ITEM_B, &e);
+	KUNIT_EXPECT_EQ(test, e.state, (__u32)KWISH_STATE_NOT_IMPLEMENTED);
+	kw_feature_unregister(a);
+	/* the number is free again */
+	KUNIT_EXPECT_EQ(test, kw_feature_register(b), 0);
+	kw_feature_unregister(b);
+	/* an unavailable feature answers no number */
+	b->state = KWISH_STATE_UNAVAILABLE;
+	KUNIT_EXPECT_EQ(test, kw_feature_register(b), 0);
+	kwt_fill(KWT_ITEM_B, &e);
+	KUNIT_EXPECT_STREQ(test, e.reason, "kunit");
+	kw_feature_unregister(b);
+}
+
 static struct kunit_case kwt_registry_cases[] = {
 	KUNIT_CASE(kwt_register_invalid),
 	KUNIT_CASE(kwt_register_unavailable),
@@ -425,6 +480,7 @@ static struct kunit_case kwt_registry_cases[] = {
 	KUNIT_CASE(kwt_fill_all_items),
 	KUNIT_CASE(kwt_native_items),
 	KUNIT_CASE(kwt_implemented_not_loaded),
+	KUNIT_CASE(kwt_syscalls),
 	{}
 };
 

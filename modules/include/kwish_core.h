@@ -34,6 +34,30 @@ struct kw_cmd {
 	kw_cmd_handler_t handler;
 };
 
+/*
+ * The syscall backport (kwish_core/syscalls.c): an upstream x86_64 syscall
+ * number the running kernel lacks, answered by @call in the caller's
+ * context on its way back to user space (it may sleep; @regs holds the
+ * arguments in di, si, dx, r10, r8, r9; the return value is the
+ * syscall's).  A feature lists its syscalls in its kw_feature: they are
+ * answered while it is registered PRESENT and kwish_core's "syscalls"
+ * switch is on, which costs every syscall of every task the slow path;
+ * /dev/kwish is the way that costs nothing.  While a call is queued, the
+ * feature's module holds a module reference (rmmod: EAGAIN).  Numbers
+ * lie in [KW_SYSCALL_FIRST, KW_SYSCALL_FIRST + KW_SYSCALL_SLOTS).
+ */
+#define KW_SYSCALL_FIRST	448
+#define KW_SYSCALL_SLOTS	64
+
+struct pt_regs;
+struct kw_syscall {
+	const char *name;
+	unsigned int nr;
+	long (*call)(const struct pt_regs *regs);
+	/* private to kwish_core */
+	struct module *owner;
+};
+
 struct kw_feature {
 	u32 id;				/* wish-list item number */
 	/* KWISH_STATE_PRESENT, _NATIVE or _UNAVAILABLE */
@@ -42,6 +66,8 @@ struct kw_feature {
 	char reason[KWISH_REASON_LEN];
 	const struct kw_cmd *cmds;	/* only dispatched while PRESENT/NATIVE */
 	unsigned int nr_cmds;
+	struct kw_syscall *syscalls;	/* only answered while PRESENT */
+	unsigned int nr_syscalls;
 	/* private to kwish_core */
 	struct module *owner;
 };

@@ -40,4 +40,11 @@ const char *kw_symbols_error(void);
 int kw_hooks_init(void);
 void kw_hooks_exit(void);
 
+/* syscalls.c */
+int kw_syscall_add(struct kw_syscall *sc, struct module *owner);
+void kw_syscall_del(struct kw_syscall *sc);
+/* Whether registered syscalls are answered; if not, why not in @why. */
+bool kw_syscalls_answered(char *why, size_t len);
+void kw_syscalls_exit(void);
+
 #endif

@@ -61,6 +61,7 @@ static void __exit kw_core_exit(void)
 	kw_registry_exit();
 	kw_symbols_exit();
 	kw_hooks_exit();
+	kw_syscalls_exit();
 }
 
 module_init(kw_core_init);

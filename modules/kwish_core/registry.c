@@ -91,6 +91,10 @@ int __kw_feature_register(struct kw_feature *f, struct module *owner)
 		if (f->cmds[i].nr <= KWISH_CMD_STATUS ||
 		    f->cmds[i].nr >= KWISH_CMD_END || !f->cmds[i].handler)
 			return -EINVAL;
+	for (i = 0; i < f->nr_syscalls; i++)
+		if (f->syscalls[i].nr - KW_SYSCALL_FIRST >= KW_SYSCALL_SLOTS ||
+		    !f->syscalls[i].call || !f->syscalls[i].name)
+			return -EINVAL;
 
 	f->owner = owner;
 	mutex_lock(&kw_registry_lock);
@@ -103,6 +107,16 @@ int __kw_feature_register(struct kw_feature *f, struct module *owner)
 						    KWISH_CMD_BASE])) {
 			err = -EEXIST;
 			goto out;
+		}
+	}
+	if (f->state == KWISH_STATE_PRESENT) {
+		for (i = 0; i < f->nr_syscalls; i++) {
+			err = kw_syscall_add(&f->syscalls[i], owner);
+			if (err) {
+				while (i--)
+					kw_syscall_del(&f->syscalls[i]);
+				goto out;
+			}
 		}
 	}
 	kw_features[f->id] = f;
@@ -137,6 +151,10 @@ void kw_feature_unregister(struct kw_feature *f)
 			RCU_INIT_POINTER(kw_cmd_owner[slot], NULL);
 	}
 	mutex_unlock(&kw_registry_lock);
+	/* Each waits until no probe can find it any more. */
+	if (f->state == KWISH_STATE_PRESENT)
+		for (i = f->nr_syscalls; i-- > 0;)
+			kw_syscall_del(&f->syscalls[i]);
 	/* No new caller can find the handlers after this. */
 	synchronize_rcu();
 }
@@ -200,6 +218,28 @@ kw_cmd_handler_t kw_registry_get_handler(unsigned int nr, struct module **owner)
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_registry_get_handler);
 
+/*
+ * Append to @reason which syscall numbers @f answers, or that it does
+ * not and why: "/dev/kwish; syscalls statmount(457), listmount(458)" or
+ * "...: off (kwish_core syscalls=1 slows every syscall)".
+ */
+static void kw_registry_syscalls_reason(const struct kw_feature *f,
+					char *reason, size_t len)
+{
+	char why[KWISH_REASON_LEN];
+	size_t n = strlen(reason);
+	unsigned int i;
+	bool on;
+
+	on = kw_syscalls_answered(why, sizeof(why));
+	n += scnprintf(reason + n, len - n, "%ssyscalls", n ? "; " : "");
+	for (i = 0; i < f->nr_syscalls; i++)
+		n += scnprintf(reason + n, len - n, "%s %s(%u)", i ? "," : "",
+			       f->syscalls[i].name, f->syscalls[i].nr);
+	if (!on)
+		scnprintf(reason + n, len - n, ": %s", why);
+}
+
 void kw_registry_fill(u32 id, struct kwish_feature *out)
 {
 	const struct kw_item *item = &kw_items[id];
@@ -215,6 +255,9 @@ void kw_registry_fill(u32 id, struct kwish_feature *out)
 	if (f) {
 		out->state = f->state;
 		strscpy(out->reason, f->reason, sizeof(out->reason));
+		if (f->state == KWISH_STATE_PRESENT && f->nr_syscalls)
+			kw_registry_syscalls_reason(f, out->reason,
+						    sizeof(out->reason));
 	}
 	mutex_unlock(&kw_registry_lock);
 	if (f)

@@ -16,26 +16,10 @@
  * take a mount namespace fd there) and mnt_ns_id of another namespace
  * (ENOENT: v6.1 cannot look mount namespaces up by id).
  *
- * The syscall numbers.  v6.1's do_syscall_64() handles a number past its
- * table (457 and 458 are, NR_syscalls is 451) with -ENOSYS without calling
- * anything kwish could hook: __x64_sys_ni_syscall() is inlined there from
- * the same file (arch/x86/entry/common.c, built without ftrace, and
- * do_syscall_64() is noinstr, where kprobes are refused).  What the kernel
- * does offer modules on every syscall is the sys_enter tracepoint
- * (syscall_trace_enter(), kernel/entry/common.c), after seccomp and
- * ptrace have had their say.  kwish's probe, for 457/458 of the x86_64
- * ABI only, queues a task_work (TWA_RESUME); the kernel then answers
- * -ENOSYS as always, and on the way back to user space
- * (exit_to_user_mode_loop()) the task_work runs in the caller's context,
- * sleepable, does the call and stores its result in the saved ax.  The
- * caller sees exactly the syscall's result.  Cost: while a probe is on
- * sys_enter, every task takes the syscall slow path (as under `perf
- * trace`); `kwish_mount syscalls=0` turns this off (/dev/kwish only).
- * Audit and the sys_exit tracepoint see ENOSYS for these two numbers.
- * Each queued work holds a reference on kwish_mount, so rmmod fails with
- * EAGAIN ("in use") while a call is pending instead of waiting for it
- * (see kw_sys_work()).  Nothing of this runs where the kernel has the
- * syscalls: item 25 is native there.
+ * The syscall numbers 457 and 458 go through kwish_core's syscall
+ * backport (kwish_core/syscalls.c), while its "syscalls" switch is on;
+ * /dev/kwish answers always.  Nothing of this runs where the kernel has
+ * the syscalls: item 25 is native there.
  */
 #define pr_fmt(fmt) "kwish_mount: " fmt
 
@@ -49,8 +33,6 @@
 #include <linux/nospec.h>
 #include <linux/overflow.h>
 #include <linux/ptrace.h>
-#include <linux/task_work.h>
-#include <linux/tracepoint.h>
 #include <linux/sched.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -552,146 +534,25 @@ unlock:
 	return ret;
 }
 
-/*
- * The syscall numbers (see the top of this file): a probe on the
- * sys_enter tracepoint queues kw_sys_work() for calls 457 and 458, which
- * runs when the task returns to user space, after the kernel's -ENOSYS,
- * and puts the real result into the task's saved ax.
- */
-static bool kw_syscalls = true;
-module_param_named(syscalls, kw_syscalls, bool, 0444);
-MODULE_PARM_DESC(syscalls,
-		 "answer syscall numbers 457/458 on kernels without statmount/listmount (default on; off: /dev/kwish only)");
+/* The syscall numbers, x86_64 ABI (kwish_core's syscall backport). */
+static long kw_sys_statmount(const struct pt_regs *regs)
+{
+	return kw_statmount((void __user *)regs->di, (void __user *)regs->si,
+			    regs->dx, (unsigned int)regs->r10);
+}
 
-struct kw_sys_work {
-	struct callback_head cb;
+static long kw_sys_listmount(const struct pt_regs *regs)
+{
+	return kw_listmount((void __user *)regs->di, (void __user *)regs->si,
+			    regs->dx, (unsigned int)regs->r10);
+}
+
+static struct kw_syscall kw_statmount_syscalls[] = {
+	{ .name = "statmount", .nr = KWISH_NR_STATMOUNT,
+	  .call = kw_sys_statmount },
+	{ .name = "listmount", .nr = KWISH_NR_LISTMOUNT,
+	  .call = kw_sys_listmount },
 };
-
-static struct tracepoint *kw_sys_enter_tp;
-static bool kw_sys_probe_on;
-
-/*
- * Unloading while calls are queued.  A queued work runs module text
- * whenever its task gets to it, and the call may then block for as long
- * as user space likes: copy_to_user() to a userfaultfd or FUSE page, or a
- * writer holding namespace_sem.  Waiting for such works at unload would
- * leave rmmod in D state at user space's mercy; cancelling them is not
- * possible for one that runs already (and task_work_cancel() is not
- * exported).  So every queued work holds a reference on kwish_mount,
- * taken by the probe and dropped as the work's last statement: while one
- * is pending, delete_module() fails with EAGAIN and never calls
- * kw_mount_exit(), like an open fd of the module.
- *
- * module_put() is not the work's last instruction: the ones after it (at
- * most the return) run once the count may be zero, when rmmod may go on.
- * module_put_and_kthread_exit() solves this for kthreads by never
- * returning; a task_work must return.  kw_sys_probe_remove() (run by
- * kw_mount_exit(), i.e. after the last put) therefore waits for an
- * RCU-tasks grace period: the task that put the reference cannot pass a
- * voluntary context switch or return to user space before it has left
- * the work, so once the grace period ends it has.
- *
- * The probe queues nothing until the module is live: init may still fail,
- * and a module whose init failed is freed without waiting for its
- * references (do_init_module()).
- */
-static void kw_sys_work(struct callback_head *cb)
-{
-	struct pt_regs *regs = task_pt_regs(current);
-	long ret;
-
-	kfree(container_of(cb, struct kw_sys_work, cb));
-	/*
-	 * Works queued in a syscall run on the way out of it (or first
-	 * thing in get_signal() or ptrace_notify()); should one ever run
-	 * from do_exit()'s exit_task_work(), the task has no namespaces or
-	 * fs left: leave its -ENOSYS alone.
-	 */
-	if (unlikely((current->flags & PF_EXITING) || !current->nsproxy ||
-		     !current->fs))
-		ret = regs->ax;
-	/* the number the kernel dispatched (and found no entry for) */
-	else if (regs->orig_ax == KWISH_NR_STATMOUNT)
-		ret = kw_statmount((void __user *)regs->di,
-				   (void __user *)regs->si, regs->dx,
-				   (unsigned int)regs->r10);
-	else if (regs->orig_ax == KWISH_NR_LISTMOUNT)
-		ret = kw_listmount((void __user *)regs->di,
-				   (void __user *)regs->si, regs->dx,
-				   (unsigned int)regs->r10);
-	else
-		ret = regs->ax;
-	regs->ax = ret;
-	/* the last statement: see above */
-	module_put(THIS_MODULE);
-}
-
-/* sys_enter probe: atomic context, every syscall of every task. */
-static void kw_sys_enter(void *data, struct pt_regs *regs, long id)
-{
-	struct kw_sys_work *w;
-
-	if (likely(id != KWISH_NR_STATMOUNT && id != KWISH_NR_LISTMOUNT))
-		return;
-	/* x86_64 ABI only: ia32 has other argument registers */
-	if (in_compat_syscall() || current->flags & PF_KTHREAD)
-		return;
-	/* not while loading or unloading: the caller gets ENOSYS */
-	if (READ_ONCE(THIS_MODULE->state) != MODULE_STATE_LIVE ||
-	    !try_module_get(THIS_MODULE))
-		return;
-	w = kmalloc(sizeof(*w), GFP_ATOMIC | __GFP_NOWARN);
-	if (!w)
-		goto out_put;		/* the caller gets ENOSYS */
-	init_task_work(&w->cb, kw_sys_work);
-	if (!task_work_add(current, &w->cb, TWA_RESUME))
-		return;
-	kfree(w);
-out_put:
-	/* covered by tracepoint_synchronize_unregister() at unload */
-	module_put(THIS_MODULE);
-}
-
-static void kw_find_sys_enter(struct tracepoint *tp, void *priv)
-{
-	if (!strcmp(tp->name, "sys_enter"))
-		kw_sys_enter_tp = tp;
-}
-
-static int kw_sys_probe_install(char *why, size_t len)
-{
-	int err;
-
-	for_each_kernel_tracepoint(kw_find_sys_enter, NULL);
-	if (!kw_sys_enter_tp) {
-		snprintf(why, len, "no sys_enter tracepoint");
-		return -ENOENT;
-	}
-	err = tracepoint_probe_register(kw_sys_enter_tp, kw_sys_enter, NULL);
-	if (err) {
-		snprintf(why, len, "sys_enter tracepoint refused the probe (%d)",
-			 err);
-		return err;
-	}
-	kw_sys_probe_on = true;
-	return 0;
-}
-
-static void kw_sys_probe_remove(void)
-{
-	if (!kw_sys_probe_on)
-		return;
-	tracepoint_probe_unregister(kw_sys_enter_tp, kw_sys_enter, NULL);
-	tracepoint_synchronize_unregister();
-	kw_sys_probe_on = false;
-	/*
-	 * No work is queued (each holds a module reference, and this runs
-	 * at unload, or at a failed init before the probe queued any), but
-	 * the last one may still be between its module_put() and its
-	 * return: see kw_sys_work().
-	 */
-	synchronize_rcu_tasks();
-}
 
 /* /dev/kwish */
 static long kw_cmd_statmount(struct kw_ucmd *ucmd)
@@ -746,26 +607,14 @@ int kw_mount_statmount_init(void)
 		f->state = KWISH_STATE_UNAVAILABLE;
 		strscpy(f->reason, kw_mount_table_error(), sizeof(f->reason));
 	} else {
-		char why[KWISH_REASON_LEN];
-
 		f->state = KWISH_STATE_PRESENT;
-		if (!kw_syscalls)
-			strscpy(f->reason,
-				"/dev/kwish only (kwish_mount syscalls=0)",
-				sizeof(f->reason));
-		else if (kw_sys_probe_install(why, sizeof(why)))
-			snprintf(f->reason, sizeof(f->reason),
-				 "/dev/kwish only: %s", why);
-		else
-			strscpy(f->reason,
-				"statmount(457)/listmount(458) syscalls and /dev/kwish",
-				sizeof(f->reason));
+		f->syscalls = kw_statmount_syscalls;
+		f->nr_syscalls = ARRAY_SIZE(kw_statmount_syscalls);
+		strscpy(f->reason, "/dev/kwish", sizeof(f->reason));
 	}
 	err = kw_feature_register(f);
-	if (err) {
-		kw_sys_probe_remove();
+	if (err)
 		return err;
-	}
 	kw_statmount_registered = true;
 	return 0;
 }
@@ -775,5 +624,4 @@ void kw_mount_statmount_exit(void)
 	if (kw_statmount_registered)
 		kw_feature_unregister(&kw_statmount_feature);
 	kw_statmount_registered = false;
-	kw_sys_probe_remove();
 }

@@ -138,12 +138,19 @@ for m in $(grep -v '^#' /opt/kwish-tests/distro-modules 2>/dev/null | tr -d '?')
 	modprobe -q "$m" 2>/dev/null
 done
 
+# As kwish(7) SYSCALL BACKPORT tells an admin: the syscall numbers (item
+# 25 on 6.1) from boot on, so that the selftests try them; the tests that
+# reload kwish_core do it with the same parameters (kwtap.h).
+echo "options kwish_core syscalls=1" > /etc/modprobe.d/kwish-syscalls.conf
+export KWISH_MODULE_PARAMS_kwish_core="syscalls=1"
 for m in $MODULES; do
 	log "modprobe $m"
 	check "modprobe $m" modprobe "$m"
 done
 check "kwish_core was loaded with the feature modules" \
 	sh -c 'lsmod | grep "^kwish_core "'
+check "modprobe.d's options kwish_core syscalls=1 took effect" \
+	grep -qx Y /sys/module/kwish_core/parameters/syscalls
 
 RULE=/usr/lib/udev/rules.d/60-kwish.rules
 want=$(grep -v '^[[:space:]]*#' $RULE 2>/dev/null |

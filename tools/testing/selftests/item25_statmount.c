@@ -809,6 +809,85 @@ static int test_rmmod_at_syscall_exit_stop(void)
 	return res;
 }
 
+/*
+ * kwish_core's syscall backport switch (6.1): off, the syscall numbers
+ * answer ENOSYS as the bare kernel does and /dev/kwish still answers;
+ * item 25's status says so; on again, the syscalls answer.  Only root may
+ * flip it (sysfs 0644): not uid 1000, not root of a user namespace.
+ */
+#define SYSCALLS_SWITCH "/sys/module/kwish_core/parameters/syscalls"
+
+static bool reason_says_off(void)
+{
+	struct kwish_feature f[KWISH_ITEM_MAX];
+	unsigned int nr = KWISH_ITEM_MAX;
+
+	return kwish_status(-1, f, &nr, NULL) == 0 &&
+	       strstr(f[24].reason, "syscalls statmount(457), listmount(458): off");
+}
+
+static int switch_refused(void)
+{
+	int ret = kw_write_file(SYSCALLS_SWITCH, "0");
+
+	KW_CHECK(ret == -EACCES || ret == -EPERM,
+		 "uid %d writes %s: %s, want EACCES", (int)geteuid(),
+		 SYSCALLS_SWITCH, ret ? kw_errname(-ret) : "written");
+	return KW_PASS;
+}
+
+static int switch_refused_in_userns(void)
+{
+	int ret = kw_enter_userns(0);
+
+	if (ret < 0)
+		return kw_skip("user namespace: %s", kw_errname(-ret));
+	return switch_refused();
+}
+
+static int test_syscalls_switch(void)
+{
+	uint64_t ids[4];
+	char was[8] = "";
+	int res = KW_PASS;
+	long r;
+
+	if (native())
+		return kw_skip("item 25 is native: no backport here");
+	if (item_state() != KWISH_STATE_PRESENT)
+		return kw_skip("item 25 not provided (state %d)", item_state());
+	if (!kw_is_root())
+		return switch_refused();
+	KW_CHECK(kw_read_file(SYSCALLS_SWITCH, was, sizeof(was)) > 0,
+		 "read %s: %s", SYSCALLS_SWITCH, kw_errname(errno));
+	KW_TRY(kw_run_as_user(switch_refused));
+	KW_TRY(kw_run_as_user(switch_refused_in_userns));
+
+	KW_CHECK(kw_write_file(SYSCALLS_SWITCH, "0") == 0, "switch off");
+	r = listmount_id(KWISH_LSMT_ROOT, 0, ids, 4, 0);
+	if (r != -1 || errno != ENOSYS)
+		res = kw_fail("listmount with the switch off: %ld (%s), want ENOSYS",
+			      r, kw_errname(errno));
+	else if (kwish_listmount(KWISH_LSMT_ROOT, 0, ids, 4, 0) < 1)
+		res = kw_fail("libkwish listmount (/dev/kwish) with the switch off: %s",
+			      kw_errname(errno));
+	else if (!reason_says_off())
+		res = kw_fail("item 25's status does not say the syscalls are off");
+
+	KW_CHECK(kw_write_file(SYSCALLS_SWITCH, "1") == 0, "switch on");
+	if (res == KW_PASS) {
+		r = listmount_id(KWISH_LSMT_ROOT, 0, ids, 4, 0);
+		if (r < 1)
+			res = kw_fail("listmount with the switch on: %s",
+				      kw_errname(errno));
+		else if (reason_says_off())
+			res = kw_fail("item 25's status still says off");
+	}
+	if (was[0] != 'Y')
+		kw_write_file(SYSCALLS_SWITCH, "0");
+	return res;
+}
+
 static int test_unprivileged(void)
 {
 	return kw_run_as_user(test_eperm_outside_root);
@@ -826,6 +905,7 @@ int main(void)
 		KW_TEST(test_dev_kwish),
 		KW_TEST(test_id_table_bounded),
 		KW_TEST(test_unprivileged),
+		KW_TEST(test_syscalls_switch),
 		KW_TEST(test_rmmod_while_blocked_on_uffd),
 		KW_TEST(test_rmmod_at_syscall_exit_stop),
 	};

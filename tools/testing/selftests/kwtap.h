@@ -513,18 +513,26 @@ static inline bool kw_module_loaded(const char *name)
 	return stat(path, &st) == 0;
 }
 
+/*
+ * Load @name with the parameters the test VM loaded it with at setup,
+ * $KWISH_MODULE_PARAMS_<name> (kwish_core's "syscalls=1"), so that a test
+ * that reloads a module leaves it as it found it.
+ */
 static inline int kw_module_insert(const char *name)
 {
 	const char *dir = getenv("KWISH_MODULES_DIR");
+	const char *params;
 	char path[512];
 	int fd, ret, err;
 
+	snprintf(path, sizeof(path), "KWISH_MODULE_PARAMS_%s", name);
+	params = getenv(path);
 	snprintf(path, sizeof(path), "%s/%s.ko", dir ? dir : "/kwish/modules",
 		 name);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	ret = syscall(SYS_finit_module, fd, "", 0);
+	ret = syscall(SYS_finit_module, fd, params ? params : "", 0);
 	err = errno;
 	close(fd);
 	errno = err;
