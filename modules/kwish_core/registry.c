@@ -151,11 +151,10 @@ void kw_feature_unregister(struct kw_feature *f)
 			RCU_INIT_POINTER(kw_cmd_owner[slot], NULL);
 	}
 	mutex_unlock(&kw_registry_lock);
-	/* Each waits until no probe can find it any more. */
 	if (f->state == KWISH_STATE_PRESENT)
 		for (i = f->nr_syscalls; i-- > 0;)
 			kw_syscall_del(&f->syscalls[i]);
-	/* No new caller can find the handlers after this. */
+	/* No new caller can find the handlers or syscalls after this. */
 	synchronize_rcu();
 }
 EXPORT_SYMBOL_NS_GPL(kw_feature_unregister, KWISH);

@@ -172,14 +172,15 @@ static void kw_sys_update_locked(void)
 	kw_sys_probe_on = true;
 }
 
-/* Called by the registry, for a feature registered PRESENT. */
+/*
+ * Called by the registry, for a feature registered PRESENT, with @sc
+ * already checked (__kw_feature_register()).
+ */
 int kw_syscall_add(struct kw_syscall *sc, struct module *owner)
 {
 	unsigned long slot = sc->nr - KW_SYSCALL_FIRST;
 	int err = 0;
 
-	if (slot >= KW_SYSCALL_SLOTS || !sc->call || !sc->name)
-		return -EINVAL;
 	sc->owner = owner;
 	mutex_lock(&kw_sys_lock);
 	if (rcu_access_pointer(kw_sys_table[slot])) {
@@ -194,24 +195,24 @@ int kw_syscall_add(struct kw_syscall *sc, struct module *owner)
 	return err;
 }
 
+/*
+ * A probe may still be looking at @sc under rcu_read_lock(): the registry
+ * waits for a grace period before the feature can go
+ * (kw_feature_unregister()).  A probe that found @sc holds a reference
+ * on its module, which is unloading only when none is held.
+ */
 void kw_syscall_del(struct kw_syscall *sc)
 {
 	unsigned long slot = sc->nr - KW_SYSCALL_FIRST;
 
 	mutex_lock(&kw_sys_lock);
-	if (slot < KW_SYSCALL_SLOTS &&
-	    rcu_access_pointer(kw_sys_table[slot]) == sc) {
+	if (rcu_access_pointer(kw_sys_table[slot]) == sc) {
 		WRITE_ONCE(kw_sys_mask, kw_sys_mask & ~BIT_ULL(slot));
 		RCU_INIT_POINTER(kw_sys_table[slot], NULL);
 		kw_sys_count--;
 		kw_sys_update_locked();
 	}
 	mutex_unlock(&kw_sys_lock);
-	/*
-	 * A probe that found @sc holds a reference on its module, which is
-	 * unloading only when none is held: nothing else can reach @sc.
-	 */
-	synchronize_rcu();
 }
 
 bool kw_syscalls_answered(char *why, size_t len)
