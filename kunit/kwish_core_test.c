@@ -24,40 +24,9 @@
 
 #include "core.h"
 #include "compat.h"
+#include "kwish_core_test.h"
 
 /* ------------------------------------------------------------ dispatch */
-
-static const unsigned int kwt_cmds[] = {
-	KWISH_STATUS, KWISH_OPEN_REGULAR, KWISH_UNLINK_INODE,
-	KWISH_FLOCK_TIMEOUT, KWISH_LINK_REPLACE, KWISH_CREATE_OPEN,
-	KWISH_CLOSE_ASYNC, KWISH_FLOCK_WATCH, KWISH_FD_RESTRICT,
-	KWISH_STATMOUNT, KWISH_LISTMOUNT, KWISH_MOUNT_OWNER,
-	KWISH_MOUNT_WATCH,
-};
-
-static const u32 kwt_min_size[] = {
-	KWISH_STATUS_SIZE_VER0, KWISH_OPEN_REGULAR_SIZE_VER0,
-	KWISH_UNLINK_INODE_SIZE_VER0, KWISH_FLOCK_TIMEOUT_SIZE_VER0,
-	KWISH_LINK_REPLACE_SIZE_VER0, KWISH_CREATE_OPEN_SIZE_VER0,
-	KWISH_CLOSE_ASYNC_SIZE_VER0, KWISH_FLOCK_WATCH_SIZE_VER0,
-	KWISH_FD_RESTRICT_SIZE_VER0,
-	KWISH_MOUNT_CALL_SIZE_VER0, KWISH_MOUNT_CALL_SIZE_VER0,
-	KWISH_MOUNT_OWNER_SIZE_VER0, KWISH_MOUNT_WATCH_SIZE_VER0,
-};
-
-static const u32 kwt_valid_flags[] = {
-	0, 0, KWISH_UNLINK_REMOVEDIR, 0, 0, KWISH_CREATE_OPEN_NOCLOEXEC,
-	KWISH_CLOSE_ASYNC_WAITFD | KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC,
-	KWISH_FLOCK_WATCH_NONBLOCK | KWISH_FLOCK_WATCH_NO_CLOEXEC,
-	KWISH_FD_RESTRICT_NOCLOEXEC,
-	0, 0, KWISH_MOUNT_OWNER_BY_ID,
-	KWISH_MOUNT_WATCH_NONBLOCK | KWISH_MOUNT_WATCH_NO_CLOEXEC,
-};
-
-/* One entry per command in each table, or the build fails. */
-static_assert(ARRAY_SIZE(kwt_cmds) == KWISH_CMD_END - KWISH_CMD_BASE);
-static_assert(ARRAY_SIZE(kwt_min_size) == ARRAY_SIZE(kwt_cmds));
-static_assert(ARRAY_SIZE(kwt_valid_flags) == ARRAY_SIZE(kwt_cmds));
 
 /* The request numbers are uapi: they never change. */
 static void kwt_uapi_numbers(struct kunit *test)
@@ -72,17 +41,16 @@ static void kwt_uapi_numbers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, KWISH_CLOSE_ASYNC, 0xBA86U);
 	KUNIT_EXPECT_EQ(test, KWISH_FLOCK_WATCH, 0xBA87U);
 	KUNIT_EXPECT_EQ(test, KWISH_FD_RESTRICT, 0xBA88U);
-	KUNIT_EXPECT_EQ(test, ARRAY_SIZE(kwt_cmds),
-			(size_t)(KWISH_CMD_END - KWISH_CMD_BASE));
+	KUNIT_EXPECT_EQ(test, KWISH_UNLINK_REMOVEDIR, 0x200);
 }
 
 static void kwt_decode_known(struct kunit *test)
 {
-	unsigned int i;
+	unsigned int nr;
 
-	for (i = 0; i < ARRAY_SIZE(kwt_cmds); i++)
-		KUNIT_EXPECT_EQ(test, kw_cmd_decode(kwt_cmds[i]),
-				(int)(KWISH_CMD_BASE + i));
+	for (nr = KWISH_CMD_BASE; nr < KWISH_CMD_END; nr++)
+		KUNIT_EXPECT_EQ(test, kw_cmd_decode(_IO(KWISH_TYPE, nr)),
+				(int)nr);
 }
 
 static void kwt_decode_enotty(struct kunit *test)
@@ -105,45 +73,19 @@ static void kwt_decode_enotty(struct kunit *test)
 				    "cmd %#x", bad[i]);
 }
 
-static void kwt_size_rules(struct kunit *test)
+/* kwish_core's own command, and a descriptor written by hand. */
+static void kwt_size_flag_rules(struct kunit *test)
 {
-	unsigned int i, nr;
+	static const struct kw_cmd wide = {
+		.nr = KWISH_CMD_UNLINK_INODE, .handler = NULL,
+		.size = KW_CMD_MAX_SIZE, .min_size = 8,
+		.valid_flags = 0x80000001,
+	};
 
-	for (i = 0; i < ARRAY_SIZE(kwt_cmds); i++) {
-		nr = KWISH_CMD_BASE + i;
-		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, 0), -EINVAL);
-		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, 8), -EINVAL);
-		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, kwt_min_size[i] - 1),
-				-EINVAL);
-		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, kwt_min_size[i]), 0);
-		/* a newer, bigger struct: copy_struct_from_user() decides */
-		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, kwt_min_size[i] + 8),
-				0);
-		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, PAGE_SIZE), 0);
-		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, PAGE_SIZE + 1),
-				-E2BIG);
-		KUNIT_EXPECT_EQ(test, kw_cmd_check_size(nr, U32_MAX), -E2BIG);
-	}
-}
-
-static void kwt_flag_rules(struct kunit *test)
-{
-	unsigned int i, bit, nr;
-
-	for (i = 0; i < ARRAY_SIZE(kwt_cmds); i++) {
-		nr = KWISH_CMD_BASE + i;
-		KUNIT_EXPECT_EQ(test, kw_cmd_check_flags(nr, 0), 0);
-		KUNIT_EXPECT_EQ(test, kw_cmd_check_flags(nr, kwt_valid_flags[i]),
-				0);
-		for (bit = 0; bit < 32; bit++) {
-			u32 flag = 1U << bit;
-			int want = (flag & kwt_valid_flags[i]) ? 0 : -EINVAL;
-
-			KUNIT_EXPECT_EQ_MSG(test, kw_cmd_check_flags(nr, flag),
-					    want, "cmd %u flag %#x", nr, flag);
-		}
-	}
-	KUNIT_EXPECT_EQ(test, KWISH_UNLINK_REMOVEDIR, 0x200);
+	KUNIT_EXPECT_EQ(test, kw_status_cmd.min_size, KWISH_STATUS_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, kw_status_cmd.valid_flags, 0);
+	kwt_cmd_rules(test, &kw_status_cmd);
+	kwt_cmd_rules(test, &wide);
 }
 
 /*
@@ -154,9 +96,9 @@ static bool kwt_unlink_inode_owned(void)
 {
 	struct module *owner = NULL;
 
-	if (!kw_registry_get_handler(KWISH_CMD_UNLINK_INODE, &owner))
+	if (!kw_registry_get_cmd(KWISH_CMD_UNLINK_INODE, &owner))
 		return false;
-	module_put(owner);	/* get_handler took a reference */
+	module_put(owner);	/* get_cmd took a reference */
 	return true;
 }
 
@@ -176,7 +118,8 @@ static long kwt_handler(struct kw_ucmd *ucmd)
 static void kwt_ioctl_order(struct kunit *test)
 {
 	static const struct kw_cmd cmds[] = {
-		{ KWISH_CMD_UNLINK_INODE, kwt_handler },
+		KW_IOCTL_OP(KWISH_CMD_UNLINK_INODE, kwt_handler,
+			    struct kwish_unlink_inode, __reserved, 0),
 	};
 	struct kw_feature *f;
 
@@ -210,8 +153,7 @@ static struct kunit_case kwt_dispatch_cases[] = {
 	KUNIT_CASE(kwt_uapi_numbers),
 	KUNIT_CASE(kwt_decode_known),
 	KUNIT_CASE(kwt_decode_enotty),
-	KUNIT_CASE(kwt_size_rules),
-	KUNIT_CASE(kwt_flag_rules),
+	KUNIT_CASE(kwt_size_flag_rules),
 	KUNIT_CASE(kwt_ioctl_order),
 	{}
 };
@@ -248,14 +190,25 @@ static void kwt_fill(u32 id, struct kwish_feature *out)
 static void kwt_register_invalid(struct kunit *test)
 {
 	static const struct kw_cmd status_cmd[] = {
-		{ KWISH_CMD_STATUS, kwt_handler },
+		KW_IOCTL_OP(KWISH_CMD_STATUS, kwt_handler,
+			    struct kwish_status, __reserved, 0),
 	};
 	static const struct kw_cmd end_cmd[] = {
-		{ KWISH_CMD_END, kwt_handler },
+		KW_IOCTL_OP(KWISH_CMD_END, kwt_handler,
+			    struct kwish_status, __reserved, 0),
 	};
 	static const struct kw_cmd null_cmd[] = {
-		{ KWISH_CMD_UNLINK_INODE, NULL },
+		KW_IOCTL_OP(KWISH_CMD_UNLINK_INODE, NULL,
+			    struct kwish_unlink_inode, __reserved, 0),
 	};
+	/* descriptors not written with KW_IOCTL_OP() */
+	static const struct kw_cmd bad_size_cmds[][1] = {
+		{ { KWISH_CMD_UNLINK_INODE, kwt_handler, 32, 4, 0 } },
+		{ { KWISH_CMD_UNLINK_INODE, kwt_handler, 16, 32, 0 } },
+		{ { KWISH_CMD_UNLINK_INODE, kwt_handler,
+		    KW_CMD_MAX_SIZE + 8, 32, 0 } },
+	};
+	unsigned int i;
 	struct kw_feature *f = kwt_feature(test, 0, KWISH_STATE_PRESENT);
 	struct kwish_feature e;
 
@@ -275,6 +228,11 @@ static void kwt_register_invalid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kw_feature_register(f), -EINVAL);
 	f->cmds = null_cmd;
 	KUNIT_EXPECT_EQ(test, kw_feature_register(f), -EINVAL);
+	for (i = 0; i < ARRAY_SIZE(bad_size_cmds); i++) {
+		f->cmds = bad_size_cmds[i];
+		KUNIT_EXPECT_EQ_MSG(test, kw_feature_register(f), -EINVAL,
+				    "descriptor %u", i);
+	}
 
 	kwt_fill(KWT_ITEM_A, &e);
 	KUNIT_EXPECT_EQ(test, e.state, (__u32)KWISH_STATE_NOT_IMPLEMENTED);
@@ -318,15 +276,16 @@ static void kwt_register_unavailable(struct kunit *test)
 static void kwt_command_ownership(struct kunit *test)
 {
 	static const struct kw_cmd cmds[] = {
-		{ KWISH_CMD_UNLINK_INODE, kwt_handler },
+		KW_IOCTL_OP(KWISH_CMD_UNLINK_INODE, kwt_handler,
+			    struct kwish_unlink_inode, __reserved, 0),
 	};
 	struct kw_feature *a = kwt_feature(test, KWT_ITEM_A, KWISH_STATE_PRESENT);
 	struct kw_feature *b = kwt_feature(test, KWT_ITEM_B, KWISH_STATE_PRESENT);
 	struct kw_feature *u = kwt_feature(test, KWT_ITEM_B,
 					   KWISH_STATE_UNAVAILABLE);
 	struct module *owner = NULL;
+	const struct kw_cmd *c;
 	struct kwish_feature e;
-	kw_cmd_handler_t h;
 
 	if (kwt_unlink_inode_owned())
 		kunit_skip(test, "KWISH_UNLINK_INODE is owned (kwish_fs loaded)");
@@ -339,17 +298,17 @@ static void kwt_command_ownership(struct kunit *test)
 
 	/* unavailable: registered, reported, never dispatched */
 	KUNIT_ASSERT_EQ(test, kw_feature_register(u), 0);
-	KUNIT_EXPECT_NULL(test, kw_registry_get_handler(KWISH_CMD_UNLINK_INODE,
-							&owner));
+	KUNIT_EXPECT_NULL(test, kw_registry_get_cmd(KWISH_CMD_UNLINK_INODE,
+						    &owner));
 	kw_feature_unregister(u);
 
 	KUNIT_ASSERT_EQ(test, kw_feature_register(a), 0);
 	owner = NULL;
-	h = kw_registry_get_handler(KWISH_CMD_UNLINK_INODE, &owner);
-	KUNIT_EXPECT_PTR_EQ(test, h, (kw_cmd_handler_t)kwt_handler);
+	c = kw_registry_get_cmd(KWISH_CMD_UNLINK_INODE, &owner);
+	KUNIT_EXPECT_PTR_EQ(test, c, &cmds[0]);
 	KUNIT_EXPECT_PTR_EQ(test, owner, THIS_MODULE);
-	if (h)
-		module_put(owner);	/* get_handler took a reference */
+	if (c)
+		module_put(owner);	/* get_cmd took a reference */
 
 	/* a command has one owner: b is refused and not registered at all */
 	KUNIT_EXPECT_EQ(test, kw_feature_register(b), -EEXIST);
@@ -357,8 +316,8 @@ static void kwt_command_ownership(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, e.state, (__u32)KWISH_STATE_NOT_IMPLEMENTED);
 
 	kw_feature_unregister(a);
-	KUNIT_EXPECT_NULL(test, kw_registry_get_handler(KWISH_CMD_UNLINK_INODE,
-							&owner));
+	KUNIT_EXPECT_NULL(test, kw_registry_get_cmd(KWISH_CMD_UNLINK_INODE,
+						    &owner));
 	/* now b may have it */
 	KUNIT_EXPECT_EQ(test, kw_feature_register(b), 0);
 	kw_feature_unregister(b);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suites for kwish_fs:
+ *   kwish_fs_dispatch      the size and flag rules on kwish_fs' commands
  *   kwish_fs_o_regular     item 8: the uapi values shared with upstream,
  *                          the vfs_open() filter (which opens are
  *                          refused), argument validation
@@ -38,6 +39,7 @@
 #include <linux/user_namespace.h>
 
 #include "core.h"
+#include "kwish_core_test.h"
 #include "compat.h"
 #include "kwish_fs.h"
 
@@ -933,7 +935,31 @@ static struct kunit_suite kwt_um_suite = {
 	.test_cases = kwt_um_cases,
 };
 
-kunit_test_suites(&kwt_oreg_suite, &kwt_unl_suite, &kwt_flt_suite,
+/* ------------------------------------------------------------ dispatch */
+
+/*
+ * The dispatcher's size and flag rules on the commands kwish_fs
+ * registered, from its own KW_IOCTL_OP() tables: KWISH_OPEN_REGULAR,
+ * KWISH_UNLINK_INODE, KWISH_FLOCK_TIMEOUT, KWISH_LINK_REPLACE,
+ * KWISH_CREATE_OPEN, KWISH_CLOSE_ASYNC, KWISH_FLOCK_WATCH,
+ * KWISH_FD_RESTRICT.
+ */
+static void kwt_fs_cmd_rules(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, kwt_module_cmd_rules(test, "kwish_fs"), 8);
+}
+
+static struct kunit_case kwt_fs_dispatch_cases[] = {
+	KUNIT_CASE(kwt_fs_cmd_rules),
+	{}
+};
+
+static struct kunit_suite kwt_fs_dispatch_suite = {
+	.name = "kwish_fs_dispatch",
+	.test_cases = kwt_fs_dispatch_cases,
+};
+
+kunit_test_suites(&kwt_fs_dispatch_suite, &kwt_oreg_suite, &kwt_unl_suite, &kwt_flt_suite,
 		  &kwt_lnr_suite, &kwt_cro_suite, &kwt_cla_suite,
 		  &kwt_fln_suite, &kwt_um_suite);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit suites for kwish_mount:
+ *   kwish_mount_dispatch the size and flag rules on kwish_mount's commands
  *   kwish_mount_notify  item 17: the uapi values shared with upstream
  *                       v6.15's fanotify, the watch queue (order,
  *                       overflow as fsnotify_insert_event() does it),
@@ -12,6 +13,7 @@
 #include <linux/module.h>
 
 #include "compat.h"
+#include "kwish_core_test.h"
 #include "kwish_mount.h"
 
 static void kwt_mnw_uapi(struct kunit *test)
@@ -165,7 +167,29 @@ static struct kunit_suite kwt_mnw_suite = {
 	.test_cases = kwt_mnw_cases,
 };
 
-kunit_test_suites(&kwt_mnw_suite);
+/* ------------------------------------------------------------ dispatch */
+
+/*
+ * The dispatcher's size and flag rules on the commands kwish_mount
+ * registered, from its own KW_IOCTL_OP() tables: KWISH_STATMOUNT,
+ * KWISH_LISTMOUNT, KWISH_MOUNT_OWNER, KWISH_MOUNT_WATCH.
+ */
+static void kwt_mount_cmd_rules(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, kwt_module_cmd_rules(test, "kwish_mount"), 4);
+}
+
+static struct kunit_case kwt_mount_dispatch_cases[] = {
+	KUNIT_CASE(kwt_mount_cmd_rules),
+	{}
+};
+
+static struct kunit_suite kwt_mount_dispatch_suite = {
+	.name = "kwish_mount_dispatch",
+	.test_cases = kwt_mount_dispatch_cases,
+};
+
+kunit_test_suites(&kwt_mount_dispatch_suite, &kwt_mnw_suite);
 
 MODULE_DESCRIPTION("KUnit tests for kwish_mount");
 MODULE_LICENSE("GPL");

@@ -12,6 +12,8 @@
 #define _KWISH_CORE_H
 
 #include <linux/types.h>
+#include <linux/build_bug.h>
+#include <linux/stddef.h>
 #include <linux/module.h>
 #include <linux/ftrace.h>
 #include <linux/kwish.h>
@@ -29,10 +31,38 @@ struct kw_ucmd {
 
 typedef long (*kw_cmd_handler_t)(struct kw_ucmd *ucmd);
 
+/*
+ * One /dev/kwish command, declared where its handler is (iommufd's
+ * IOCTL_OP): kwish_core checks the caller's argument against it before
+ * @handler runs.  Write it with KW_IOCTL_OP().
+ */
 struct kw_cmd {
 	unsigned int nr;		/* enum kwish_cmd */
 	kw_cmd_handler_t handler;
+	u32 size;		/* sizeof the argument struct, this version */
+	u32 min_size;		/* the first version's size: up to @last */
+	u32 valid_flags;	/* every other bit of "flags" is -EINVAL */
 };
+
+/*
+ * kwish_core copies a command's argument onto its stack: an argument
+ * struct may grow to this size (the build fails beyond it).
+ */
+#define KW_CMD_MAX_SIZE	128
+
+/*
+ * @_nr (KWISH_CMD_*) answered by @_fn, with argument @_struct whose
+ * first version ended with member @_last, and flags @_flags.
+ */
+#define KW_IOCTL_OP(_nr, _fn, _struct, _last, _flags)			\
+	{								\
+		.nr = (_nr),						\
+		.handler = (_fn),					\
+		.size = sizeof(_struct) +				\
+			BUILD_BUG_ON_ZERO(sizeof(_struct) > KW_CMD_MAX_SIZE), \
+		.min_size = offsetofend(_struct, _last),		\
+		.valid_flags = (_flags),				\
+	}
 
 /*
  * The syscall backport (kwish_core/syscalls.c): an upstream x86_64 syscall

@@ -14,15 +14,16 @@ long kw_cmd_status(struct kw_ucmd *ucmd);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Reached by the KUnit tests (kunit/kwish_core_test.c) only. */
 int kw_cmd_decode(unsigned int cmd);
-int kw_cmd_check_size(unsigned int nr, u32 usize);
-int kw_cmd_check_flags(unsigned int nr, u32 flags);
+extern const struct kw_cmd kw_status_cmd;
+int kw_cmd_check_size(const struct kw_cmd *desc, u32 usize);
+int kw_cmd_check_flags(const struct kw_cmd *desc, u32 flags);
 #endif
 
 /* registry.c */
 int kw_registry_init(void);
 void kw_registry_exit(void);
-/* Called by dispatch: the handler for @nr with a reference on its module. */
-kw_cmd_handler_t kw_registry_get_handler(unsigned int nr,
+/* Called by dispatch: command @nr with a reference on its module. */
+const struct kw_cmd *kw_registry_get_cmd(unsigned int nr,
 					 struct module **owner);
 void kw_registry_fill(u32 id, struct kwish_feature *out);
 

@@ -87,10 +87,15 @@ int __kw_feature_register(struct kw_feature *f, struct module *owner)
 	if (f->state != KWISH_STATE_PRESENT && f->state != KWISH_STATE_NATIVE &&
 	    f->state != KWISH_STATE_UNAVAILABLE)
 		return -EINVAL;
-	for (i = 0; i < f->nr_cmds; i++)
-		if (f->cmds[i].nr <= KWISH_CMD_STATUS ||
-		    f->cmds[i].nr >= KWISH_CMD_END || !f->cmds[i].handler)
+	for (i = 0; i < f->nr_cmds; i++) {
+		const struct kw_cmd *c = &f->cmds[i];
+
+		/* a table not written with KW_IOCTL_OP() */
+		if (c->nr <= KWISH_CMD_STATUS || c->nr >= KWISH_CMD_END ||
+		    !c->handler || c->min_size < 2 * sizeof(u32) ||
+		    c->min_size > c->size || c->size > KW_CMD_MAX_SIZE)
 			return -EINVAL;
+	}
 	for (i = 0; i < f->nr_syscalls; i++)
 		if (f->syscalls[i].nr - KW_SYSCALL_FIRST >= KW_SYSCALL_SLOTS ||
 		    !f->syscalls[i].call || !f->syscalls[i].name)
@@ -190,9 +195,10 @@ void kw_feature_teardown(struct kw_feature *f, struct kw_hook *hooks,
 }
 EXPORT_SYMBOL_NS_GPL(kw_feature_teardown, KWISH);
 
-kw_cmd_handler_t kw_registry_get_handler(unsigned int nr, struct module **owner)
+const struct kw_cmd *kw_registry_get_cmd(unsigned int nr,
+					 struct module **owner)
 {
-	kw_cmd_handler_t handler = NULL;
+	const struct kw_cmd *cmd = NULL;
 	struct kw_feature *f;
 	unsigned int i;
 
@@ -201,21 +207,22 @@ kw_cmd_handler_t kw_registry_get_handler(unsigned int nr, struct module **owner)
 	/*
 	 * A module that is unloading fails try_module_get() before it
 	 * unregisters, so a handler is never called after its module's exit
-	 * started, and exit cannot finish while the handler runs.
+	 * started, and exit cannot finish while the handler runs.  The
+	 * table is the module's own, so the reference keeps it too.
 	 */
 	if (f && try_module_get(f->owner)) {
 		for (i = 0; i < f->nr_cmds; i++)
 			if (f->cmds[i].nr == nr)
-				handler = f->cmds[i].handler;
-		if (handler)
+				cmd = &f->cmds[i];
+		if (cmd)
 			*owner = f->owner;
 		else
 			module_put(f->owner);
 	}
 	rcu_read_unlock();
-	return handler;
+	return cmd;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_registry_get_handler);
+EXPORT_SYMBOL_IF_KUNIT(kw_registry_get_cmd);
 
 /*
  * Append to @reason which syscall numbers @f answers, or that it does

@@ -596,8 +596,14 @@ out_free:
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_fs_close_async);
 
+/* the uapi sizes: a struct never changes, it only grows */
+static_assert(sizeof(struct kwish_close_async) == KWISH_CLOSE_ASYNC_SIZE_VER0);
+
 static const struct kw_cmd kw_cla_cmds[] = {
-	{ KWISH_CMD_CLOSE_ASYNC, kw_fs_close_async },
+	KW_IOCTL_OP(KWISH_CMD_CLOSE_ASYNC, kw_fs_close_async,
+		    struct kwish_close_async, __reserved,
+		    KWISH_CLOSE_ASYNC_WAITFD |
+		    KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC),
 };
 
 static struct kw_feature kw_cla_feature = {

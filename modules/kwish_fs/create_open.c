@@ -334,8 +334,13 @@ put_target:
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_fs_create_open);
 
+/* the uapi sizes: a struct never changes, it only grows */
+static_assert(sizeof(struct kwish_create_open) == KWISH_CREATE_OPEN_SIZE_VER0);
+
 static const struct kw_cmd kw_cro_cmds[] = {
-	{ KWISH_CMD_CREATE_OPEN, kw_fs_create_open },
+	KW_IOCTL_OP(KWISH_CMD_CREATE_OPEN, kw_fs_create_open,
+		    struct kwish_create_open, __reserved,
+		    KWISH_CREATE_OPEN_NOCLOEXEC),
 };
 
 static struct kw_feature kw_cro_feature = {

@@ -480,8 +480,14 @@ out_fput:
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_fs_flock_watch);
 
+/* the uapi sizes: a struct never changes, it only grows */
+static_assert(sizeof(struct kwish_flock_watch) == KWISH_FLOCK_WATCH_SIZE_VER0);
+static_assert(sizeof(struct kwish_flock_event) == KWISH_FLOCK_EVENT_SIZE_VER0);
+
 static const struct kw_cmd kw_fln_cmds[] = {
-	{ KWISH_CMD_FLOCK_WATCH, kw_fs_flock_watch },
+	KW_IOCTL_OP(KWISH_CMD_FLOCK_WATCH, kw_fs_flock_watch,
+		    struct kwish_flock_watch, __reserved,
+		    KWISH_FLOCK_WATCH_NONBLOCK | KWISH_FLOCK_WATCH_NO_CLOEXEC),
 };
 
 static struct kw_feature kw_fln_feature = {

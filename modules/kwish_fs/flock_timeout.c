@@ -266,8 +266,12 @@ out_fput:
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_fs_flock_timeout);
 
+/* the uapi sizes: a struct never changes, it only grows */
+static_assert(sizeof(struct kwish_flock_timeout) == KWISH_FLOCK_TIMEOUT_SIZE_VER0);
+
 static const struct kw_cmd kw_flt_cmds[] = {
-	{ KWISH_CMD_FLOCK_TIMEOUT, kw_fs_flock_timeout },
+	KW_IOCTL_OP(KWISH_CMD_FLOCK_TIMEOUT, kw_fs_flock_timeout,
+		    struct kwish_flock_timeout, __reserved, 0),
 };
 
 static struct kw_feature kw_flt_feature = {

@@ -344,8 +344,12 @@ put_dir:
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_fs_link_replace);
 
+/* the uapi sizes: a struct never changes, it only grows */
+static_assert(sizeof(struct kwish_link_replace) == KWISH_LINK_REPLACE_SIZE_VER0);
+
 static const struct kw_cmd kw_lnr_cmds[] = {
-	{ KWISH_CMD_LINK_REPLACE, kw_fs_link_replace },
+	KW_IOCTL_OP(KWISH_CMD_LINK_REPLACE, kw_fs_link_replace,
+		    struct kwish_link_replace, __reserved, 0),
 };
 
 static struct kw_feature kw_lnr_feature = {

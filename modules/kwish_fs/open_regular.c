@@ -159,8 +159,12 @@ VISIBLE_IF_KUNIT long kw_fs_open_regular(struct kw_ucmd *ucmd)
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_fs_open_regular);
 
+/* the uapi sizes: a struct never changes, it only grows */
+static_assert(sizeof(struct kwish_open_regular) == KWISH_OPEN_REGULAR_SIZE_VER0);
+
 static const struct kw_cmd kw_oreg_cmds[] = {
-	{ KWISH_CMD_OPEN_REGULAR, kw_fs_open_regular },
+	KW_IOCTL_OP(KWISH_CMD_OPEN_REGULAR, kw_fs_open_regular,
+		    struct kwish_open_regular, resolve, 0),
 };
 
 static struct kw_feature kw_oreg_feature = {

@@ -212,8 +212,13 @@ put_dir:
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_fs_unlink_inode);
 
+/* the uapi sizes: a struct never changes, it only grows */
+static_assert(sizeof(struct kwish_unlink_inode) == KWISH_UNLINK_INODE_SIZE_VER0);
+
 static const struct kw_cmd kw_unl_cmds[] = {
-	{ KWISH_CMD_UNLINK_INODE, kw_fs_unlink_inode },
+	KW_IOCTL_OP(KWISH_CMD_UNLINK_INODE, kw_fs_unlink_inode,
+		    struct kwish_unlink_inode, __reserved,
+		    KWISH_UNLINK_REMOVEDIR),
 };
 
 static struct kw_feature kw_unl_feature = {

@@ -586,8 +586,13 @@ free_entry:
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_fs_fd_restrict);
 
+/* the uapi sizes: a struct never changes, it only grows */
+static_assert(sizeof(struct kwish_fd_restrict) == KWISH_FD_RESTRICT_SIZE_VER0);
+
 static const struct kw_cmd kw_um_cmds[] = {
-	{ KWISH_CMD_FD_RESTRICT, kw_fs_fd_restrict },
+	KW_IOCTL_OP(KWISH_CMD_FD_RESTRICT, kw_fs_fd_restrict,
+		    struct kwish_fd_restrict, __reserved,
+		    KWISH_FD_RESTRICT_NOCLOEXEC),
 };
 
 static struct kw_feature kw_um_feature = {

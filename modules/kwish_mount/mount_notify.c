@@ -738,8 +738,14 @@ out_fput:
 	return err;
 }
 
+/* the uapi sizes: a struct never changes, it only grows */
+static_assert(sizeof(struct kwish_mount_watch) == KWISH_MOUNT_WATCH_SIZE_VER0);
+static_assert(sizeof(struct fanotify_event_info_mnt) == 16);
+
 static const struct kw_cmd kw_mnw_cmds[] = {
-	{ KWISH_CMD_MOUNT_WATCH, kw_cmd_mount_watch },
+	KW_IOCTL_OP(KWISH_CMD_MOUNT_WATCH, kw_cmd_mount_watch,
+		    struct kwish_mount_watch, mask,
+		    KWISH_MOUNT_WATCH_NONBLOCK | KWISH_MOUNT_WATCH_NO_CLOEXEC),
 };
 
 static struct kw_feature kw_mnw_feature = {

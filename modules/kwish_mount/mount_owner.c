@@ -120,8 +120,13 @@ static long kw_cmd_mount_owner(struct kw_ucmd *ucmd)
 	return 0;
 }
 
+/* the uapi sizes: a struct never changes, it only grows */
+static_assert(sizeof(struct kwish_mount_owner) == KWISH_MOUNT_OWNER_SIZE_VER0);
+
 static const struct kw_cmd kw_mount_owner_cmds[] = {
-	{ KWISH_CMD_MOUNT_OWNER, kw_cmd_mount_owner },
+	KW_IOCTL_OP(KWISH_CMD_MOUNT_OWNER, kw_cmd_mount_owner,
+		    struct kwish_mount_owner, __reserved,
+		    KWISH_MOUNT_OWNER_BY_ID),
 };
 
 static struct kw_feature kw_mount_owner_feature = {

@@ -575,9 +575,16 @@ static long kw_cmd_listmount(struct kw_ucmd *ucmd)
 			    c->bufsize, c->call_flags);
 }
 
+/* the uapi sizes: a struct never changes, it only grows */
+static_assert(sizeof(struct kwish_mount_call) == KWISH_MOUNT_CALL_SIZE_VER0);
+static_assert(sizeof(struct kwish_mnt_id_req) == KWISH_MNT_ID_REQ_SIZE_VER1);
+static_assert(sizeof(struct kwish_statmount) == 512);
+
 static const struct kw_cmd kw_statmount_cmds[] = {
-	{ KWISH_CMD_STATMOUNT, kw_cmd_statmount },
-	{ KWISH_CMD_LISTMOUNT, kw_cmd_listmount },
+	KW_IOCTL_OP(KWISH_CMD_STATMOUNT, kw_cmd_statmount,
+		    struct kwish_mount_call, __reserved, 0),
+	KW_IOCTL_OP(KWISH_CMD_LISTMOUNT, kw_cmd_listmount,
+		    struct kwish_mount_call, __reserved, 0),
 };
 
 static struct kw_feature kw_statmount_feature = {
