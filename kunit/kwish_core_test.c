@@ -23,7 +23,6 @@
 #include <linux/string.h>
 
 #include "core.h"
-#include "compat.h"
 #include "kwish_core_test.h"
 
 /* ------------------------------------------------------------ dispatch */

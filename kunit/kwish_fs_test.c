@@ -40,7 +40,6 @@
 
 #include "core.h"
 #include "kwish_core_test.h"
-#include "compat.h"
 #include "kwish_fs.h"
 
 /*

@@ -12,7 +12,6 @@
 #include <linux/fcntl.h>
 #include <linux/module.h>
 
-#include "compat.h"
 #include "kwish_core_test.h"
 #include "kwish_mount.h"
 

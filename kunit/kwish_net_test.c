@@ -17,7 +17,6 @@
 #include <linux/time.h>
 
 #include "core.h"
-#include "compat.h"
 #include "kwish_net.h"
 
 static void kwt_net_uapi(struct kunit *test)

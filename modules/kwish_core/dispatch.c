@@ -17,7 +17,6 @@
 #include <linux/uaccess.h>
 
 #include "core.h"
-#include "compat.h"
 
 /* kwish_core's own command: the status of all 37 items. */
 VISIBLE_IF_KUNIT const struct kw_cmd kw_status_cmd =

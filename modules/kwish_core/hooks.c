@@ -25,7 +25,6 @@
  * FTRACE_OPS_FL_RECURSION: ftrace itself keeps the callback from
  * recursing; the callback calls nothing traceable anyway.
  */
-#define pr_fmt(fmt) "kwish_core: " fmt
 
 #include <linux/ftrace.h>
 #include <linux/kallsyms.h>
@@ -38,7 +37,6 @@
 #include <linux/srcu.h>
 
 #include "core.h"
-#include "compat.h"
 
 static DEFINE_MUTEX(kw_hooks_lock);
 static LIST_HEAD(kw_hooks_installed);
@@ -68,7 +66,7 @@ static void notrace kw_hook_callback(unsigned long ip, unsigned long parent_ip,
 		if (!hook->filter(args))
 			return;
 	}
-	kw_fregs_set_ip(fregs, hook->dest);
+	ftrace_regs_set_instruction_pointer(fregs, hook->dest);
 }
 
 static struct kw_hook *kw_hook_find_locked(unsigned long target)

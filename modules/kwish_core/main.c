@@ -3,7 +3,6 @@
  * kwish_core: /dev/kwish, the feature registry, the hook registry and
  * symbol resolution for the kwish feature modules.
  */
-#define pr_fmt(fmt) "kwish_core: " fmt
 
 #include <linux/compat.h>
 #include <linux/fs.h>

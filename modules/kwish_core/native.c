@@ -6,7 +6,6 @@
  * at load.  The items here need no kwish code on any supported kernel;
  * their selftests exercise the native interface in the VM.
  */
-#define pr_fmt(fmt) "kwish_core: " fmt
 
 #include <linux/in.h>
 #include <linux/net.h>

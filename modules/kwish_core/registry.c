@@ -8,7 +8,6 @@
  * the items they provide; their commands are dispatched only while they
  * are registered.
  */
-#define pr_fmt(fmt) "kwish_core: " fmt
 
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -16,7 +15,6 @@
 #include <linux/string.h>
 
 #include "core.h"
-#include "compat.h"
 
 struct kw_item {
 	const char *name;

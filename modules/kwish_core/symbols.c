@@ -12,7 +12,6 @@
  * function pointer would raise #CP.  We call it through a call gate
  * (kwish_core.h) instead, which enters it with a RET.
  */
-#define pr_fmt(fmt) "kwish_core: " fmt
 
 #include <linux/kprobes.h>
 #include <linux/module.h>

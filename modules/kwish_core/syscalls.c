@@ -43,7 +43,6 @@
  * kwish_core's, which cannot go before its users; kw_syscalls_exit()
  * waits for them with an RCU-tasks grace period.
  */
-#define pr_fmt(fmt) "kwish_core: " fmt
 
 #include <linux/bits.h>
 #include <linux/compat.h>

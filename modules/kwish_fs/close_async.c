@@ -14,7 +14,7 @@
  * data waits in tcp_close() for up to the linger time.
  *
  * What kwish does.  In the calling task, per fd:
- *   - the kernel's own detach (kw_file_close_fd(), exported, compat.h);
+ *   - the kernel's own detach (file_close_fd(), exported, compat/fdtable.h);
  *   - if the caller's fd table holds POSIX locks on the file: all of
  *     filp_flush(), in its order, through the kernel's filp_close() on a
  *     reference of our own: ->flush, dnotify_flush(), locks_remove_posix()
@@ -66,7 +66,6 @@
  * workqueue, which waits for the work functions that dropped their
  * reference to return out of this module's text.
  */
-#define pr_fmt(fmt) "kwish_fs: " fmt
 
 #include <linux/anon_inodes.h>
 #include <linux/cred.h>
@@ -93,7 +92,6 @@
 #include <linux/workqueue.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_fs.h"
 
 static unsigned int close_async_max_per_user = 1024;
@@ -475,7 +473,7 @@ static int kw_cla_close_one(int fd, struct kw_cla_batch *b)
 	}
 
 	/* The point of no return: the fd is gone from the table. */
-	file = fd < 0 ? NULL : kw_file_close_fd(fd);
+	file = fd < 0 ? NULL : file_close_fd(fd);
 	if (!file) {
 		kw_cla_uncharge(user);
 		kfree(item);

@@ -44,7 +44,6 @@
  * directory fd is O_PATH|O_DIRECTORY, which still works as the dirfd of
  * the *at() calls.  security_file_open() runs for both (dentry_open()).
  */
-#define pr_fmt(fmt) "kwish_fs: " fmt
 
 #include <linux/dcache.h>
 #include <linux/fcntl.h>
@@ -61,7 +60,6 @@
 #include <linux/uaccess.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_fs.h"
 
 #ifdef CONFIG_SECURITY_PATH

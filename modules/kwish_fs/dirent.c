@@ -20,7 +20,6 @@
 #include <linux/uaccess.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_fs.h"
 
 /*

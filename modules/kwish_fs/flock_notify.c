@@ -43,7 +43,6 @@
  * code by the hook may still be running then: kw_hooks_remove() waits for
  * them (the registry's drain, kwish_core.h) before the gate they use goes.
  */
-#define pr_fmt(fmt) "kwish_fs: " fmt
 
 #include <linux/anon_inodes.h>
 #include <linux/errno.h>
@@ -64,7 +63,6 @@
 #include <linux/wait.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_fs.h"
 
 /* One per watched inode, shared by all watches of it. */

@@ -43,7 +43,7 @@
  *   locks_init_lock(), locks_delete_block(), locks_release_private()
  *                           exported (fs/locks.c)
  * The fields of struct file_lock moved into struct file_lock_core in
- * v6.9 (v6.12): kw_fl_*() in kwish_core/compat.h.
+ * v6.9 (v6.12): kw_fl_*() in compat/filelock.h.
  *
  * File systems with their own ->flock (NFS, CIFS, FUSE, 9p, Ceph, GFS2,
  * OCFS2, AFS, ...) lock remotely and wait their own way, without this
@@ -56,7 +56,6 @@
  * handler runs (a stop signal, the freezer), where the caller never sees
  * the interruption.
  */
-#define pr_fmt(fmt) "kwish_fs: " fmt
 
 #include <linux/errno.h>
 #include <linux/fcntl.h>
@@ -69,7 +68,6 @@
 #include <linux/wait.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_fs.h"
 
 /*

@@ -37,9 +37,8 @@
  * rename of the temporary name.
  *
  * The idmapping types differ between v6.1 and v6.12 (kw_path_idmap(),
- * struct kw_idmap and kw_renamedata_set_idmap() in kwish_core/compat.h).
+ * struct kw_idmap and kw_renamedata_set_idmap() in compat/idmap.h).
  */
-#define pr_fmt(fmt) "kwish_fs: " fmt
 
 #include <linux/capability.h>
 #include <linux/cred.h>
@@ -53,7 +52,6 @@
 #include <linux/security.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_fs.h"
 
 /* ".kwish-link-" and 16 hex digits */

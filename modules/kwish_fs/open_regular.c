@@ -28,7 +28,6 @@
  * so its filter first reads one atomic counter of marked tasks, which is
  * zero unless a KWISH_OPEN_REGULAR call is in progress.
  */
-#define pr_fmt(fmt) "kwish_fs: " fmt
 
 #include <linux/dcache.h>
 #include <linux/fcntl.h>
@@ -40,7 +39,6 @@
 #include <linux/spinlock.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_fs.h"
 
 static atomic_t kw_oreg_nr_callers = ATOMIC_INIT(0);

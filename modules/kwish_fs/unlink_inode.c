@@ -36,13 +36,12 @@
  * The idmapping of the directory's mount, which lookup_one(), vfs_unlink()
  * and vfs_rmdir() take, is where v6.1 and v6.12 differ: struct
  * user_namespace * (mnt_user_ns()) in v6.1, struct mnt_idmap *
- * (mnt_idmap()) in v6.12; kw_path_idmap() in kwish_core/compat.h.
+ * (mnt_idmap()) in v6.12; kw_path_idmap() in compat/idmap.h.
  *
  * The name is one path component, as in the proposal: the directory is
  * given by fd, so there is no path walk, and "." and ".." (which unlinkat()
  * refuses too) and "a/b" are EINVAL (kw_fs_copy_name(), dirent.c).
  */
-#define pr_fmt(fmt) "kwish_fs: " fmt
 
 #include <linux/dcache.h>
 #include <linux/fcntl.h>
@@ -58,7 +57,6 @@
 #include <linux/uaccess.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_fs.h"
 
 #ifdef CONFIG_SECURITY_PATH

@@ -79,7 +79,6 @@
  * other checks (check_mnt(): the caller's mount namespace; unbindable
  * mounts; locked child mounts) stay.
  */
-#define pr_fmt(fmt) "kwish_fs: " fmt
 
 #include <linux/cred.h>
 #include <linux/fcntl.h>
@@ -97,7 +96,6 @@
 #include <linux/workqueue.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_fs.h"
 
 #define KW_UM_VALID_MASK	(UPGRADE_NOREAD | UPGRADE_NOWRITE)

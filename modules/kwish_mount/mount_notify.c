@@ -59,7 +59,6 @@
  * it is empty.  A watch keeps the namespace's nsfs file, which keeps the
  * namespace alive, so comparing the namespace pointer is safe.
  */
-#define pr_fmt(fmt) "kwish_mount: " fmt
 
 #include <linux/anon_inodes.h>
 #include <linux/capability.h>
@@ -81,7 +80,6 @@
 #include <linux/wait.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_mount.h"
 
 /*

@@ -20,7 +20,6 @@
  * statmount(2), as its extension KWISH_STATMOUNT_MNT_OWNER.  Read under
  * namespace_sem like statmount; nothing is changed.
  */
-#define pr_fmt(fmt) "kwish_mount: " fmt
 
 #include <linux/capability.h>
 #include <linux/cred.h>

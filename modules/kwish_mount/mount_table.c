@@ -32,7 +32,6 @@
  * the order in which kwish first saw the mounts, not creation order; a
  * reload of kwish_mount starts a new numbering.
  */
-#define pr_fmt(fmt) "kwish_mount: " fmt
 
 #include <linux/atomic.h>
 #include <linux/fs.h>

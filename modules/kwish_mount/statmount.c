@@ -21,7 +21,6 @@
  * /dev/kwish answers always.  Nothing of this runs where the kernel has
  * the syscalls: item 25 is native there.
  */
-#define pr_fmt(fmt) "kwish_mount: " fmt
 
 #include <linux/capability.h>
 #include <linux/compat.h>

@@ -177,4 +177,41 @@ int kw_rf_check_filter(const struct kwish_rights_filter *f);
 bool kw_ts_valid_clock(int clk);
 #endif
 
+/*
+ * kwish_net's per-socket flags (items 6 and 13).  Both kernels manipulate
+ * struct socket's flags and struct sock's sk_flags only bit by bit
+ * (set_bit(), clear_bit(), test_bit(); sock_alloc() and sk_alloc() start
+ * them at zero and nothing assigns them as a whole for AF_UNIX), and use
+ * only low bits: socket flags 0..5 in v6.1 (SOCK_ASYNC_NOSPACE ..
+ * SOCK_SUPPORT_ZC), 0..7 in v6.12 (+ SOCK_CUSTOM_SOCKOPT, SOCK_PASSPIDFD);
+ * sk_flags 0..27 in both (enum sock_flags, up to SOCK_RCVMARK).  kwish
+ * takes the top bits, far from any bit upstream may add next:
+ *
+ * KW_SOCK_PASSPIDFD   socket->flags, bit BITS_PER_LONG - 1: SO_PASSPIDFD
+ *                     on a kernel without it (item 6, v6.1).  A socket
+ *                     flag like upstream's SOCK_PASSPIDFD (v6.5 .. v6.15),
+ *                     so it follows the socket (accept() copies it).
+ * KW_SOCK_PASSCGROUPID socket->flags, bit BITS_PER_LONG - 2:
+ *                     SO_KWISH_PASSCGROUPID (item 5).
+ * KW_SOCK_TSTAMP_MONO socket->flags, bit BITS_PER_LONG - 3,
+ * KW_SOCK_TSTAMP_BOOT socket->flags, bit BITS_PER_LONG - 4:
+ *                     SO_KWISH_TIMESTAMP_CLOCK (item 20).
+ * KW_SK_NOPASSRIGHTS  sk->sk_flags, bit BITS_PER_LONG - 1: SO_PASSRIGHTS
+ *                     turned off (item 13); inverted so that the default,
+ *                     zero, is upstream's default "on".  On struct sock
+ *                     because the embryo socket of a pending connection
+ *                     has no struct socket yet and must refuse fds from
+ *                     connect() on (upstream v6.16 copies the listener's
+ *                     flag at connect()).
+ * KW_SK_RIGHTS_PINNED sk->sk_flags, bit BITS_PER_LONG - 2: the socket
+ *                     holds a reference on kwish_net (items 13, 14: it
+ *                     refuses some fds), dropped when it is destroyed.
+ */
+#define KW_SOCK_PASSPIDFD	(BITS_PER_LONG - 1)
+#define KW_SOCK_PASSCGROUPID	(BITS_PER_LONG - 2)
+#define KW_SOCK_TSTAMP_MONO	(BITS_PER_LONG - 3)
+#define KW_SOCK_TSTAMP_BOOT	(BITS_PER_LONG - 4)
+#define KW_SK_NOPASSRIGHTS	(BITS_PER_LONG - 1)
+#define KW_SK_RIGHTS_PINNED	(BITS_PER_LONG - 2)
+
 #endif

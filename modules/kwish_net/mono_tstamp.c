@@ -22,7 +22,6 @@
  * microseconds after the realtime stamp).  SIOCGSTAMP(NS) then report the
  * same clock.  Hardware timestamps are untouched.
  */
-#define pr_fmt(fmt) "kwish_net: " fmt
 
 #include <linux/in.h>
 #include <linux/module.h>
@@ -35,7 +34,6 @@
 #include <net/udp.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_net.h"
 
 static struct kw_feature kw_ts_feature = {

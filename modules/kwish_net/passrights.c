@@ -16,7 +16,7 @@
  *    carries the fds (the first one: a stream sender has sent nothing of
  *    the message yet, so sendmsg() returns EPERM).
  *
- * How (no flag in struct sock to borrow: KW_SK_NOPASSRIGHTS, compat.h):
+ * How (no flag in struct sock to borrow: KW_SK_NOPASSRIGHTS, kwish_net.h):
  *  - stream and seqpacket: the receiver is unix_peer(sk), fixed from
  *    connect() on.  unix_scm_to_skb(scm, skb, send_fds) attaches the fds
  *    to the skb (out of line in v6.1 and v6.12, called by
@@ -42,7 +42,6 @@
  * or sets an item-14 filter: they also enforce item 14's filters
  * (rights_filter.c) at the same points, after SO_PASSRIGHTS.
  */
-#define pr_fmt(fmt) "kwish_net: " fmt
 
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -55,7 +54,6 @@
 #include <net/sock.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_net.h"
 
 static struct kw_feature kw_rights_feature = {

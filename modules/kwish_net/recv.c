@@ -24,7 +24,6 @@
  * Debian's v6.1 and v6.12 (see the BTF).  The hooks are installed when the
  * first socket asks (kw_net_recv_arm()) and stay until unload.
  */
-#define pr_fmt(fmt) "kwish_net: " fmt
 
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -36,7 +35,6 @@
 #include <net/sock.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_net.h"
 
 /* net/unix/af_unix.c's private struct, the same in v6.1 and v6.12 */

@@ -25,7 +25,6 @@
  * reaches the receiver); both can coexist (the LSM runs after kwish in
  * security_unix_may_send(), for stream at unix_stream_connect()).
  */
-#define pr_fmt(fmt) "kwish_net: " fmt
 
 #include <linux/atomic.h>
 #include <linux/file.h>
@@ -43,7 +42,6 @@
 #include <net/sock.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_net.h"
 
 struct kw_rf {

@@ -31,7 +31,6 @@
  * receiver set the option carry no id (no message is added), as
  * SO_PASSCRED does for credentials.
  */
-#define pr_fmt(fmt) "kwish_net: " fmt
 
 #include <linux/cgroup.h>
 #include <linux/module.h>
@@ -46,7 +45,6 @@
 #include <net/sock.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_net.h"
 
 static_assert(sizeof(struct kw_unix_skb_cb) <=

@@ -30,7 +30,7 @@
  * How, on v6.1 (af_unix.c is built in; its functions used here are out
  * of line in Debian's build, see the BTF):
  *  - the options: sockopt.c's hooks; the flag is KW_SOCK_PASSPIDFD
- *    (compat.h), a socket flag like upstream's;
+ *    (kwish_net.h), a socket flag like upstream's;
  *  - the sender side: unix_passcred_enabled(), called by
  *    maybe_add_creds() and maybe_init_creds() for every message, is
  *    replaced by upstream's version (also tests the kwish flag);
@@ -50,7 +50,6 @@
  * receiver sees in msg_name); sockets in a BPF sockmap (their own
  * recvmsg) get no SCM_PIDFD.
  */
-#define pr_fmt(fmt) "kwish_net: " fmt
 
 #include <linux/cred.h>
 #include <linux/file.h>
@@ -65,7 +64,6 @@
 #include <net/sock.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_net.h"
 
 static struct kw_feature kw_pidfd_feature = {

@@ -13,7 +13,6 @@
  * more); every other call runs the kernel's code untouched.  An option
  * that is native on the running kernel is simply never added.
  */
-#define pr_fmt(fmt) "kwish_net: " fmt
 
 #include <linux/errno.h>
 #include <linux/mutex.h>
@@ -23,7 +22,6 @@
 #include <net/sock.h>
 
 #include <kwish_core.h>
-#include "../kwish_core/compat.h"
 #include "kwish_net.h"
 
 #define KW_NET_MAX_SOCKOPTS	8

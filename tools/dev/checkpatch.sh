@@ -31,7 +31,7 @@ fi
 
 if [ $# -eq 0 ]; then
 	mapfile -t files < <(cd "$root" && git ls-files -co --exclude-standard \
-		'modules/*.c' 'modules/*.h' 'uapi/*.h' 'kunit/*.c' |
+		'modules/*.c' 'modules/*.h' 'uapi/*.h' 'kunit/*.c' 'kunit/*.h' |
 		grep -v 'compat_gen.h')
 else
 	files=("$@")
@@ -39,12 +39,12 @@ fi
 cd "$root"
 
 # Per-file exceptions, each with its reason:
-#   modules/kwish_core/compat.h  EXPORT_SYMBOL: it defines v6.2's
+#   modules/compat/kunit.h  EXPORT_SYMBOL: it defines v6.2's
 #     EXPORT_SYMBOL_IF_KUNIT() for v6.1, and checkpatch takes the #define
 #     for a misplaced export (upstream's <kunit/visibility.h> gets the
 #     same warning).
 declare -A EXTRA_IGNORE=(
-	[modules/kwish_core/compat.h]=EXPORT_SYMBOL
+	[modules/compat/kunit.h]=EXPORT_SYMBOL
 )
 rc=0
 plain=()

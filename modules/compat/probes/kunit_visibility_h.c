@@ -4,7 +4,7 @@
  * which make a static function reachable from a KUnit test module when
  * the kernel has CONFIG_KUNIT.  Added in v6.2 ("kunit: add macro to allow
  * conditionally exposing static symbols to tests"): v6.12 has it, v6.1
- * does not, and compat.h defines the same two macros with the same
+ * does not, and compat/kunit.h defines the same two macros with the same
  * meaning there.
  */
 #include <linux/module.h>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Control probe: compiles on every kernel.  If it does not, the probe
- * build itself is broken and compat-probe.sh stops instead of reporting
+ * build itself is broken and compat/probe.sh stops instead of reporting
  * every API as missing.
  */
 #include <linux/module.h>
