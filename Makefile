@@ -78,6 +78,7 @@ dkms-source:
 		\( -name '*.[ch]' -o -name Kbuild -o -name Makefile \
 		   -o -name '*.sh' -o -name '*.list' -o -name dkms-pre-build \) \
 		! -name compat_gen.h ! -name kwish_layout_gen.h \
+		! -name kwish_gates_gen.h \
 		! -name '*.mod.c' ! -path '*/.probes/*' \
 		-print0 | sort -z | \
 		xargs -0 -I{} install -D -m 0644 {} $(DESTDIR)$(DKMS_SRC)/{}

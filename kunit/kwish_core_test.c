@@ -22,6 +22,8 @@
 #include <linux/smp.h>
 #include <linux/string.h>
 
+#include <kwish_gate.h>
+
 #include "core.h"
 #include "kwish_core_test.h"
 
@@ -626,6 +628,42 @@ static void kwt_hook_resolution_errors(struct kunit *test)
 }
 
 /*
+ * KW_GATE_HOOK()'s two marks: a gate whose prototype gates.sh found to
+ * differ from the kernel's is refused with words for `kwishctl status`
+ * and nothing of its group stays installed; a gate whose body is the
+ * kernel's inline installs nothing and succeeds.
+ */
+static void kwt_hook_gate_marks(struct kunit *test)
+{
+	struct kw_hook *h = kwt_hooks(test, 2);
+	char why[KWISH_REASON_LEN] = "";
+
+	h[0].name = "kunit add->mul";
+	h[0].target_fn = kwt_add;
+	h[0].dest_fn = kwt_mul;
+	h[1].name = "kunit sub gate";
+	h[1].target_fn = kwt_sub;
+	h[1].dest_sym = "kwt_max";
+	h[1].proto_bad = true;
+	KUNIT_EXPECT_EQ(test, kw_hooks_install(h, 2, why, sizeof(why)),
+			-ENOENT);
+	KUNIT_EXPECT_STREQ(test, why,
+			   "kunit sub gate: its prototype differs from this kernel's (BTF)");
+	KUNIT_EXPECT_EQ(test, kwt_add(3, 4), 7L);
+	KUNIT_EXPECT_EQ(test, kwt_sub(3, 4), -1L);
+
+	h[1].proto_bad = false;
+	h[1].inline_body = true;
+	h[1].dest_sym = NULL;
+	KUNIT_ASSERT_EQ_MSG(test, kw_hooks_install(h, 2, why, sizeof(why)), 0,
+			    "%s", why);
+	KUNIT_EXPECT_EQ(test, kwt_add(3, 4), 12L);	/* diverted */
+	KUNIT_EXPECT_EQ(test, kwt_sub(3, 4), -1L);	/* not hooked */
+	kw_hooks_remove(h, 2);
+	KUNIT_EXPECT_EQ(test, kwt_add(3, 4), 7L);
+}
+
+/*
  * A hook on a function found by name diverts calls from elsewhere but not
  * the owning module's own calls (the recursion guard that lets a
  * destination call the function it replaces).  The "elsewhere" is
@@ -793,6 +831,7 @@ static struct kunit_case kwt_hooks_cases[] = {
 	KUNIT_CASE(kwt_hook_one_owner),
 	KUNIT_CASE(kwt_hook_all_or_nothing),
 	KUNIT_CASE(kwt_hook_resolution_errors),
+	KUNIT_CASE(kwt_hook_gate_marks),
 	KUNIT_CASE(kwt_hook_recursion_guard),
 	KUNIT_CASE(kwt_hook_drain),
 	KUNIT_CASE(kwt_hook_pin),

@@ -143,10 +143,12 @@ unsigned long kw_lookup_name(const char *name);
  * was sealed at boot (X86_KERNEL_IBT, Debian's 6.12): that is how kwish
  * calls non-exported kernel functions safely ("call gates"): @target_fn is
  * a function of the owning module with the same prototype as @dest_sym,
- * marked KW_CALL_GATE, whose body only runs if the hook is not installed.
+ * whose body only runs if the hook is not installed (<kwish_gate.h>).
  *
  * Either @target_sym (a kernel function) or @target_fn is set; either
- * @dest_sym or @dest_fn is set.  Hooks on a kernel function never divert
+ * @dest_sym or @dest_fn is set.  Gates are declared once per kernel
+ * function, in <gates/...> with <kwish_gate.h>, and listed with
+ * KW_GATE_HOOK().  Hooks on a kernel function never divert
  * calls that come from the owning module itself (recursion guard).
  * A function has at most one IPMODIFY owner: installing a second hook on
  * the same function fails with -EBUSY and names the owner.
@@ -162,6 +164,14 @@ struct kw_hook {
 	 * sleep.  @args are the first six integer arguments of the call.
 	 */
 	bool (*filter)(const unsigned long *args);
+	/*
+	 * Set by KW_GATE_HOOK() (<kwish_gate.h>): @proto_bad, a gate whose
+	 * prototype is not the kernel function's, is never installed;
+	 * @inline_body, a gate whose body already is the kernel's code (an
+	 * inline without CONFIG_SECURITY), needs no hook.
+	 */
+	bool proto_bad;
+	bool inline_body;
 	/* private to kwish_core */
 	unsigned long target;
 	unsigned long dest;
@@ -261,13 +271,6 @@ static inline void kw_hook_sync(void)
 {
 	synchronize_srcu(&kw_module_srcu);
 }
-
-/*
- * A call gate (noipa: never inlined, cloned or analysed across calls, so its
- * callers really call it, with the ABI of its prototype), and traceable,
- * so that its ftrace hook can divert it to the real function.
- */
-#define KW_CALL_GATE	__attribute__((__noipa__))
 
 /*
  * Whose per-user budget a caller with @cred uses (item 19's files in

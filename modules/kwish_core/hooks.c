@@ -83,6 +83,17 @@ static int kw_hook_resolve(struct kw_hook *hook, char *why, size_t why_len)
 {
 	const char *missing = NULL;
 
+	if (hook->inline_body) {
+		hook->target = 0;
+		hook->dest = 0;
+		return 0;
+	}
+	if (hook->proto_bad) {
+		snprintf(why, why_len,
+			 "%s: its prototype differs from this kernel's (BTF)",
+			 hook->name);
+		return -ENOENT;
+	}
 	hook->target = hook->target_fn ? (unsigned long)hook->target_fn :
 		       kw_lookup_name(hook->target_sym);
 	if (!hook->target)
@@ -121,6 +132,8 @@ static int kw_hook_arm_locked(struct kw_hook *hook, char *why, size_t why_len)
 	struct kw_hook *other;
 	int err;
 
+	if (hook->inline_body)
+		return 0;
 	other = kw_hook_find_locked(hook->target);
 	if (other) {
 		snprintf(why, why_len, "%ps is already hooked by %s (%s)",
@@ -166,6 +179,8 @@ static void kw_hook_disarm_locked(struct kw_hook *hook)
 {
 	int err;
 
+	if (hook->inline_body)
+		return;
 	/*
 	 * unregister_ftrace_function() waits until no CPU can still be in
 	 * the callback (ftrace_shutdown() synchronises for ops that live in
@@ -290,7 +305,8 @@ int __kw_hooks_install(struct kw_hook *hooks, unsigned int n,
 		hooks[i].owner = owner;
 		hooks[i].drain = drain;
 		if (!!hooks[i].target_sym == !!hooks[i].target_fn ||
-		    !!hooks[i].dest_sym == !!hooks[i].dest_fn)
+		    (!!hooks[i].dest_sym == !!hooks[i].dest_fn &&
+		     !hooks[i].inline_body))
 			return -EINVAL;
 		err = kw_hook_resolve(&hooks[i], why, why_len);
 		if (err)

@@ -16,18 +16,15 @@
 #include <linux/kprobes.h>
 #include <linux/module.h>
 
-#include "core.h"
+#include <gates/kernel/kallsyms.h>
 
-/* Body runs only if the gate is not installed. */
-static KW_CALL_GATE unsigned long kw_gate_kallsyms_lookup_name(const char *name)
-{
-	return 0;
-}
+#include "core.h"
 
 static struct kw_hook kw_kallsyms_gate = {
 	.name = "kallsyms gate",
 	.target_fn = kw_gate_kallsyms_lookup_name,
 	/* .dest_fn is set at init from the kprobe */
+	.proto_bad = kwg_bad_kallsyms_lookup_name,
 };
 
 /* Why symbols cannot be resolved on this kernel; "" when they can. */

@@ -92,6 +92,7 @@
 #include <linux/workqueue.h>
 
 #include <kwish_core.h>
+#include <gates/fs/notify/dnotify/dnotify.h>
 #include "kwish_fs.h"
 
 static unsigned int close_async_max_per_user = 1024;
@@ -109,31 +110,8 @@ module_param(close_async_max_running_per_user, uint, 0644);
 MODULE_PARM_DESC(close_async_max_running_per_user,
 		 "KWISH_CLOSE_ASYNC: releases of one user running at once (the others wait for them)");
 
-#ifdef CONFIG_DNOTIFY
-/*
- * Gate to fs/notify/dnotify/dnotify.c: void dnotify_flush(struct file *,
- * fl_owner_t) (the same in v6.1 and v6.12), not exported.  If the gate is
- * not installed the feature is unavailable and this body never runs.
- */
-static KW_CALL_GATE void kw_gate_dnotify_flush(struct file *filp,
-					       fl_owner_t id)
-{
-}
-
-#define kw_dnotify_flush	kw_gate_dnotify_flush
-#else
-/* Without CONFIG_DNOTIFY it is an empty inline. */
-#define kw_dnotify_flush	dnotify_flush
-#endif
-
 static struct kw_hook kw_cla_gates[] = {
-#ifdef CONFIG_DNOTIFY
-	{
-		.name = "dnotify_flush gate",
-		.target_fn = kw_gate_dnotify_flush,
-		.dest_sym = "dnotify_flush",
-	},
-#endif
+	KW_GATE_HOOK(dnotify_flush),
 };
 
 static struct workqueue_struct *kw_cla_wq;
@@ -492,7 +470,7 @@ static int kw_cla_close_one(int fd, struct kw_cla_batch *b)
 		item->flushed = true;
 	} else if (likely(!(file->f_mode & FMODE_PATH))) {
 		/* no lock of the caller's to remove: ->flush can wait */
-		kw_dnotify_flush(file, files);
+		kw_gate_dnotify_flush(file, files);
 	}
 
 	INIT_WORK(&item->work, kw_cla_work);

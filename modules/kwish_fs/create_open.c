@@ -60,34 +60,11 @@
 #include <linux/uaccess.h>
 
 #include <kwish_core.h>
+#include <gates/security/security.h>
 #include "kwish_fs.h"
 
-#ifdef CONFIG_SECURITY_PATH
-/*
- * Gate to security/security.c: int security_path_symlink(const struct
- * path *, struct dentry *, const char *) (v6.1, v6.12), not exported.
- * Fails closed.
- */
-static KW_CALL_GATE int kw_gate_security_path_symlink(const struct path *dir,
-						      struct dentry *dentry,
-						      const char *old_name)
-{
-	return -EOPNOTSUPP;
-}
-
-#define kw_security_path_symlink	kw_gate_security_path_symlink
-#else
-#define kw_security_path_symlink	security_path_symlink
-#endif
-
 static struct kw_hook kw_cro_gates[] = {
-#ifdef CONFIG_SECURITY_PATH
-	{
-		.name = "security_path_symlink gate",
-		.target_fn = kw_gate_security_path_symlink,
-		.dest_sym = "security_path_symlink",
-	},
-#endif
+	KW_GATE_HOOK(security_path_symlink),
 };
 
 /* MKDEV()'s limits: 12 bits of major, MINORBITS (20) of minor. */
@@ -202,8 +179,8 @@ static int kw_cro_create_locked(struct kw_cro_op *op)
 					op->dentry, op->mode);
 		break;
 	case S_IFLNK:
-		err = kw_security_path_symlink(&op->parent, op->dentry,
-					       op->target);
+		err = kw_gate_security_path_symlink(&op->parent, op->dentry,
+						    op->target);
 		if (!err)
 			err = vfs_symlink(kw_path_idmap(&op->parent), dir,
 					  op->dentry, op->target);

@@ -63,6 +63,8 @@
 #include <linux/wait.h>
 
 #include <kwish_core.h>
+#include <gates/fs/locks.h>
+#include <gates/security/security.h>
 #include "kwish_fs.h"
 
 /* One per watched inode, shared by all watches of it. */
@@ -92,45 +94,12 @@ struct kw_fln_watch {
 static DEFINE_HASHTABLE(kw_fln_table, 6);
 static DEFINE_SPINLOCK(kw_fln_table_lock);
 
-/*
- * Gate to fs/locks.c: static int flock_lock_inode(struct inode *,
- * struct file_lock *) (v6.1, v6.12).  Fails closed if not installed.
- */
-static KW_CALL_GATE int kw_fln_gate_flock_lock_inode(struct inode *inode,
-						     struct file_lock *request)
-{
-	return -EOPNOTSUPP;
-}
-
-#ifdef CONFIG_SECURITY
-/* Gate to security_file_lock(), not exported (v6.1, v6.12). */
-static KW_CALL_GATE int kw_fln_gate_security_file_lock(struct file *file,
-						       unsigned int cmd)
-{
-	return -EOPNOTSUPP;
-}
-
-#define kw_fln_security_file_lock	kw_fln_gate_security_file_lock
-#else
-#define kw_fln_security_file_lock	security_file_lock
-#endif
-
 static int kw_fln_flock_lock_inode(struct inode *inode,
 				   struct file_lock *request);
 
 static struct kw_hook kw_fln_gates[] = {
-	{
-		.name = "flock_lock_inode gate (item 4)",
-		.target_fn = kw_fln_gate_flock_lock_inode,
-		.dest_sym = "flock_lock_inode",
-	},
-#ifdef CONFIG_SECURITY
-	{
-		.name = "security_file_lock gate (item 4)",
-		.target_fn = kw_fln_gate_security_file_lock,
-		.dest_sym = "security_file_lock",
-	},
-#endif
+	KW_GATE_HOOK(flock_lock_inode),
+	KW_GATE_HOOK(security_file_lock),
 };
 
 /* Installed after the gates, removed before them. */
@@ -280,7 +249,7 @@ static int kw_fln_flock_lock_inode(struct inode *inode,
 				   struct file_lock *request)
 {
 	return kw_fs_flock_lock_inode(inode, request,
-				      kw_fln_gate_flock_lock_inode);
+				      kw_gate_flock_lock_inode);
 }
 
 /* The node of @inode, made if needed, with one more watcher on it. */
@@ -426,7 +395,7 @@ VISIBLE_IF_KUNIT long kw_fs_flock_watch(struct kw_ucmd *ucmd)
 	if (!(file->f_mode & (FMODE_READ | FMODE_WRITE)))
 		goto out_fput;
 	/* The LSM check a flock(fd, LOCK_SH) makes */
-	err = kw_fln_security_file_lock(file, F_RDLCK);
+	err = kw_gate_security_file_lock(file, F_RDLCK);
 	if (err)
 		goto out_fput;
 	err = -EOPNOTSUPP;

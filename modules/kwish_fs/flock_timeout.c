@@ -68,50 +68,13 @@
 #include <linux/wait.h>
 
 #include <kwish_core.h>
+#include <gates/fs/locks.h>
+#include <gates/security/security.h>
 #include "kwish_fs.h"
 
-/*
- * Gate to fs/locks.c: static int flock_lock_inode(struct inode *,
- * struct file_lock *), the same prototype in v6.1 and v6.12.  Fails
- * closed if the gate is not installed (the feature is then unavailable
- * and never dispatched).
- */
-static KW_CALL_GATE int kw_gate_flock_lock_inode(struct inode *inode,
-						 struct file_lock *request)
-{
-	return -EOPNOTSUPP;
-}
-
-#ifdef CONFIG_SECURITY
-/*
- * Gate to security/security.c: int security_file_lock(struct file *,
- * unsigned int cmd) (same prototype in v6.1 and v6.12), not exported.
- */
-static KW_CALL_GATE int kw_gate_security_file_lock(struct file *file,
-						   unsigned int cmd)
-{
-	return -EOPNOTSUPP;
-}
-
-#define kw_security_file_lock	kw_gate_security_file_lock
-#else
-/* Without CONFIG_SECURITY it is an inline that returns 0. */
-#define kw_security_file_lock	security_file_lock
-#endif
-
 static struct kw_hook kw_flt_gates[] = {
-	{
-		.name = "flock_lock_inode gate",
-		.target_fn = kw_gate_flock_lock_inode,
-		.dest_sym = "flock_lock_inode",
-	},
-#ifdef CONFIG_SECURITY
-	{
-		.name = "security_file_lock gate",
-		.target_fn = kw_gate_security_file_lock,
-		.dest_sym = "security_file_lock",
-	},
-#endif
+	KW_GATE_HOOK(flock_lock_inode),
+	KW_GATE_HOOK(security_file_lock),
 };
 
 /*
@@ -244,7 +207,7 @@ VISIBLE_IF_KUNIT long kw_fs_flock_timeout(struct kw_ucmd *ucmd)
 	kw_fl_type(&fl) = type;
 	fl.fl_end = OFFSET_MAX;
 
-	err = kw_security_file_lock(file, type);
+	err = kw_gate_security_file_lock(file, type);
 	if (err)
 		goto out_fput;
 

@@ -52,6 +52,8 @@
 #include <linux/security.h>
 
 #include <kwish_core.h>
+#include <gates/fs/namei.h>
+#include <gates/security/security.h>
 #include "kwish_fs.h"
 
 /* ".kwish-link-" and 16 hex digits */
@@ -59,47 +61,9 @@
 /* Tries for a temporary name that does not exist (64 random bits each). */
 #define KW_LNR_TMP_TRIES	4
 
-/*
- * Gate to fs/namei.c: int may_linkat(idmap, const struct path *link), the
- * fs.protected_hardlinks check and the unmapped-owner check of linkat()
- * (global, not exported, in v6.1 and v6.12).  Fails closed.
- */
-static KW_CALL_GATE int kw_gate_may_linkat(struct kw_idmap *idmap,
-					   const struct path *link)
-{
-	return -EOPNOTSUPP;
-}
-
-#ifdef CONFIG_SECURITY_PATH
-/*
- * Gate to security/security.c: int security_path_link(struct dentry *,
- * const struct path *, struct dentry *) (v6.1, v6.12), not exported.
- */
-static KW_CALL_GATE int kw_gate_security_path_link(struct dentry *old_dentry,
-						   const struct path *new_dir,
-						   struct dentry *new_dentry)
-{
-	return -EOPNOTSUPP;
-}
-
-#define kw_security_path_link	kw_gate_security_path_link
-#else
-#define kw_security_path_link	security_path_link
-#endif
-
 static struct kw_hook kw_lnr_gates[] = {
-	{
-		.name = "may_linkat gate",
-		.target_fn = kw_gate_may_linkat,
-		.dest_sym = "may_linkat",
-	},
-#ifdef CONFIG_SECURITY_PATH
-	{
-		.name = "security_path_link gate",
-		.target_fn = kw_gate_security_path_link,
-		.dest_sym = "security_path_link",
-	},
-#endif
+	KW_GATE_HOOK(may_linkat),
+	KW_GATE_HOOK(security_path_link),
 };
 
 /* One link-replace: what the locked part needs and reports. */
@@ -196,7 +160,7 @@ static int kw_lnr_locked(struct kw_lnr_op *op)
 		err = 0;
 		goto put;
 	}
-	err = kw_security_path_link(op->src, op->dir, target);
+	err = kw_gate_security_path_link(op->src, op->dir, target);
 	if (err)
 		goto put;
 	if (d_is_negative(target)) {

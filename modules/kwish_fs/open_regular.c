@@ -39,6 +39,7 @@
 #include <linux/spinlock.h>
 
 #include <kwish_core.h>
+#include <gates/fs/open.h>
 #include "kwish_fs.h"
 
 static atomic_t kw_oreg_nr_callers = ATOMIC_INIT(0);
@@ -99,21 +100,7 @@ static int kw_oreg_refuse_open(const struct path *path, struct file *file)
 	return -EFTYPE;
 }
 
-/* Gate to fs/open.c: static long do_sys_openat2(int, const char __user *,
- * struct open_how *) (same prototype in v6.1 and v6.12).
- */
-static KW_CALL_GATE long kw_gate_do_sys_openat2(int dfd,
-						const char __user *filename,
-						struct open_how *how)
-{
-	return -EOPNOTSUPP;	/* only reached if the gate is not installed */
-}
-
-static struct kw_hook kw_oreg_gate = {
-	.name = "do_sys_openat2 gate",
-	.target_fn = kw_gate_do_sys_openat2,
-	.dest_sym = "do_sys_openat2",
-};
+static struct kw_hook kw_oreg_gate = KW_GATE_HOOK(do_sys_openat2);
 
 static struct kw_hook kw_oreg_check = {
 	.name = "O_REGULAR type check in vfs_open",

@@ -57,35 +57,11 @@
 #include <linux/uaccess.h>
 
 #include <kwish_core.h>
+#include <gates/security/security.h>
 #include "kwish_fs.h"
 
-#ifdef CONFIG_SECURITY_PATH
-/*
- * Gate to security/security.c: int security_path_rmdir(const struct path *,
- * struct dentry *) (same prototype in v6.1 and v6.12), which, unlike
- * security_path_unlink(), is not exported.  Fails closed if the gate is
- * not installed (the feature is then unavailable and never dispatched).
- */
-static KW_CALL_GATE int kw_gate_security_path_rmdir(const struct path *dir,
-						    struct dentry *dentry)
-{
-	return -EOPNOTSUPP;
-}
-
-#define kw_security_path_rmdir	kw_gate_security_path_rmdir
-#else
-/* Without CONFIG_SECURITY_PATH it is an inline that returns 0. */
-#define kw_security_path_rmdir	security_path_rmdir
-#endif
-
 static struct kw_hook kw_unl_gates[] = {
-#ifdef CONFIG_SECURITY_PATH
-	{
-		.name = "security_path_rmdir gate",
-		.target_fn = kw_gate_security_path_rmdir,
-		.dest_sym = "security_path_rmdir",
-	},
-#endif
+	KW_GATE_HOOK(security_path_rmdir),
 };
 
 /*
@@ -115,7 +91,7 @@ static int kw_unl_locked(const struct path *dir, const char *name, int len,
 		*mismatch = true;
 		err = -ESTALE;
 	} else if (removedir) {
-		err = kw_security_path_rmdir(dir, dentry);
+		err = kw_gate_security_path_rmdir(dir, dentry);
 		if (!err)
 			err = vfs_rmdir(kw_path_idmap(dir), dir_inode, dentry);
 	} else {

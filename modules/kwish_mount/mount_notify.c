@@ -80,6 +80,10 @@
 #include <linux/wait.h>
 
 #include <kwish_core.h>
+#include <gates/fs/fs_struct.h>
+#include <gates/fs/namespace.h>
+#include <gates/fs/pnode.h>
+#include <gates/security/security.h>
 #include "kwish_mount.h"
 
 /*
@@ -247,53 +251,6 @@ static bool kw_mnw_active(void)
  * kw_hooks_remove() waits for those in flight (kwish_core.h).
  */
 
-/*
- * Call gates to the hooked functions.  The last argument of
- * attach_recursive_mnt() is v6.1's bool moving and v6.12's enum
- * mnt_tree_flags_t: the gate and the hook take an unsigned long and pass
- * it on untouched, and decide "moving" from the mount itself.
- */
-static KW_CALL_GATE void kw_mnw_gate_commit_tree(struct mount *mnt)
-{
-}
-
-static KW_CALL_GATE int kw_mnw_gate_attach_recursive_mnt(struct mount *src,
-							 struct mount *dest,
-							 void *mp,
-							 unsigned long flags)
-{
-	return -EOPNOTSUPP;
-}
-
-static KW_CALL_GATE void kw_mnw_gate_chroot_fs_refs(const struct path *old,
-						    const struct path *new)
-{
-}
-
-static KW_CALL_GATE void kw_mnw_gate_mnt_change_mountpoint(struct mount *parent,
-							   void *mp,
-							   struct mount *mnt)
-{
-}
-
-static KW_CALL_GATE void kw_mnw_gate_umount_tree(struct mount *mnt,
-						 unsigned int how)
-{
-}
-
-static KW_CALL_GATE int kw_mnw_gate_propagate_umount(struct list_head *list)
-{
-	return 0;
-}
-
-/* security_path_notify() is not exported (v6.1, v6.12). */
-static KW_CALL_GATE int kw_mnw_gate_security_path_notify(const struct path *p,
-							 u64 mask,
-							 unsigned int type)
-{
-	return -EOPNOTSUPP;
-}
-
 static void kw_mnw_commit_tree(struct mount *mnt)
 {
 	int idx;
@@ -312,7 +269,7 @@ static void kw_mnw_commit_tree(struct mount *mnt)
 			kw_mnw_report(to, p, FAN_MNT_ATTACH);
 		}
 	}
-	kw_mnw_gate_commit_tree(mnt);
+	kw_gate_commit_tree(mnt);
 	kw_hook_leave(idx);
 }
 
@@ -325,7 +282,7 @@ static int kw_mnw_attach_recursive_mnt(struct mount *src, struct mount *dest,
 
 	idx = kw_hook_enter();
 	moving = kw_mnt_parent(src) != src;	/* mnt_has_parent() */
-	ret = kw_mnw_gate_attach_recursive_mnt(src, dest, mp, flags);
+	ret = kw_gate_attach_recursive_mnt(src, dest, mp, flags);
 	if (!ret && moving && kw_mnw_active())
 		kw_mnw_report_mount(src, KW_MNW_MOVE);
 	kw_hook_leave(idx);
@@ -342,7 +299,7 @@ static void kw_mnw_chroot_fs_refs(const struct path *old,
 		kw_mnw_report_mount(kwl_real_mount(old->mnt), KW_MNW_MOVE);
 		kw_mnw_report_mount(kwl_real_mount(new->mnt), KW_MNW_MOVE);
 	}
-	kw_mnw_gate_chroot_fs_refs(old, new);
+	kw_gate_chroot_fs_refs(old, new);
 	kw_hook_leave(idx);
 }
 
@@ -354,7 +311,7 @@ static void kw_mnw_mnt_change_mountpoint(struct mount *parent, void *mp,
 	idx = kw_hook_enter();
 	if (kw_mnw_active())
 		kw_mnw_report_mount(mnt, KW_MNW_MOVE);
-	kw_mnw_gate_mnt_change_mountpoint(parent, mp, mnt);
+	kw_gate_mnt_change_mountpoint(parent, mp, mnt);
 	kw_hook_leave(idx);
 }
 
@@ -369,7 +326,7 @@ static void kw_mnw_umount_tree(struct mount *mnt, unsigned int how)
 		for (p = mnt; p; p = kw_mnt_next(p, mnt))
 			kw_mnw_report_mount(p, FAN_MNT_DETACH);
 	}
-	kw_mnw_gate_umount_tree(mnt, how);
+	kw_gate_umount_tree(mnt, how);
 	kw_hook_leave(idx);
 }
 
@@ -385,7 +342,7 @@ static int kw_mnw_propagate_umount(struct list_head *list)
 	int ret;
 
 	idx = kw_hook_enter();
-	ret = kw_mnw_gate_propagate_umount(list);
+	ret = kw_gate_propagate_umount(list);
 	/* what propagate_umount() spliced to the tail of @list */
 	if (kw_mnw_active()) {
 		for (pos = last->next; pos != list; pos = pos->next)
@@ -397,27 +354,13 @@ static int kw_mnw_propagate_umount(struct list_head *list)
 }
 
 static struct kw_hook kw_mnw_gates[] = {
-	{ .name = "commit_tree gate (item 17)",
-	  .target_fn = kw_mnw_gate_commit_tree, .dest_sym = "commit_tree" },
-	{ .name = "attach_recursive_mnt gate (item 17)",
-	  .target_fn = kw_mnw_gate_attach_recursive_mnt,
-	  .dest_sym = "attach_recursive_mnt" },
-	{ .name = "chroot_fs_refs gate (item 17)",
-	  .target_fn = kw_mnw_gate_chroot_fs_refs,
-	  .dest_sym = "chroot_fs_refs" },
-	{ .name = "mnt_change_mountpoint gate (item 17)",
-	  .target_fn = kw_mnw_gate_mnt_change_mountpoint,
-	  .dest_sym = "mnt_change_mountpoint" },
-	{ .name = "umount_tree gate (item 17)",
-	  .target_fn = kw_mnw_gate_umount_tree, .dest_sym = "umount_tree" },
-	{ .name = "propagate_umount gate (item 17)",
-	  .target_fn = kw_mnw_gate_propagate_umount,
-	  .dest_sym = "propagate_umount" },
-#ifdef CONFIG_SECURITY
-	{ .name = "security_path_notify gate (item 17)",
-	  .target_fn = kw_mnw_gate_security_path_notify,
-	  .dest_sym = "security_path_notify" },
-#endif
+	KW_GATE_HOOK(commit_tree),
+	KW_GATE_HOOK(attach_recursive_mnt),
+	KW_GATE_HOOK(chroot_fs_refs),
+	KW_GATE_HOOK(mnt_change_mountpoint),
+	KW_GATE_HOOK(umount_tree),
+	KW_GATE_HOOK(propagate_umount),
+	KW_GATE_HOOK(security_path_notify),
 };
 
 /* Installed after the gates, removed before them. */
@@ -682,8 +625,8 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 	 * file:watch_mountns): ask as for a mount mark (file:watch_mount).
 	 */
 	if (IS_ENABLED(CONFIG_SECURITY)) {
-		err = kw_mnw_gate_security_path_notify(&file->f_path, 0,
-						       FSNOTIFY_OBJ_TYPE_VFSMOUNT);
+		err = kw_gate_security_path_notify(&file->f_path, 0,
+						   FSNOTIFY_OBJ_TYPE_VFSMOUNT);
 		if (err)
 			goto out_fput;
 	}

@@ -46,6 +46,10 @@
 #include <linux/xarray.h>
 
 #include <kwish_core.h>
+#include <gates/fs/namespace.h>
+#include <gates/fs/pnode.h>
+#include <gates/fs/seq_file.h>
+#include <gates/security/security.h>
 #include "kwish_mount.h"
 
 static struct rw_semaphore *kw_namespace_sem;
@@ -82,37 +86,6 @@ module_param_cb(tracked_mount_ids, &kw_idents_ops, NULL, 0444);
 MODULE_PARM_DESC(tracked_mount_ids,
 		 "mounts that have a kwish unique id (0 where the kernel has its own)");
 
-/* Call gates: bodies run only if the gate is not installed. */
-static KW_CALL_GATE bool kw_gate_is_path_reachable(struct mount *mnt,
-						   struct dentry *dentry,
-						   const struct path *root)
-{
-	return false;
-}
-
-static KW_CALL_GATE int kw_gate_get_dominating_id(struct mount *mnt,
-						  const struct path *root)
-{
-	return 0;
-}
-
-static KW_CALL_GATE int kw_gate_seq_path_root(struct seq_file *m,
-					      const struct path *path,
-					      const struct path *root,
-					      const char *esc)
-{
-	return -EOPNOTSUPP;
-}
-
-static KW_CALL_GATE int kw_gate_security_sb_statfs(struct dentry *dentry)
-{
-	return -EACCES;
-}
-
-static KW_CALL_GATE void kw_gate_free_vfsmnt(struct mount *mnt)
-{
-}
-
 /*
  * Diverted free_vfsmnt() (fs/namespace.c, static, out of line in v6.1):
  * forget the mount's id, then free it.  Runs in an RCU callback or under
@@ -141,22 +114,12 @@ static void kw_free_vfsmnt(struct mount *mnt)
 }
 
 static struct kw_hook kw_table_gates[] = {
-	{ .name = "is_path_reachable gate",
-	  .target_fn = kw_gate_is_path_reachable,
-	  .dest_sym = "is_path_reachable" },
-	{ .name = "get_dominating_id gate",
-	  .target_fn = kw_gate_get_dominating_id,
-	  .dest_sym = "get_dominating_id" },
-	{ .name = "seq_path_root gate",
-	  .target_fn = kw_gate_seq_path_root,
-	  .dest_sym = "seq_path_root" },
-	{ .name = "security_sb_statfs gate",
-	  .target_fn = kw_gate_security_sb_statfs,
-	  .dest_sym = "security_sb_statfs" },
+	KW_GATE_HOOK(is_path_reachable),
+	KW_GATE_HOOK(get_dominating_id),
+	KW_GATE_HOOK(seq_path_root),
+	KW_GATE_HOOK(security_sb_statfs),
 	/* the last one only without mnt_id_unique */
-	{ .name = "free_vfsmnt gate",
-	  .target_fn = kw_gate_free_vfsmnt,
-	  .dest_sym = "free_vfsmnt" },
+	KW_GATE_HOOK(free_vfsmnt),
 };
 
 /*

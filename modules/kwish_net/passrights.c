@@ -54,6 +54,7 @@
 #include <net/sock.h>
 
 #include <kwish_core.h>
+#include <gates/net/unix/af_unix.h>
 #include "kwish_net.h"
 
 static struct kw_feature kw_rights_feature = {
@@ -65,41 +66,10 @@ static bool kw_rights_refused(const struct sock *sk)
 	return sk && test_bit(KW_SK_NOPASSRIGHTS, &sk->sk_flags);
 }
 
-/* net/unix/af_unix.c, static (v6.1, v6.12) */
-static KW_CALL_GATE int kw_rights_gate_scm_to_skb(struct scm_cookie *scm,
-						  struct sk_buff *skb,
-						  bool send_fds)
-{
-	return -EOPNOTSUPP;
-}
-
-static KW_CALL_GATE int kw_rights_gate_dgram_sendmsg(struct socket *sock,
-						     struct msghdr *msg,
-						     size_t len)
-{
-	return -EOPNOTSUPP;
-}
-
-static KW_CALL_GATE void kw_rights_gate_sock_destructor(struct sock *sk)
-{
-}
-
 static struct kw_hook kw_rights_gates[] = {
-	{
-		.name = "unix_scm_to_skb gate (item 13)",
-		.target_fn = kw_rights_gate_scm_to_skb,
-		.dest_sym = "unix_scm_to_skb",
-	},
-	{
-		.name = "unix_dgram_sendmsg gate (item 13)",
-		.target_fn = kw_rights_gate_dgram_sendmsg,
-		.dest_sym = "unix_dgram_sendmsg",
-	},
-	{
-		.name = "unix_sock_destructor gate (items 13, 14)",
-		.target_fn = kw_rights_gate_sock_destructor,
-		.dest_sym = "unix_sock_destructor",
-	},
+	KW_GATE_HOOK(unix_scm_to_skb),
+	KW_GATE_HOOK(unix_dgram_sendmsg),
+	KW_GATE_HOOK(unix_sock_destructor),
 };
 
 /*
@@ -148,7 +118,7 @@ static int kw_rights_scm_to_skb(struct scm_cookie *scm, struct sk_buff *skb,
 			ctx->fpl = scm->fp;
 	}
 	if (!err)
-		err = kw_rights_gate_scm_to_skb(scm, skb, send_fds);
+		err = kw_gate_unix_scm_to_skb(scm, skb, send_fds);
 	kw_hook_unpin(&pin);
 	return err;
 }
@@ -171,12 +141,12 @@ static int kw_rights_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 	/* may block on a full receiver: see kw_recv_recvmsg() */
 	kw_hook_pin(&pin);
 	if (!pin.ref) {
-		ret = kw_rights_gate_dgram_sendmsg(sock, msg, len);
+		ret = kw_gate_unix_dgram_sendmsg(sock, msg, len);
 		kw_hook_unpin(&pin);
 		return ret;
 	}
 	kw_net_tctx_enter(&ctx, KW_TCTX_SEND_RIGHTS);
-	ret = kw_rights_gate_dgram_sendmsg(sock, msg, len);
+	ret = kw_gate_unix_dgram_sendmsg(sock, msg, len);
 	kw_net_tctx_leave(&ctx);
 	kw_hook_unpin(&pin);
 	return ret;
@@ -248,7 +218,7 @@ static bool kw_rights_stream_connect_filter(const unsigned long *args)
 static void kw_rights_sock_destructor(struct sock *sk)
 {
 	kw_net_rights_filter_release(sk);
-	kw_rights_gate_sock_destructor(sk);
+	kw_gate_unix_sock_destructor(sk);
 	if (test_and_clear_bit(KW_SK_RIGHTS_PINNED, &sk->sk_flags))
 		module_put(THIS_MODULE);
 }

@@ -35,6 +35,7 @@
 #include <net/sock.h>
 
 #include <kwish_core.h>
+#include <gates/net/unix/af_unix.h>
 #include "kwish_net.h"
 
 /* net/unix/af_unix.c's private struct, the same in v6.1 and v6.12 */
@@ -56,44 +57,10 @@ static bool kw_recv_wanted(const struct socket *sock)
 			test_bit(KW_SOCK_PASSCGROUPID, &sock->flags));
 }
 
-/* net/unix/af_unix.c, static (v6.1, v6.12) */
-static KW_CALL_GATE int kw_recv_gate_dgram_recvmsg(struct socket *sock,
-						   struct msghdr *msg,
-						   size_t size, int flags)
-{
-	return -EOPNOTSUPP;
-}
-
-static KW_CALL_GATE int kw_recv_gate_seqpacket_recvmsg(struct socket *sock,
-						       struct msghdr *msg,
-						       size_t size, int flags)
-{
-	return -EOPNOTSUPP;
-}
-
-static KW_CALL_GATE int kw_recv_gate_stream_recvmsg(struct socket *sock,
-						    struct msghdr *msg,
-						    size_t size, int flags)
-{
-	return -EOPNOTSUPP;
-}
-
 static struct kw_hook kw_recv_gates[] = {
-	{
-		.name = "unix_dgram_recvmsg gate (items 5, 6)",
-		.target_fn = kw_recv_gate_dgram_recvmsg,
-		.dest_sym = "unix_dgram_recvmsg",
-	},
-	{
-		.name = "unix_seqpacket_recvmsg gate (items 5, 6)",
-		.target_fn = kw_recv_gate_seqpacket_recvmsg,
-		.dest_sym = "unix_seqpacket_recvmsg",
-	},
-	{
-		.name = "unix_stream_recvmsg gate (items 5, 6)",
-		.target_fn = kw_recv_gate_stream_recvmsg,
-		.dest_sym = "unix_stream_recvmsg",
-	},
+	KW_GATE_HOOK(unix_dgram_recvmsg),
+	KW_GATE_HOOK(unix_seqpacket_recvmsg),
+	KW_GATE_HOOK(unix_stream_recvmsg),
 };
 
 typedef int (*kw_recvmsg_t)(struct socket *sock, struct msghdr *msg,
@@ -137,21 +104,21 @@ static int kw_recv_dgram_recvmsg(struct socket *sock, struct msghdr *msg,
 				 size_t size, int flags)
 {
 	return kw_recv_recvmsg(sock, msg, size, flags,
-			       kw_recv_gate_dgram_recvmsg);
+			       kw_gate_unix_dgram_recvmsg);
 }
 
 static int kw_recv_seqpacket_recvmsg(struct socket *sock, struct msghdr *msg,
 				     size_t size, int flags)
 {
 	return kw_recv_recvmsg(sock, msg, size, flags,
-			       kw_recv_gate_seqpacket_recvmsg);
+			       kw_gate_unix_seqpacket_recvmsg);
 }
 
 static int kw_recv_stream_recvmsg(struct socket *sock, struct msghdr *msg,
 				  size_t size, int flags)
 {
 	return kw_recv_recvmsg(sock, msg, size, flags,
-			       kw_recv_gate_stream_recvmsg);
+			       kw_gate_unix_stream_recvmsg);
 }
 
 /* Remember the sender of @skb; false if it is not the first one's. */

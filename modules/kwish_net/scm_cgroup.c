@@ -45,6 +45,7 @@
 #include <net/sock.h>
 
 #include <kwish_core.h>
+#include <gates/net/unix/af_unix.h>
 #include "kwish_net.h"
 
 static_assert(sizeof(struct kw_unix_skb_cb) <=
@@ -59,26 +60,15 @@ static bool kw_cg_flag(const struct socket *sock)
 	return sock && test_bit(KW_SOCK_PASSCGROUPID, &sock->flags);
 }
 
-/* net/unix/af_unix.c, static (v6.1, v6.12) */
-static KW_CALL_GATE void kw_cg_gate_maybe_add_creds(struct sk_buff *skb,
-						    const struct socket *sock,
-						    const struct sock *other)
-{
-}
-
 static struct kw_hook kw_cg_gates[] = {
-	{
-		.name = "maybe_add_creds gate (item 5)",
-		.target_fn = kw_cg_gate_maybe_add_creds,
-		.dest_sym = "maybe_add_creds",
-	},
+	KW_GATE_HOOK(maybe_add_creds),
 };
 
 static void kw_cg_maybe_add_creds(struct sk_buff *skb,
 				  const struct socket *sock,
 				  const struct sock *other)
 {
-	kw_cg_gate_maybe_add_creds(skb, sock, other);
+	kw_gate_maybe_add_creds(skb, sock, other);
 	if (kw_cg_flag(other->sk_socket)) {
 		rcu_read_lock();
 		KW_UNIXCB_CGROUP_ID(skb) = cgroup_id(task_dfl_cgroup(current));

@@ -64,6 +64,8 @@
 #include <net/sock.h>
 
 #include <kwish_core.h>
+#include <gates/kernel/fork.h>
+#include <gates/net/unix/af_unix.h>
 #include "kwish_net.h"
 
 static struct kw_feature kw_pidfd_feature = {
@@ -72,33 +74,9 @@ static struct kw_feature kw_pidfd_feature = {
 
 /* ---- gates to the kernel's functions ---- */
 
-/* kernel/fork.c, v6.1.0-56 (backported from v6.5) and v6.12 */
-static KW_CALL_GATE int kw_pidfd_gate_pidfd_prepare(struct pid *pid,
-						    unsigned int flags,
-						    struct file **ret)
-{
-	return -EOPNOTSUPP;
-}
-
-/* net/unix/af_unix.c, static (v6.1's prototype; v6.12 has the item) */
-static KW_CALL_GATE int kw_pidfd_gate_accept(struct socket *sock,
-					     struct socket *newsock,
-					     int flags, bool kern)
-{
-	return -EOPNOTSUPP;
-}
-
 static struct kw_hook kw_pidfd_gates[] = {
-	{
-		.name = "pidfd_prepare gate (item 6)",
-		.target_fn = kw_pidfd_gate_pidfd_prepare,
-		.dest_sym = "pidfd_prepare",
-	},
-	{
-		.name = "unix_accept gate (item 6)",
-		.target_fn = kw_pidfd_gate_accept,
-		.dest_sym = "unix_accept",
-	},
+	KW_GATE_HOOK(pidfd_prepare),
+	KW_GATE_HOOK(unix_accept),
 };
 
 static bool kw_pidfd_flag(const struct socket *sock)
@@ -139,7 +117,7 @@ static void kw_pidfd_put_cmsg(struct msghdr *msg, struct pid *pid)
 	if (!pid)
 		return;
 
-	pidfd = kw_pidfd_gate_pidfd_prepare(pid, 0, &pidfd_file);
+	pidfd = kw_gate_pidfd_prepare(pid, 0, &pidfd_file);
 	if (put_cmsg(msg, SOL_SOCKET, SCM_PIDFD, sizeof(int), &pidfd)) {
 		if (pidfd_file) {
 			put_unused_fd(pidfd);
@@ -171,7 +149,7 @@ static int kw_pidfd_accept(struct socket *sock, struct socket *newsock,
 
 	/* accept() waits for a connection: see kw_recv_recvmsg() */
 	kw_hook_pin(&pin);
-	ret = kw_pidfd_gate_accept(sock, newsock, flags, kern);
+	ret = kw_gate_unix_accept(sock, newsock, flags, kern);
 	/* unix_sock_inherit_flags(), upstream v6.5 */
 	if (!ret && pin.ref && kw_pidfd_flag(sock))
 		set_bit(KW_SOCK_PASSPIDFD, &newsock->flags);
@@ -253,7 +231,7 @@ static int kw_pidfd_get_peerpidfd(struct sock *sk, sockptr_t optval,
 	if (!peer_pid)
 		return -ENODATA;
 
-	pidfd = kw_pidfd_gate_pidfd_prepare(peer_pid, 0, &pidfd_file);
+	pidfd = kw_gate_pidfd_prepare(peer_pid, 0, &pidfd_file);
 	put_pid(peer_pid);
 	if (pidfd < 0)
 		return pidfd;

@@ -22,6 +22,7 @@
 #include <net/sock.h>
 
 #include <kwish_core.h>
+#include <gates/net/core/sock.h>
 #include "kwish_net.h"
 
 #define KW_NET_MAX_SOCKOPTS	8
@@ -107,23 +108,6 @@ int kw_net_getsockopt_int(int val, sockptr_t optval, sockptr_t optlen)
 	return 0;
 }
 
-/* Gates to the kernel's own sk_setsockopt() and sk_getsockopt(). */
-static KW_CALL_GATE int kw_net_gate_sk_setsockopt(struct sock *sk, int level,
-						  int optname,
-						  sockptr_t optval,
-						  unsigned int optlen)
-{
-	return -ENOPROTOOPT;
-}
-
-static KW_CALL_GATE int kw_net_gate_sk_getsockopt(struct sock *sk, int level,
-						  int optname,
-						  sockptr_t optval,
-						  sockptr_t optlen)
-{
-	return -ENOPROTOOPT;
-}
-
 static int kw_net_sk_setsockopt(struct sock *sk, int level, int optname,
 				sockptr_t optval, unsigned int optlen)
 {
@@ -137,8 +121,8 @@ static int kw_net_sk_setsockopt(struct sock *sk, int level, int optname,
 	if (opt && opt->set && sk->sk_socket)
 		ret = opt->set(sk, optval, optlen);
 	else
-		ret = kw_net_gate_sk_setsockopt(sk, level, optname, optval,
-						optlen);
+		ret = kw_gate_sk_setsockopt(sk, level, optname, optval,
+					    optlen);
 	kw_hook_unpin(&pin);
 	return ret;
 }
@@ -155,8 +139,8 @@ static int kw_net_sk_getsockopt(struct sock *sk, int level, int optname,
 	if (opt && opt->get && sk->sk_socket)
 		ret = opt->get(sk, optval, optlen);
 	else
-		ret = kw_net_gate_sk_getsockopt(sk, level, optname, optval,
-						optlen);
+		ret = kw_gate_sk_getsockopt(sk, level, optname, optval,
+					    optlen);
 	kw_hook_unpin(&pin);
 	return ret;
 }
@@ -168,16 +152,8 @@ static bool kw_net_sockopt_filter(const unsigned long *args)
 }
 
 static struct kw_hook kw_net_sockopt_gates[] = {
-	{
-		.name = "sk_setsockopt gate (items 6, 13)",
-		.target_fn = kw_net_gate_sk_setsockopt,
-		.dest_sym = "sk_setsockopt",
-	},
-	{
-		.name = "sk_getsockopt gate (items 6, 13)",
-		.target_fn = kw_net_gate_sk_getsockopt,
-		.dest_sym = "sk_getsockopt",
-	},
+	KW_GATE_HOOK(sk_setsockopt),
+	KW_GATE_HOOK(sk_getsockopt),
 };
 
 static struct kw_hook kw_net_sockopt_hooks[] = {
