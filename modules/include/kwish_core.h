@@ -98,30 +98,52 @@ struct kw_feature {
 	unsigned int nr_cmds;
 	struct kw_syscall *syscalls;	/* only answered while PRESENT */
 	unsigned int nr_syscalls;
+
+	/*
+	 * The feature's life, run by kwish_core for the features a module
+	 * lists in KW_MODULE_FEATURES() (below), in this order:
+	 *  1. @probe, if set, before anything is installed: returns
+	 *     KWISH_STATE_PRESENT to go on, or NATIVE or UNAVAILABLE with
+	 *     @reason filled (nothing is installed), or NOT_LOADED: the
+	 *     running kernel has the item and kwish_core's native probe
+	 *     reports it (nothing is registered);
+	 *  2. @gates, then @hooks, each installed all-or-nothing; if they
+	 *     cannot be, the feature is UNAVAILABLE with the hook
+	 *     registry's words why;
+	 *  3. @reason becomes @present, then @setup, if set: what else the
+	 *     feature needs (a workqueue, hooks of its own choosing).  An
+	 *     error with @reason filled makes it UNAVAILABLE (the hooks go
+	 *     again); it may set @state to NATIVE;
+	 *  4. registration: its commands are dispatched, its syscalls
+	 *     answered.
+	 * At unload, in reverse: unregister, @teardown, remove @hooks (and
+	 * wait for the calls they diverted), then @gates, which those calls
+	 * use.  A registration error fails the module's load.
+	 */
+	const char *present;
+	struct kw_hook *gates;
+	unsigned int nr_gates;
+	struct kw_hook *hooks;
+	unsigned int nr_hooks;
+	enum kwish_feature_state (*probe)(struct kw_feature *f);
+	int (*setup)(struct kw_feature *f);
+	void (*teardown)(struct kw_feature *f);
+
 	/* private to kwish_core */
 	struct module *owner;
+	bool gated, hooked, set_up, registered;
 };
 
 int __kw_feature_register(struct kw_feature *feature, struct module *owner);
 #define kw_feature_register(f) __kw_feature_register(f, THIS_MODULE)
 void kw_feature_unregister(struct kw_feature *feature);
 
-/*
- * The common case of a feature that needs hooks (or call gates): install
- * @nr_hooks @hooks all-or-nothing, then register @f as PRESENT with
- * @reason; if the hooks cannot be installed, register it UNAVAILABLE with
- * the registry's words why (the module still loads).  Returns 0 or the
- * registration's error (nothing stays installed then).
- * kw_feature_teardown() undoes it.  Hooks are declared below.
- */
-struct kw_hook;
-int __kw_feature_setup(struct kw_feature *f, struct kw_hook *hooks,
-		       unsigned int nr_hooks, const char *reason,
+/* A feature module's init and exit: KW_MODULE_FEATURES(), <kwish_module.h>. */
+int __kw_features_init(struct kw_feature *const *features, unsigned int n,
+		       int (*init)(void), void (*exit)(void),
 		       struct module *owner, struct srcu_struct *drain);
-#define kw_feature_setup(f, hooks, n, reason) \
-	__kw_feature_setup(f, hooks, n, reason, THIS_MODULE, &kw_module_srcu)
-void kw_feature_teardown(struct kw_feature *f, struct kw_hook *hooks,
-			 unsigned int nr_hooks);
+void kw_features_exit(struct kw_feature *const *features, unsigned int n,
+		      void (*exit)(void));
 
 /*
  * Symbol resolution.  kallsyms_lookup_name() is not exported (since v5.7);

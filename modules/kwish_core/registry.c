@@ -162,36 +162,119 @@ void kw_feature_unregister(struct kw_feature *f)
 }
 EXPORT_SYMBOL_NS_GPL(kw_feature_unregister, KWISH);
 
-int __kw_feature_setup(struct kw_feature *f, struct kw_hook *hooks,
-		       unsigned int nr_hooks, const char *reason,
-		       struct module *owner, struct srcu_struct *drain)
+/* Undo what kw_feature_start() did, in reverse. */
+static void kw_feature_stop(struct kw_feature *f)
 {
+	if (f->registered)
+		kw_feature_unregister(f);
+	f->registered = false;
+	if (f->set_up && f->teardown)
+		f->teardown(f);
+	f->set_up = false;
+	if (f->hooked)
+		kw_hooks_remove(f->hooks, f->nr_hooks);
+	f->hooked = false;
+	if (f->gated)
+		kw_hooks_remove(f->gates, f->nr_gates);
+	f->gated = false;
+}
+
+/* The life of one feature up to its registration (kwish_core.h). */
+static int kw_feature_start(struct kw_feature *f, struct module *owner,
+			    struct srcu_struct *drain)
+{
+	enum kwish_feature_state state = KWISH_STATE_PRESENT;
 	int err;
 
-	err = __kw_hooks_install(hooks, nr_hooks, owner, drain, f->reason,
-				 sizeof(f->reason));
-	if (err) {
-		/* The module stays loaded; kwishctl status shows f->reason. */
-		f->state = KWISH_STATE_UNAVAILABLE;
-		return __kw_feature_register(f, owner);
+	f->reason[0] = '\0';
+	if (f->probe)
+		state = f->probe(f);
+	if (state == KWISH_STATE_NOT_LOADED)
+		return 0;
+
+	if (state == KWISH_STATE_PRESENT && f->nr_gates) {
+		err = __kw_hooks_install(f->gates, f->nr_gates, owner, drain,
+					 f->reason, sizeof(f->reason));
+		if (err)
+			state = KWISH_STATE_UNAVAILABLE;
+		else
+			f->gated = true;
 	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason, reason, sizeof(f->reason));
+	if (state == KWISH_STATE_PRESENT && f->nr_hooks) {
+		err = __kw_hooks_install(f->hooks, f->nr_hooks, owner, drain,
+					 f->reason, sizeof(f->reason));
+		if (err) {
+			kw_feature_stop(f);
+			state = KWISH_STATE_UNAVAILABLE;
+		} else {
+			f->hooked = true;
+		}
+	}
+	if (state == KWISH_STATE_PRESENT) {
+		if (f->present)
+			strscpy(f->reason, f->present, sizeof(f->reason));
+		f->state = state;
+		err = f->setup ? f->setup(f) : 0;
+		if (err) {
+			kw_feature_stop(f);
+			f->state = KWISH_STATE_UNAVAILABLE;
+			if (!f->reason[0] ||
+			    (f->present && !strcmp(f->reason, f->present)))
+				snprintf(f->reason, sizeof(f->reason),
+					 "setup failed (%d)", err);
+		} else {
+			f->set_up = true;
+		}
+		state = f->state;
+	}
+
+	f->state = state;
 	err = __kw_feature_register(f, owner);
-	if (err)
-		kw_hooks_remove(hooks, nr_hooks);
+	if (err) {
+		kw_feature_stop(f);
+		return err;
+	}
+	f->registered = true;
+	return 0;
+}
+
+int __kw_features_init(struct kw_feature *const *features, unsigned int n,
+		       int (*init)(void), void (*exit)(void),
+		       struct module *owner, struct srcu_struct *drain)
+{
+	unsigned int i;
+	int err;
+
+	if (init) {
+		err = init();
+		if (err)
+			return err;
+	}
+	for (i = 0; i < n; i++) {
+		err = kw_feature_start(features[i], owner, drain);
+		if (err)
+			goto unwind;
+	}
+	return 0;
+
+unwind:
+	while (i--)
+		kw_feature_stop(features[i]);
+	if (exit)
+		exit();
 	return err;
 }
-EXPORT_SYMBOL_NS_GPL(__kw_feature_setup, KWISH);
+EXPORT_SYMBOL_NS_GPL(__kw_features_init, KWISH);
 
-void kw_feature_teardown(struct kw_feature *f, struct kw_hook *hooks,
-			 unsigned int nr_hooks)
+void kw_features_exit(struct kw_feature *const *features, unsigned int n,
+		      void (*exit)(void))
 {
-	kw_feature_unregister(f);
-	if (f->state == KWISH_STATE_PRESENT)
-		kw_hooks_remove(hooks, nr_hooks);
+	while (n--)
+		kw_feature_stop(features[n]);
+	if (exit)
+		exit();
 }
-EXPORT_SYMBOL_NS_GPL(kw_feature_teardown, KWISH);
+EXPORT_SYMBOL_NS_GPL(kw_features_exit, KWISH);
 
 const struct kw_cmd *kw_registry_get_cmd(unsigned int nr,
 					 struct module **owner)

@@ -62,7 +62,7 @@
  * one through its f_op->owner; so rmmod fails with EBUSY ("in use") while
  * a release is in flight instead of waiting for it (an NFS flush to a dead
  * server could wait for ever) or leaving a work item that points into
- * freed module text.  kw_fs_close_async_exit() then destroys the
+ * freed module text.  kw_close_async_teardown() then destroys the
  * workqueue, which waits for the work functions that dropped their
  * reference to return out of this module's text.
  */
@@ -405,7 +405,7 @@ static void kw_cla_work(struct work_struct *work)
 	kfree(item);
 	/*
 	 * The last statement: after it this module may be on its way out;
-	 * kw_fs_close_async_exit()'s destroy_workqueue() waits for the
+	 * kw_close_async_teardown()'s destroy_workqueue() waits for the
 	 * return from here.
 	 */
 	module_put(THIS_MODULE);
@@ -582,31 +582,20 @@ static const struct kw_cmd kw_cla_cmds[] = {
 		    KWISH_CLOSE_ASYNC_WAITFD_NOCLOEXEC),
 };
 
-static struct kw_feature kw_cla_feature = {
-	.id = 19,
-	.cmds = kw_cla_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_cla_cmds),
-};
-
-int kw_fs_close_async_init(void)
+static int kw_close_async_setup(struct kw_feature *f)
 {
-	int err;
-
 	kw_cla_wq = alloc_workqueue("kwish_close", WQ_UNBOUND,
 				    WQ_UNBOUND_MAX_ACTIVE);
-	if (!kw_cla_wq)
+	if (!kw_cla_wq) {
+		strscpy(f->reason, "cannot allocate its workqueue",
+			sizeof(f->reason));
 		return -ENOMEM;
-	err = kw_feature_setup(&kw_cla_feature, kw_cla_gates,
-			       ARRAY_SIZE(kw_cla_gates),
-			       "fd detached at once, the caller's POSIX locks after ->flush; flush and release otherwise in a kworker, per user in turn");
-	if (err)
-		destroy_workqueue(kw_cla_wq);
-	return err;
+	}
+	return 0;
 }
 
-void kw_fs_close_async_exit(void)
+static void kw_close_async_teardown(struct kw_feature *f)
 {
-	kw_feature_unregister(&kw_cla_feature);
 	/*
 	 * Every item held a module reference from the ioctl to its work
 	 * function's last statement, also while it waited in its user's
@@ -616,6 +605,16 @@ void kw_fs_close_async_exit(void)
 	 */
 	destroy_workqueue(kw_cla_wq);
 	WARN_ON(kw_cla_total || !hash_empty(kw_cla_users));
-	if (kw_cla_feature.state == KWISH_STATE_PRESENT)
-		kw_hooks_remove(kw_cla_gates, ARRAY_SIZE(kw_cla_gates));
 }
+
+struct kw_feature kw_close_async_feature = {
+	.id = 19,
+	.cmds = kw_cla_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_cla_cmds),
+	.gates = kw_cla_gates,
+	.nr_gates = ARRAY_SIZE(kw_cla_gates),
+	.present =
+		"fd detached at once, the caller's POSIX locks after ->flush; flush and release otherwise in a kworker, per user in turn",
+	.setup = kw_close_async_setup,
+	.teardown = kw_close_async_teardown,
+};

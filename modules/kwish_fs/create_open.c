@@ -318,21 +318,11 @@ static const struct kw_cmd kw_cro_cmds[] = {
 		    KWISH_CREATE_OPEN_NOCLOEXEC),
 };
 
-static struct kw_feature kw_cro_feature = {
+struct kw_feature kw_create_open_feature = {
 	.id = 34,
 	.cmds = kw_cro_cmds,
 	.nr_cmds = ARRAY_SIZE(kw_cro_cmds),
+	.gates = kw_cro_gates,
+	.nr_gates = ARRAY_SIZE(kw_cro_gates),
+	.present = "vfs_mkdir()/vfs_mknod()/vfs_symlink(), fd from the created dentry",
 };
-
-int kw_fs_create_open_init(void)
-{
-	return kw_feature_setup(&kw_cro_feature, kw_cro_gates,
-				ARRAY_SIZE(kw_cro_gates),
-				"vfs_mkdir()/vfs_mknod()/vfs_symlink(), fd from the created dentry");
-}
-
-void kw_fs_create_open_exit(void)
-{
-	kw_feature_teardown(&kw_cro_feature, kw_cro_gates,
-			    ARRAY_SIZE(kw_cro_gates));
-}

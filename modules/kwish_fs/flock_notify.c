@@ -457,57 +457,19 @@ static const struct kw_cmd kw_fln_cmds[] = {
 		    KWISH_FLOCK_WATCH_NONBLOCK | KWISH_FLOCK_WATCH_NO_CLOEXEC),
 };
 
-static struct kw_feature kw_fln_feature = {
+/*
+ * The hook goes before the gates: kw_hooks_remove() returns once no call
+ * it diverted still runs in kw_fln_flock_lock_inode(), and then the gate
+ * those calls use may go.  No watch exists any more then (each pins the
+ * module).
+ */
+struct kw_feature kw_flock_notify_feature = {
 	.id = 4,
 	.cmds = kw_fln_cmds,
 	.nr_cmds = ARRAY_SIZE(kw_fln_cmds),
+	.gates = kw_fln_gates,
+	.nr_gates = ARRAY_SIZE(kw_fln_gates),
+	.hooks = kw_fln_hook,
+	.nr_hooks = ARRAY_SIZE(kw_fln_hook),
+	.present = "hook on flock_lock_inode(), a watch fd per inode (poll/read)",
 };
-
-/*
- * Remove the hook and then the gates.  No watch exists any more (each
- * pins the module); kw_hooks_remove() returns once no call the hook
- * diverted still runs in kw_fln_flock_lock_inode(), and then the gate
- * those calls use may go.
- */
-static void kw_fln_unhook(void)
-{
-	kw_hooks_remove(kw_fln_hook, ARRAY_SIZE(kw_fln_hook));
-	kw_hooks_remove(kw_fln_gates, ARRAY_SIZE(kw_fln_gates));
-}
-
-int kw_fs_flock_notify_init(void)
-{
-	struct kw_feature *f = &kw_fln_feature;
-	int err;
-
-	err = kw_hooks_install(kw_fln_gates, ARRAY_SIZE(kw_fln_gates),
-			       f->reason, sizeof(f->reason));
-	if (err)
-		goto unavailable;
-	err = kw_hooks_install(kw_fln_hook, ARRAY_SIZE(kw_fln_hook),
-			       f->reason, sizeof(f->reason));
-	if (err) {
-		kw_hooks_remove(kw_fln_gates, ARRAY_SIZE(kw_fln_gates));
-		goto unavailable;
-	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"hook on flock_lock_inode(), a watch fd per inode (poll/read)",
-		sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (err)
-		kw_fln_unhook();
-	return err;
-
-unavailable:
-	/* The module stays loaded; kwishctl status shows f->reason. */
-	f->state = KWISH_STATE_UNAVAILABLE;
-	return kw_feature_register(f);
-}
-
-void kw_fs_flock_notify_exit(void)
-{
-	kw_feature_unregister(&kw_fln_feature);
-	if (kw_fln_feature.state == KWISH_STATE_PRESENT)
-		kw_fln_unhook();
-}

@@ -235,21 +235,12 @@ static const struct kw_cmd kw_flt_cmds[] = {
 		    struct kwish_flock_timeout, __reserved, 0),
 };
 
-static struct kw_feature kw_flt_feature = {
+struct kw_feature kw_flock_timeout_feature = {
 	.id = 22,
 	.cmds = kw_flt_cmds,
 	.nr_cmds = ARRAY_SIZE(kw_flt_cmds),
+	.gates = kw_flt_gates,
+	.nr_gates = ARRAY_SIZE(kw_flt_gates),
+	.present =
+		"flock_lock_inode() with an hrtimer deadline on the lock's wait queue",
 };
-
-int kw_fs_flock_timeout_init(void)
-{
-	return kw_feature_setup(&kw_flt_feature, kw_flt_gates,
-				ARRAY_SIZE(kw_flt_gates),
-				"flock_lock_inode() with an hrtimer deadline on the lock's wait queue");
-}
-
-void kw_fs_flock_timeout_exit(void)
-{
-	kw_feature_teardown(&kw_flt_feature, kw_flt_gates,
-			    ARRAY_SIZE(kw_flt_gates));
-}

@@ -32,22 +32,16 @@ struct kw_oreg_caller {
 	struct task_struct *task;
 };
 
-int kw_fs_open_regular_init(void);
-void kw_fs_open_regular_exit(void);
-int kw_fs_unlink_inode_init(void);
-void kw_fs_unlink_inode_exit(void);
-int kw_fs_flock_timeout_init(void);
-void kw_fs_flock_timeout_exit(void);
-int kw_fs_link_replace_init(void);
-void kw_fs_link_replace_exit(void);
-int kw_fs_create_open_init(void);
-void kw_fs_create_open_exit(void);
-int kw_fs_close_async_init(void);
-void kw_fs_close_async_exit(void);
-int kw_fs_flock_notify_init(void);
-void kw_fs_flock_notify_exit(void);
-int kw_fs_upgrade_mask_init(void);
-void kw_fs_upgrade_mask_exit(void);
+/* One feature per file, listed in main.c. */
+struct kw_feature;
+extern struct kw_feature kw_open_regular_feature;
+extern struct kw_feature kw_unlink_inode_feature;
+extern struct kw_feature kw_flock_timeout_feature;
+extern struct kw_feature kw_link_replace_feature;
+extern struct kw_feature kw_create_open_feature;
+extern struct kw_feature kw_close_async_feature;
+extern struct kw_feature kw_flock_notify_feature;
+extern struct kw_feature kw_upgrade_mask_feature;
 /*
  * flock_notify.c: flock_lock_inode() through the call gate @lock_inode,
  * for kwish_fs's own callers (item 22), whose calls the item-4 hook never

@@ -314,21 +314,12 @@ static const struct kw_cmd kw_lnr_cmds[] = {
 		    struct kwish_link_replace, __reserved, 0),
 };
 
-static struct kw_feature kw_lnr_feature = {
+struct kw_feature kw_link_replace_feature = {
 	.id = 7,
 	.cmds = kw_lnr_cmds,
 	.nr_cmds = ARRAY_SIZE(kw_lnr_cmds),
+	.gates = kw_lnr_gates,
+	.nr_gates = ARRAY_SIZE(kw_lnr_gates),
+	.present =
+		"vfs_link() to a temporary name and vfs_rename() over the name, under the directory lock",
 };
-
-int kw_fs_link_replace_init(void)
-{
-	return kw_feature_setup(&kw_lnr_feature, kw_lnr_gates,
-				ARRAY_SIZE(kw_lnr_gates),
-				"vfs_link() to a temporary name and vfs_rename() over the name, under the directory lock");
-}
-
-void kw_fs_link_replace_exit(void)
-{
-	kw_feature_teardown(&kw_lnr_feature, kw_lnr_gates,
-			    ARRAY_SIZE(kw_lnr_gates));
-}

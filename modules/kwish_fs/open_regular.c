@@ -152,12 +152,6 @@ static const struct kw_cmd kw_oreg_cmds[] = {
 		    struct kwish_open_regular, resolve, 0),
 };
 
-static struct kw_feature kw_oreg_feature = {
-	.id = 8,
-	.cmds = kw_oreg_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_oreg_cmds),
-};
-
 /*
  * Native OPENAT2_REGULAR: build_open_flags() runs before the path is read,
  * so a kernel that does not know the flag answers EINVAL, one that knows it
@@ -170,50 +164,33 @@ static bool kw_oreg_probe_native(void)
 	return kw_gate_do_sys_openat2(AT_FDCWD, NULL, &how) == -EFAULT;
 }
 
-int kw_fs_open_regular_init(void)
+/* With the gate installed: native, or the type check in vfs_open(). */
+static int kw_open_regular_setup(struct kw_feature *f)
 {
-	struct kw_feature *f = &kw_oreg_feature;
-	int err;
-
-	err = kw_hooks_install(&kw_oreg_gate, 1, f->reason, sizeof(f->reason));
-	if (err)
-		goto unavailable;
-
 	kw_oreg_native = kw_oreg_probe_native();
 	if (kw_oreg_native) {
 		f->state = KWISH_STATE_NATIVE;
 		strscpy(f->reason, "openat2() accepts OPENAT2_REGULAR",
 			sizeof(f->reason));
-	} else {
-		err = kw_hooks_install(&kw_oreg_check, 1, f->reason,
-				       sizeof(f->reason));
-		if (err) {
-			kw_hooks_remove(&kw_oreg_gate, 1);
-			goto unavailable;
-		}
-		f->state = KWISH_STATE_PRESENT;
-		strscpy(f->reason, "openat2() with a file type check in vfs_open()",
-			sizeof(f->reason));
+		return 0;
 	}
-	err = kw_feature_register(f);
-	if (err) {
-		if (!kw_oreg_native)
-			kw_hooks_remove(&kw_oreg_check, 1);
-		kw_hooks_remove(&kw_oreg_gate, 1);
-	}
-	return err;
-
-unavailable:
-	/* The module stays loaded; kwishctl status shows f->reason. */
-	f->state = KWISH_STATE_UNAVAILABLE;
-	return kw_feature_register(f);
+	return kw_hooks_install(&kw_oreg_check, 1, f->reason,
+				sizeof(f->reason));
 }
 
-void kw_fs_open_regular_exit(void)
+static void kw_open_regular_teardown(struct kw_feature *f)
 {
-	kw_feature_unregister(&kw_oreg_feature);
-	if (kw_oreg_feature.state == KWISH_STATE_PRESENT)
+	if (!kw_oreg_native)
 		kw_hooks_remove(&kw_oreg_check, 1);
-	if (kw_oreg_feature.state != KWISH_STATE_UNAVAILABLE)
-		kw_hooks_remove(&kw_oreg_gate, 1);
 }
+
+struct kw_feature kw_open_regular_feature = {
+	.id = 8,
+	.cmds = kw_oreg_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_oreg_cmds),
+	.gates = &kw_oreg_gate,
+	.nr_gates = 1,
+	.present = "openat2() with a file type check in vfs_open()",
+	.setup = kw_open_regular_setup,
+	.teardown = kw_open_regular_teardown,
+};

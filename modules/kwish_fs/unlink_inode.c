@@ -195,21 +195,11 @@ static const struct kw_cmd kw_unl_cmds[] = {
 		    KWISH_UNLINK_REMOVEDIR),
 };
 
-static struct kw_feature kw_unl_feature = {
+struct kw_feature kw_unlink_inode_feature = {
 	.id = 10,
 	.cmds = kw_unl_cmds,
 	.nr_cmds = ARRAY_SIZE(kw_unl_cmds),
+	.gates = kw_unl_gates,
+	.nr_gates = ARRAY_SIZE(kw_unl_gates),
+	.present = "inode check and vfs_unlink()/vfs_rmdir() under the directory lock",
 };
-
-int kw_fs_unlink_inode_init(void)
-{
-	return kw_feature_setup(&kw_unl_feature, kw_unl_gates,
-				ARRAY_SIZE(kw_unl_gates),
-				"inode check and vfs_unlink()/vfs_rmdir() under the directory lock");
-}
-
-void kw_fs_unlink_inode_exit(void)
-{
-	kw_feature_teardown(&kw_unl_feature, kw_unl_gates,
-			    ARRAY_SIZE(kw_unl_gates));
-}

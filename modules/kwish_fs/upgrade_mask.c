@@ -354,7 +354,7 @@ static void kw_um_free(struct kw_um_entry *e)
  * waits once (synchronize_rcu_expedited()), then mntput()s them.
  *
  * Each entry holds a module reference.  Dropping the last one lets rmmod
- * go on, but kw_fs_upgrade_mask_exit() waits for this work to return
+ * go on, but kw_upgrade_mask_teardown() waits for this work to return
  * (cancel_delayed_work_sync()).
  */
 #define KW_UM_GC_BATCH	32
@@ -593,24 +593,16 @@ static const struct kw_cmd kw_um_cmds[] = {
 		    KWISH_FD_RESTRICT_NOCLOEXEC),
 };
 
-static struct kw_feature kw_um_feature = {
-	.id = 24,
-	.cmds = kw_um_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_um_cmds),
-};
-
-int kw_fs_upgrade_mask_init(void)
+/* Which function is the mount write gate on this kernel. */
+static enum kwish_feature_state kw_upgrade_mask_probe(struct kw_feature *f)
 {
 	kw_um_hooks[ARRAY_SIZE(kw_um_hooks) - 1].target_sym =
 		kw_um_write_gate_sym();
-	return kw_feature_setup(&kw_um_feature, kw_um_hooks,
-				ARRAY_SIZE(kw_um_hooks),
-				"open, exec, truncate enforced; chmod/chown/xattr/utimes via magic link not");
+	return KWISH_STATE_PRESENT;
 }
 
-void kw_fs_upgrade_mask_exit(void)
+static void kw_upgrade_mask_teardown(struct kw_feature *f)
 {
-	kw_feature_unregister(&kw_um_feature);
 	/*
 	 * Every restriction holds a module reference: none is left when
 	 * the module goes, but the work that freed the last one may still
@@ -618,6 +610,16 @@ void kw_fs_upgrade_mask_exit(void)
 	 */
 	cancel_delayed_work_sync(&kw_um_gc_work);
 	WARN_ON(!list_empty(&kw_um_list) || !list_empty(&kw_um_idle));
-	if (kw_um_feature.state == KWISH_STATE_PRESENT)
-		kw_hooks_remove(kw_um_hooks, ARRAY_SIZE(kw_um_hooks));
 }
+
+struct kw_feature kw_upgrade_mask_feature = {
+	.id = 24,
+	.cmds = kw_um_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_um_cmds),
+	.hooks = kw_um_hooks,
+	.nr_hooks = ARRAY_SIZE(kw_um_hooks),
+	.present =
+		"open, exec, truncate enforced; chmod/chown/xattr/utimes via magic link not",
+	.probe = kw_upgrade_mask_probe,
+	.teardown = kw_upgrade_mask_teardown,
+};

@@ -73,15 +73,17 @@ int kw_seq_path_root(struct seq_file *m, const struct path *path,
 		     const struct path *root, const char *esc);
 int kw_security_sb_statfs(struct dentry *dentry);
 
+/* One feature per file, listed in main.c. */
+struct kw_feature;
+extern struct kw_feature kw_statmount_feature;
+extern struct kw_feature kw_mount_owner_feature;
+extern struct kw_feature kw_mount_notify_feature;
+
 /* statmount.c: item 25 */
-int kw_mount_statmount_init(void);
-void kw_mount_statmount_exit(void);
 /* kwish answers statmount(2) here (the kernel has none of its own) */
 bool kw_mount_statmount_provided(void);
 
 /* mount_notify.c: item 17 */
-int kw_mount_notify_init(void);
-void kw_mount_notify_exit(void);
 
 #define KW_MNW_MASKS		(FAN_MNT_ATTACH | FAN_MNT_DETACH)
 #define KW_MNW_EVENT_LEN	(FAN_EVENT_METADATA_LEN + \
@@ -121,7 +123,5 @@ struct kw_mount_owner_info {
 
 /* namespace_sem held, @m alive */
 int kw_mount_owner_fill(struct mount *m, struct kw_mount_owner_info *o);
-int kw_mount_owner_init(void);
-void kw_mount_owner_exit(void);
 
 #endif /* _KWISH_MOUNT_H */

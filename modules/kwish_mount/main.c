@@ -10,50 +10,18 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 
-#include <kwish_core.h>
+#include <kwish_module.h>
 #include "kwish_mount.h"
 
-/* One entry per file; set up in this order, torn down in reverse. */
-static const struct {
-	int (*init)(void);
-	void (*exit)(void);
-} kw_mount_features[] = {
-	{ kw_mount_table_init,		kw_mount_table_exit },
-	{ kw_mount_statmount_init,	kw_mount_statmount_exit },
-	{ kw_mount_owner_init,		kw_mount_owner_exit },
-	{ kw_mount_notify_init,		kw_mount_notify_exit },
-};
-
-static int __init kw_mount_init(void)
-{
-	unsigned int i;
-	int err;
-
-	for (i = 0; i < ARRAY_SIZE(kw_mount_features); i++) {
-		err = kw_mount_features[i].init();
-		if (err)
-			goto unwind;
-	}
-	return 0;
-
-unwind:
-	while (i--)
-		kw_mount_features[i].exit();
-	return err;
-}
-
-static void __exit kw_mount_exit(void)
-{
-	unsigned int i = ARRAY_SIZE(kw_mount_features);
-
-	while (i--)
-		kw_mount_features[i].exit();
-}
-
-module_init(kw_mount_init);
-module_exit(kw_mount_exit);
-/* The SRCU domain of this module's hook destinations (kwish_core.h). */
-KW_MODULE_DRAIN;
+/*
+ * The mount table first (what the features share), then one feature per
+ * file, set up in this order, torn down in reverse by kwish_core (struct
+ * kw_feature); also this module's unload drain.
+ */
+KW_MODULE_FEATURES(kw_mount_table_init, kw_mount_table_exit,
+		   &kw_statmount_feature,
+		   &kw_mount_owner_feature,
+		   &kw_mount_notify_feature);
 
 MODULE_DESCRIPTION("kwish: mount table (statmount/listmount, mount notifications, mount ownership)");
 MODULE_LICENSE("GPL");

@@ -689,14 +689,6 @@ static const struct kw_cmd kw_mnw_cmds[] = {
 		    KWISH_MOUNT_WATCH_NONBLOCK | KWISH_MOUNT_WATCH_NO_CLOEXEC),
 };
 
-static struct kw_feature kw_mnw_feature = {
-	.id = 17,
-	.cmds = kw_mnw_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_mnw_cmds),
-};
-
-static bool kw_mnw_registered;
-
 /*
  * kw_hooks_remove() returns once no call the hooks diverted still runs in
  * a destination; then the gates those calls use may go.
@@ -707,11 +699,9 @@ static void kw_mnw_unhook(void)
 	kw_hooks_remove(kw_mnw_gates, ARRAY_SIZE(kw_mnw_gates));
 }
 
-int kw_mount_notify_init(void)
+static enum kwish_feature_state kw_mount_notify_probe(struct kw_feature *f)
 {
-	struct kw_feature *f = &kw_mnw_feature;
 	const char *missing;
-	int err;
 
 	/*
 	 * v6.15+: fanotify reports mounts itself (fs/notify/fsnotify.c's
@@ -719,48 +709,42 @@ int kw_mount_notify_init(void)
 	 * KWISH_MOUNT_WATCH either (EOPNOTSUPP), programs use fanotify.
 	 */
 	if (kw_lookup_name("fsnotify_mnt")) {
-		f->state = KWISH_STATE_NATIVE;
 		f->nr_cmds = 0;
 		strscpy(f->reason,
 			"fanotify FAN_MARK_MNTNS / FAN_REPORT_MNT (fsnotify_mnt() found)",
 			sizeof(f->reason));
-		goto reg;
+		return KWISH_STATE_NATIVE;
 	}
 	if (kw_mount_table_error() || !KWL_HAVE(mount, mnt_list)) {
-		f->state = KWISH_STATE_UNAVAILABLE;
 		strscpy(f->reason, kw_mount_table_error() ? :
 			"layout of struct mount.mnt_list not found",
 			sizeof(f->reason));
-		goto reg;
+		return KWISH_STATE_UNAVAILABLE;
 	}
 	missing = kw_mnw_missing_symbol();
 	if (missing) {
-		f->state = KWISH_STATE_UNAVAILABLE;
 		snprintf(f->reason, sizeof(f->reason),
 			 "kernel function %s not found", missing);
-		goto reg;
+		return KWISH_STATE_UNAVAILABLE;
 	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason,
-		"KWISH_MOUNT_WATCH: fanotify FAN_REPORT_MNT records on a kwish fd",
-		sizeof(f->reason));
-reg:
-	err = kw_feature_register(f);
-	if (err)
-		return err;
-	kw_mnw_registered = true;
-	return 0;
+	return KWISH_STATE_PRESENT;
 }
 
-void kw_mount_notify_exit(void)
+/* The hooks are installed with the first watch (kw_mnw_arm()). */
+static void kw_mount_notify_teardown(struct kw_feature *f)
 {
-	if (!kw_mnw_registered)
-		return;
-	kw_feature_unregister(&kw_mnw_feature);
 	if (kw_mnw_armed)
 		kw_mnw_unhook();
 	kw_mnw_armed = false;
 	/* watches pin the module: none is left, but their RCU frees may be */
 	rcu_barrier();
-	kw_mnw_registered = false;
 }
+
+struct kw_feature kw_mount_notify_feature = {
+	.id = 17,
+	.cmds = kw_mnw_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_mnw_cmds),
+	.present = "KWISH_MOUNT_WATCH: fanotify FAN_REPORT_MNT records on a kwish fd",
+	.probe = kw_mount_notify_probe,
+	.teardown = kw_mount_notify_teardown,
+};

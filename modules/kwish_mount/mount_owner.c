@@ -128,39 +128,21 @@ static const struct kw_cmd kw_mount_owner_cmds[] = {
 		    KWISH_MOUNT_OWNER_BY_ID),
 };
 
-static struct kw_feature kw_mount_owner_feature = {
+static enum kwish_feature_state kw_mount_owner_probe(struct kw_feature *f)
+{
+	if (kw_mount_table_error()) {
+		strscpy(f->reason, kw_mount_table_error(), sizeof(f->reason));
+		return KWISH_STATE_UNAVAILABLE;
+	}
+	f->present = kw_mount_statmount_provided() ?
+		     "KWISH_MOUNT_OWNER and statmount KWISH_STATMOUNT_MNT_OWNER" :
+		     "KWISH_MOUNT_OWNER";
+	return KWISH_STATE_PRESENT;
+}
+
+struct kw_feature kw_mount_owner_feature = {
 	.id = 11,
 	.cmds = kw_mount_owner_cmds,
 	.nr_cmds = ARRAY_SIZE(kw_mount_owner_cmds),
+	.probe = kw_mount_owner_probe,
 };
-
-static bool kw_mount_owner_registered;
-
-int kw_mount_owner_init(void)
-{
-	struct kw_feature *f = &kw_mount_owner_feature;
-	int err;
-
-	if (kw_mount_table_error()) {
-		f->state = KWISH_STATE_UNAVAILABLE;
-		strscpy(f->reason, kw_mount_table_error(), sizeof(f->reason));
-	} else {
-		f->state = KWISH_STATE_PRESENT;
-		strscpy(f->reason,
-			kw_mount_statmount_provided() ?
-			"KWISH_MOUNT_OWNER and statmount KWISH_STATMOUNT_MNT_OWNER" :
-			"KWISH_MOUNT_OWNER",
-			sizeof(f->reason));
-	}
-	err = kw_feature_register(f);
-	if (!err)
-		kw_mount_owner_registered = true;
-	return err;
-}
-
-void kw_mount_owner_exit(void)
-{
-	if (kw_mount_owner_registered)
-		kw_feature_unregister(&kw_mount_owner_feature);
-	kw_mount_owner_registered = false;
-}

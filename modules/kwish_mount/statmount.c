@@ -586,48 +586,29 @@ static const struct kw_cmd kw_statmount_cmds[] = {
 		    struct kwish_mount_call, __reserved, 0),
 };
 
-static struct kw_feature kw_statmount_feature = {
+static enum kwish_feature_state kw_statmount_probe(struct kw_feature *f)
+{
+	/* Native (v6.8+): kwish_core reports it, kwish stays out. */
+	if (kw_lookup_name("__x64_sys_statmount"))
+		return KWISH_STATE_NOT_LOADED;
+	if (kw_mount_table_error()) {
+		strscpy(f->reason, kw_mount_table_error(), sizeof(f->reason));
+		return KWISH_STATE_UNAVAILABLE;
+	}
+	f->syscalls = kw_statmount_syscalls;
+	f->nr_syscalls = ARRAY_SIZE(kw_statmount_syscalls);
+	return KWISH_STATE_PRESENT;
+}
+
+struct kw_feature kw_statmount_feature = {
 	.id = 25,
 	.cmds = kw_statmount_cmds,
 	.nr_cmds = ARRAY_SIZE(kw_statmount_cmds),
+	.present = "/dev/kwish",
+	.probe = kw_statmount_probe,
 };
-
-static bool kw_statmount_registered;
 
 bool kw_mount_statmount_provided(void)
 {
-	return kw_statmount_registered &&
-	       kw_statmount_feature.state == KWISH_STATE_PRESENT;
-}
-
-int kw_mount_statmount_init(void)
-{
-	struct kw_feature *f = &kw_statmount_feature;
-	int err;
-
-	/* Native (v6.8+): kwish_core reports it, kwish stays out. */
-	if (kw_lookup_name("__x64_sys_statmount"))
-		return 0;
-
-	if (kw_mount_table_error()) {
-		f->state = KWISH_STATE_UNAVAILABLE;
-		strscpy(f->reason, kw_mount_table_error(), sizeof(f->reason));
-	} else {
-		f->state = KWISH_STATE_PRESENT;
-		f->syscalls = kw_statmount_syscalls;
-		f->nr_syscalls = ARRAY_SIZE(kw_statmount_syscalls);
-		strscpy(f->reason, "/dev/kwish", sizeof(f->reason));
-	}
-	err = kw_feature_register(f);
-	if (err)
-		return err;
-	kw_statmount_registered = true;
-	return 0;
-}
-
-void kw_mount_statmount_exit(void)
-{
-	if (kw_statmount_registered)
-		kw_feature_unregister(&kw_statmount_feature);
-	kw_statmount_registered = false;
+	return kw_statmount_feature.state == KWISH_STATE_PRESENT;
 }

@@ -46,7 +46,11 @@ cd "$root"
 #   modules/include/kwish_gate.h  its macros define functions and enums
 #     from a list of (type, name) pairs, as <linux/syscalls.h>'s
 #     SYSCALL_DEFINEx do, which checkpatch takes for statements.
+#   modules/include/kwish_module.h  KW_MODULE_FEATURES() defines a
+#     module's init and exit functions, so it returns and uses its
+#     arguments in both.
 declare -A EXTRA_IGNORE=(
+	[modules/include/kwish_module.h]=MACRO_WITH_FLOW_CONTROL,MACRO_ARG_REUSE
 	[modules/include/kwish_gate.h]=COMPLEX_MACRO,MULTISTATEMENT_MACRO_USE_DO_WHILE,TRAILING_SEMICOLON,MACRO_ARG_REUSE
 	[modules/compat/kunit.h]=EXPORT_SYMBOL
 )
