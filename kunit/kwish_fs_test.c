@@ -2,7 +2,7 @@
 /*
  * KUnit suites for kwish_fs:
  *   kwish_fs_dispatch      the size and flag rules on kwish_fs' commands
- *   kwish_fs_o_regular     item 8: the uapi values shared with upstream,
+ *   kwish_fs_open_regular  item 8: the uapi values shared with upstream,
  *                          the vfs_open() filter (which opens are
  *                          refused), argument validation
  *   kwish_fs_unlink_inode  item 10: name validation and the order of the
@@ -89,7 +89,7 @@ static bool kwt_oreg_refused(const struct path *path)
 {
 	unsigned long args[6] = { (unsigned long)path };
 
-	return kw_oreg_vfs_open_filter(args);
+	return kw_open_regular_vfs_open_filter(args);
 }
 
 static const umode_t kwt_not_regular[] = {
@@ -113,7 +113,7 @@ static void kwt_oreg_filter_idle(struct kunit *test)
 /* The calling task inside KWISH_OPEN_REGULAR: only S_IFREG passes. */
 static void kwt_oreg_filter_marked(struct kunit *test)
 {
-	struct kw_oreg_caller me = { .task = current };
+	struct kw_open_regular_caller me = { .task = current };
 	const struct path *reg = kwt_fake_path(test, S_IFREG | 0644);
 	const struct path *others[ARRAY_SIZE(kwt_not_regular)];
 	bool refused[ARRAY_SIZE(kwt_not_regular)];
@@ -124,11 +124,11 @@ static void kwt_oreg_filter_marked(struct kunit *test)
 		others[i] = kwt_fake_path(test, kwt_not_regular[i]);
 
 	/* Nothing but the filter while marked. */
-	kw_oreg_mark(&me);
+	kw_open_regular_mark(&me);
 	reg_refused = kwt_oreg_refused(reg);
 	for (i = 0; i < ARRAY_SIZE(kwt_not_regular); i++)
 		refused[i] = kwt_oreg_refused(others[i]);
-	kw_oreg_unmark(&me);
+	kw_open_regular_unmark(&me);
 	after = kwt_oreg_refused(others[0]);
 
 	KUNIT_EXPECT_FALSE(test, reg_refused);
@@ -143,19 +143,19 @@ static void kwt_oreg_filter_other_task(struct kunit *test)
 {
 	struct task_struct *other = kunit_kzalloc(test, sizeof(*other),
 						  GFP_KERNEL);
-	struct kw_oreg_caller them = { .task = other };
-	struct kw_oreg_caller me = { .task = current };
+	struct kw_open_regular_caller them = { .task = other };
+	struct kw_open_regular_caller me = { .task = current };
 	const struct path *fifo = kwt_fake_path(test, S_IFIFO | 0600);
 	bool mine, both, after;
 
 	KUNIT_ASSERT_NOT_NULL(test, other);
-	kw_oreg_mark(&them);
+	kw_open_regular_mark(&them);
 	mine = kwt_oreg_refused(fifo);
-	kw_oreg_mark(&me);
+	kw_open_regular_mark(&me);
 	both = kwt_oreg_refused(fifo);
-	kw_oreg_unmark(&me);
+	kw_open_regular_unmark(&me);
 	after = kwt_oreg_refused(fifo);
-	kw_oreg_unmark(&them);
+	kw_open_regular_unmark(&them);
 
 	KUNIT_EXPECT_FALSE(test, mine);
 	KUNIT_EXPECT_TRUE(test, both);
@@ -198,7 +198,7 @@ static struct kunit_case kwt_oreg_cases[] = {
 };
 
 static struct kunit_suite kwt_oreg_suite = {
-	.name = "kwish_fs_o_regular",
+	.name = "kwish_fs_open_regular",
 	.test_cases = kwt_oreg_cases,
 };
 
@@ -269,7 +269,7 @@ static void kwt_unl_uapi(struct kunit *test)
 
 static void kwt_unl_registered(struct kunit *test)
 {
-	kwt_expect_present(test, 10, "unlink_if_inode");
+	kwt_expect_present(test, 10, "unlink_inode");
 }
 
 static struct kunit_case kwt_unl_cases[] = {
@@ -306,7 +306,7 @@ static void kwt_flt_operations(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		arg.operation = cases[i].op;
-		KUNIT_EXPECT_EQ_MSG(test, kw_flt_check_args(&arg), cases[i].want,
+		KUNIT_EXPECT_EQ_MSG(test, kw_flock_timeout_check_args(&arg), cases[i].want,
 				    "operation %#x", cases[i].op);
 	}
 }
@@ -317,36 +317,36 @@ static void kwt_flt_reserved(struct kunit *test)
 		.size = sizeof(arg), .operation = LOCK_EX,
 	};
 
-	KUNIT_EXPECT_EQ(test, kw_flt_check_args(&arg), F_WRLCK);
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_check_args(&arg), F_WRLCK);
 	arg.__reserved = 1;
-	KUNIT_EXPECT_EQ(test, kw_flt_check_args(&arg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_check_args(&arg), -EINVAL);
 	arg.__reserved = 1ULL << 63;
-	KUNIT_EXPECT_EQ(test, kw_flt_check_args(&arg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_check_args(&arg), -EINVAL);
 }
 
 static void kwt_flt_deadline(struct kunit *test)
 {
 	ktime_t now = 1000000;
 
-	KUNIT_EXPECT_EQ(test, kw_flt_deadline(0, now), now);
-	KUNIT_EXPECT_EQ(test, kw_flt_deadline(1, now), now + 1);
-	KUNIT_EXPECT_EQ(test, kw_flt_deadline(NSEC_PER_SEC, now),
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_deadline(0, now), now);
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_deadline(1, now), now + 1);
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_deadline(NSEC_PER_SEC, now),
 			now + NSEC_PER_SEC);
 	/* beyond ktime_t: no limit at all */
-	KUNIT_EXPECT_EQ(test, kw_flt_deadline(U64_MAX, now), KTIME_MAX);
-	KUNIT_EXPECT_EQ(test, kw_flt_deadline((u64)KTIME_MAX, now), KTIME_MAX);
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_deadline(U64_MAX, now), KTIME_MAX);
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_deadline((u64)KTIME_MAX, now), KTIME_MAX);
 	/* saturates instead of wrapping */
-	KUNIT_EXPECT_EQ(test, kw_flt_deadline((u64)KTIME_MAX - 1, now),
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_deadline((u64)KTIME_MAX - 1, now),
 			KTIME_MAX);
 }
 
 static void kwt_flt_remaining(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, kw_flt_remaining(KTIME_MAX, 5), KTIME_MAX);
-	KUNIT_EXPECT_EQ(test, kw_flt_remaining(100, 40), 60);
-	KUNIT_EXPECT_EQ(test, kw_flt_remaining(100, 100), 0);
-	KUNIT_EXPECT_EQ(test, kw_flt_remaining(100, 101), 0);
-	KUNIT_EXPECT_EQ(test, kw_flt_remaining(0, 1000), 0);
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_remaining(KTIME_MAX, 5), KTIME_MAX);
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_remaining(100, 40), 60);
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_remaining(100, 100), 0);
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_remaining(100, 101), 0);
+	KUNIT_EXPECT_EQ(test, kw_flock_timeout_remaining(0, 1000), 0);
 }
 
 /* The arguments before the fd: a bad fd is only seen after them. */
@@ -489,7 +489,7 @@ static void kwt_cro_check_args(struct kunit *test)
 		arg.target = cases[i].target;
 		arg.rdev_major = cases[i].major;
 		arg.rdev_minor = cases[i].minor;
-		KUNIT_EXPECT_EQ_MSG(test, kw_cro_check_args(&arg),
+		KUNIT_EXPECT_EQ_MSG(test, kw_create_open_check_args(&arg),
 				    cases[i].err, "case %u, mode %o", i,
 				    cases[i].mode);
 	}
@@ -498,18 +498,18 @@ static void kwt_cro_check_args(struct kunit *test)
 	arg.rdev_major = 0;
 	arg.rdev_minor = 0;
 	arg.__reserved = 1;
-	KUNIT_EXPECT_EQ(test, kw_cro_check_args(&arg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_create_open_check_args(&arg), -EINVAL);
 }
 
 static void kwt_cro_open_flags(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, kw_cro_open_flags(S_IFDIR),
+	KUNIT_EXPECT_EQ(test, kw_create_open_open_flags(S_IFDIR),
 			O_RDONLY | O_DIRECTORY | O_LARGEFILE);
-	KUNIT_EXPECT_EQ(test, kw_cro_open_flags(S_IFLNK), O_PATH | O_NOFOLLOW);
-	KUNIT_EXPECT_EQ(test, kw_cro_open_flags(S_IFIFO), O_PATH);
-	KUNIT_EXPECT_EQ(test, kw_cro_open_flags(S_IFSOCK), O_PATH);
-	KUNIT_EXPECT_EQ(test, kw_cro_open_flags(S_IFCHR), O_PATH);
-	KUNIT_EXPECT_EQ(test, kw_cro_open_flags(S_IFBLK), O_PATH);
+	KUNIT_EXPECT_EQ(test, kw_create_open_open_flags(S_IFLNK), O_PATH | O_NOFOLLOW);
+	KUNIT_EXPECT_EQ(test, kw_create_open_open_flags(S_IFIFO), O_PATH);
+	KUNIT_EXPECT_EQ(test, kw_create_open_open_flags(S_IFSOCK), O_PATH);
+	KUNIT_EXPECT_EQ(test, kw_create_open_open_flags(S_IFCHR), O_PATH);
+	KUNIT_EXPECT_EQ(test, kw_create_open_open_flags(S_IFBLK), O_PATH);
 }
 
 static void kwt_cro_registered(struct kunit *test)
@@ -561,7 +561,7 @@ static void kwt_cla_check_args_cases(struct kunit *test)
 		arg.flags = cases[i].flags;
 		arg.nr_fds = cases[i].nr;
 		arg.__reserved = cases[i].reserved;
-		KUNIT_EXPECT_EQ_MSG(test, kw_cla_check_args(&arg),
+		KUNIT_EXPECT_EQ_MSG(test, kw_close_async_check_args(&arg),
 				    cases[i].want, "case %u", i);
 	}
 }
@@ -571,40 +571,40 @@ static void kwt_cla_check_args_cases(struct kunit *test)
 
 static void kwt_cla_limit_per_user(struct kunit *test)
 {
-	struct kw_cla_user *a, *b, *c;
+	struct kw_close_async_user *a, *b, *c;
 
-	KUNIT_ASSERT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 0U);
-	a = kw_cla_charge(KWT_CLA_UID, 2, UINT_MAX);
+	KUNIT_ASSERT_EQ(test, kw_close_async_inflight(KWT_CLA_UID), 0U);
+	a = kw_close_async_charge(KWT_CLA_UID, 2, UINT_MAX);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
-	b = kw_cla_charge(KWT_CLA_UID, 2, UINT_MAX);
+	b = kw_close_async_charge(KWT_CLA_UID, 2, UINT_MAX);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
 	KUNIT_EXPECT_PTR_EQ(test, a, b);
-	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 2U);
-	c = kw_cla_charge(KWT_CLA_UID, 2, UINT_MAX);
+	KUNIT_EXPECT_EQ(test, kw_close_async_inflight(KWT_CLA_UID), 2U);
+	c = kw_close_async_charge(KWT_CLA_UID, 2, UINT_MAX);
 	KUNIT_EXPECT_EQ(test, PTR_ERR(c), -EAGAIN);
-	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 2U);
+	KUNIT_EXPECT_EQ(test, kw_close_async_inflight(KWT_CLA_UID), 2U);
 	/* another user is not limited by this one */
-	c = kw_cla_charge(KUIDT_INIT(0x7ffe1920), 2, UINT_MAX);
+	c = kw_close_async_charge(KUIDT_INIT(0x7ffe1920), 2, UINT_MAX);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
-	kw_cla_uncharge(c);
+	kw_close_async_uncharge(c);
 
-	kw_cla_uncharge(a);
-	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 1U);
-	c = kw_cla_charge(KWT_CLA_UID, 2, UINT_MAX);
+	kw_close_async_uncharge(a);
+	KUNIT_EXPECT_EQ(test, kw_close_async_inflight(KWT_CLA_UID), 1U);
+	c = kw_close_async_charge(KWT_CLA_UID, 2, UINT_MAX);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(c));
-	kw_cla_uncharge(b);
-	kw_cla_uncharge(c);
+	kw_close_async_uncharge(b);
+	kw_close_async_uncharge(c);
 	/* the last uncharge frees the record (kmemleak would tell) */
-	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 0U);
+	KUNIT_EXPECT_EQ(test, kw_close_async_inflight(KWT_CLA_UID), 0U);
 }
 
 static void kwt_cla_limit_zero(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, PTR_ERR(kw_cla_charge(KWT_CLA_UID, 0, UINT_MAX)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(kw_close_async_charge(KWT_CLA_UID, 0, UINT_MAX)),
 			-EAGAIN);
-	KUNIT_EXPECT_EQ(test, PTR_ERR(kw_cla_charge(KWT_CLA_UID, UINT_MAX, 0)),
+	KUNIT_EXPECT_EQ(test, PTR_ERR(kw_close_async_charge(KWT_CLA_UID, UINT_MAX, 0)),
 			-EAGAIN);
-	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 0U);
+	KUNIT_EXPECT_EQ(test, kw_close_async_inflight(KWT_CLA_UID), 0U);
 }
 
 /*
@@ -614,36 +614,36 @@ static void kwt_cla_limit_zero(struct kunit *test)
 static void kwt_cla_fair_queue(struct kunit *test)
 {
 	struct list_head na, nb, nc, nd;
-	struct kw_cla_user *u;
+	struct kw_close_async_user *u;
 	int i;
 
 	for (i = 0; i < 4; i++) {
-		u = kw_cla_charge(KWT_CLA_UID, UINT_MAX, UINT_MAX);
+		u = kw_close_async_charge(KWT_CLA_UID, UINT_MAX, UINT_MAX);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(u));
 	}
-	KUNIT_EXPECT_TRUE(test, kw_cla_admit(u, &na, 2));
-	KUNIT_EXPECT_TRUE(test, kw_cla_admit(u, &nb, 2));
-	KUNIT_EXPECT_FALSE(test, kw_cla_admit(u, &nc, 2));
-	KUNIT_EXPECT_FALSE(test, kw_cla_admit(u, &nd, 2));
+	KUNIT_EXPECT_TRUE(test, kw_close_async_admit(u, &na, 2));
+	KUNIT_EXPECT_TRUE(test, kw_close_async_admit(u, &nb, 2));
+	KUNIT_EXPECT_FALSE(test, kw_close_async_admit(u, &nc, 2));
+	KUNIT_EXPECT_FALSE(test, kw_close_async_admit(u, &nd, 2));
 	/* a finishes: c (the oldest waiting) takes its place, then d */
-	KUNIT_EXPECT_PTR_EQ(test, kw_cla_next(u, 2), &nc);
-	kw_cla_uncharge(u);
-	KUNIT_EXPECT_PTR_EQ(test, kw_cla_next(u, 2), &nd);
-	kw_cla_uncharge(u);
+	KUNIT_EXPECT_PTR_EQ(test, kw_close_async_next(u, 2), &nc);
+	kw_close_async_uncharge(u);
+	KUNIT_EXPECT_PTR_EQ(test, kw_close_async_next(u, 2), &nd);
+	kw_close_async_uncharge(u);
 	/* nothing waits any more */
-	KUNIT_EXPECT_PTR_EQ(test, kw_cla_next(u, 2), NULL);
-	kw_cla_uncharge(u);
-	KUNIT_EXPECT_PTR_EQ(test, kw_cla_next(u, 2), NULL);
-	kw_cla_uncharge(u);
-	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 0U);
+	KUNIT_EXPECT_PTR_EQ(test, kw_close_async_next(u, 2), NULL);
+	kw_close_async_uncharge(u);
+	KUNIT_EXPECT_PTR_EQ(test, kw_close_async_next(u, 2), NULL);
+	kw_close_async_uncharge(u);
+	KUNIT_EXPECT_EQ(test, kw_close_async_inflight(KWT_CLA_UID), 0U);
 
 	/* a limit of 0 still lets one run: nothing waits for ever */
-	u = kw_cla_charge(KWT_CLA_UID, UINT_MAX, UINT_MAX);
+	u = kw_close_async_charge(KWT_CLA_UID, UINT_MAX, UINT_MAX);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(u));
-	KUNIT_EXPECT_TRUE(test, kw_cla_admit(u, &na, 0));
-	KUNIT_EXPECT_PTR_EQ(test, kw_cla_next(u, 0), NULL);
-	kw_cla_uncharge(u);
-	KUNIT_EXPECT_EQ(test, kw_cla_inflight(KWT_CLA_UID), 0U);
+	KUNIT_EXPECT_TRUE(test, kw_close_async_admit(u, &na, 0));
+	KUNIT_EXPECT_PTR_EQ(test, kw_close_async_next(u, 0), NULL);
+	kw_close_async_uncharge(u);
+	KUNIT_EXPECT_EQ(test, kw_close_async_inflight(KWT_CLA_UID), 0U);
 }
 
 /* Whose budget: user namespaces created by a user are that user's. */
@@ -700,7 +700,7 @@ static void kwt_cla_argument_order(struct kunit *test)
 
 static void kwt_cla_registered(struct kunit *test)
 {
-	kwt_expect_present(test, 19, "async_close");
+	kwt_expect_present(test, 19, "close_async");
 }
 
 static struct kunit_case kwt_cro_cases[] = {
@@ -753,18 +753,18 @@ static void kwt_fln_args(struct kunit *test)
 {
 	struct kwish_flock_watch arg = { .size = sizeof(arg) };
 
-	KUNIT_EXPECT_EQ(test, kw_fln_check_args(&arg), O_RDONLY | O_CLOEXEC);
+	KUNIT_EXPECT_EQ(test, kw_flock_notify_check_args(&arg), O_RDONLY | O_CLOEXEC);
 	arg.flags = KWISH_FLOCK_WATCH_NONBLOCK;
-	KUNIT_EXPECT_EQ(test, kw_fln_check_args(&arg),
+	KUNIT_EXPECT_EQ(test, kw_flock_notify_check_args(&arg),
 			O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	arg.flags = KWISH_FLOCK_WATCH_NO_CLOEXEC;
-	KUNIT_EXPECT_EQ(test, kw_fln_check_args(&arg), O_RDONLY);
+	KUNIT_EXPECT_EQ(test, kw_flock_notify_check_args(&arg), O_RDONLY);
 	arg.flags |= KWISH_FLOCK_WATCH_NONBLOCK;
-	KUNIT_EXPECT_EQ(test, kw_fln_check_args(&arg), O_RDONLY | O_NONBLOCK);
+	KUNIT_EXPECT_EQ(test, kw_flock_notify_check_args(&arg), O_RDONLY | O_NONBLOCK);
 	arg.__reserved = 1;
-	KUNIT_EXPECT_EQ(test, kw_fln_check_args(&arg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_flock_notify_check_args(&arg), -EINVAL);
 	arg.__reserved = 0x80000000u;
-	KUNIT_EXPECT_EQ(test, kw_fln_check_args(&arg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_flock_notify_check_args(&arg), -EINVAL);
 }
 
 /* Only "held" followed by "not held" is a release of the last lock. */
@@ -772,16 +772,16 @@ static void kwt_fln_transition(struct kunit *test)
 {
 	bool held = false;
 
-	KUNIT_EXPECT_FALSE(test, kw_fln_transition(&held, false));
+	KUNIT_EXPECT_FALSE(test, kw_flock_notify_transition(&held, false));
 	KUNIT_EXPECT_FALSE(test, held);
-	KUNIT_EXPECT_FALSE(test, kw_fln_transition(&held, true));
+	KUNIT_EXPECT_FALSE(test, kw_flock_notify_transition(&held, true));
 	KUNIT_EXPECT_TRUE(test, held);
 	/* another LOCK_SH holder came and went: still held */
-	KUNIT_EXPECT_FALSE(test, kw_fln_transition(&held, true));
-	KUNIT_EXPECT_TRUE(test, kw_fln_transition(&held, false));
+	KUNIT_EXPECT_FALSE(test, kw_flock_notify_transition(&held, true));
+	KUNIT_EXPECT_TRUE(test, kw_flock_notify_transition(&held, false));
 	KUNIT_EXPECT_FALSE(test, held);
 	/* a second sample of the same state fires nothing */
-	KUNIT_EXPECT_FALSE(test, kw_fln_transition(&held, false));
+	KUNIT_EXPECT_FALSE(test, kw_flock_notify_transition(&held, false));
 }
 
 static void kwt_fln_event(struct kunit *test)
@@ -789,24 +789,24 @@ static void kwt_fln_event(struct kunit *test)
 	struct kwish_flock_event ev;
 
 	/* nothing pending */
-	KUNIT_EXPECT_FALSE(test, kw_fln_make_event(5, 5, false, false, &ev));
-	KUNIT_EXPECT_FALSE(test, kw_fln_make_event(0, 0, false, true, &ev));
+	KUNIT_EXPECT_FALSE(test, kw_flock_notify_make_event(5, 5, false, false, &ev));
+	KUNIT_EXPECT_FALSE(test, kw_flock_notify_make_event(0, 0, false, true, &ev));
 	/* armed while unlocked */
-	KUNIT_ASSERT_TRUE(test, kw_fln_make_event(0, 0, true, false, &ev));
+	KUNIT_ASSERT_TRUE(test, kw_flock_notify_make_event(0, 0, true, false, &ev));
 	KUNIT_EXPECT_EQ(test, ev.size, (u32)sizeof(ev));
 	KUNIT_EXPECT_EQ(test, ev.releases, 0ULL);
 	KUNIT_EXPECT_EQ(test, ev.flags, (u32)KWISH_FLOCK_EVENT_UNLOCKED_AT_ARM);
 	/* ... and locked again by the time of the read */
-	KUNIT_ASSERT_TRUE(test, kw_fln_make_event(0, 0, true, true, &ev));
+	KUNIT_ASSERT_TRUE(test, kw_flock_notify_make_event(0, 0, true, true, &ev));
 	KUNIT_EXPECT_EQ(test, ev.flags, (u32)(KWISH_FLOCK_EVENT_UNLOCKED_AT_ARM |
 					      KWISH_FLOCK_EVENT_LOCKED));
 	/* releases since the last read */
-	KUNIT_ASSERT_TRUE(test, kw_fln_make_event(7, 4, false, false, &ev));
+	KUNIT_ASSERT_TRUE(test, kw_flock_notify_make_event(7, 4, false, false, &ev));
 	KUNIT_EXPECT_EQ(test, ev.releases, 3ULL);
 	KUNIT_EXPECT_EQ(test, ev.flags, 0U);
 	/* the counter wraps like any u64 difference */
-	KUNIT_ASSERT_TRUE(test, kw_fln_make_event(1, U64_MAX, false, true,
-						  &ev));
+	KUNIT_ASSERT_TRUE(test, kw_flock_notify_make_event(1, U64_MAX, false, true,
+							   &ev));
 	KUNIT_EXPECT_EQ(test, ev.releases, 2ULL);
 	KUNIT_EXPECT_EQ(test, ev.flags, (u32)KWISH_FLOCK_EVENT_LOCKED);
 }
@@ -870,37 +870,37 @@ static void kwt_um_check_args(struct kunit *test)
 
 	for (i = 0; i < ARRAY_SIZE(good); i++) {
 		arg.upgrade_mask = good[i];
-		KUNIT_EXPECT_EQ_MSG(test, kw_um_check_args(&arg), 0,
+		KUNIT_EXPECT_EQ_MSG(test, kw_upgrade_mask_check_args(&arg), 0,
 				    "mask %#x", good[i]);
 	}
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		arg.upgrade_mask = bad[i];
-		KUNIT_EXPECT_EQ_MSG(test, kw_um_check_args(&arg), -EINVAL,
+		KUNIT_EXPECT_EQ_MSG(test, kw_upgrade_mask_check_args(&arg), -EINVAL,
 				    "mask %#x", bad[i]);
 	}
 	arg.upgrade_mask = UPGRADE_NOWRITE;
 	arg.__reserved = 1;
-	KUNIT_EXPECT_EQ(test, kw_um_check_args(&arg), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_upgrade_mask_check_args(&arg), -EINVAL);
 }
 
 static void kwt_um_needed(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, kw_um_needed(FMODE_READ, O_RDONLY),
+	KUNIT_EXPECT_EQ(test, kw_upgrade_mask_needed(FMODE_READ, O_RDONLY),
 			(u32)UPGRADE_NOREAD);
-	KUNIT_EXPECT_EQ(test, kw_um_needed(FMODE_WRITE, O_WRONLY),
+	KUNIT_EXPECT_EQ(test, kw_upgrade_mask_needed(FMODE_WRITE, O_WRONLY),
 			(u32)UPGRADE_NOWRITE);
-	KUNIT_EXPECT_EQ(test, kw_um_needed(FMODE_READ | FMODE_WRITE, O_RDWR),
+	KUNIT_EXPECT_EQ(test, kw_upgrade_mask_needed(FMODE_READ | FMODE_WRITE, O_RDWR),
 			(u32)(UPGRADE_NOREAD | UPGRADE_NOWRITE));
 	/* O_RDONLY|O_TRUNC truncates: a write */
-	KUNIT_EXPECT_EQ(test, kw_um_needed(FMODE_READ, O_RDONLY | O_TRUNC),
+	KUNIT_EXPECT_EQ(test, kw_upgrade_mask_needed(FMODE_READ, O_RDONLY | O_TRUNC),
 			(u32)(UPGRADE_NOREAD | UPGRADE_NOWRITE));
 	/* exec: do_open_execat() opens O_RDONLY, f_mode has FMODE_READ */
-	KUNIT_EXPECT_EQ(test, kw_um_needed(FMODE_READ | FMODE_EXEC, O_RDONLY),
+	KUNIT_EXPECT_EQ(test, kw_upgrade_mask_needed(FMODE_READ | FMODE_EXEC, O_RDONLY),
 			(u32)UPGRADE_NOREAD);
 	/* O_APPEND, O_CREAT on an existing file: no more than the mode */
-	KUNIT_EXPECT_EQ(test, kw_um_needed(FMODE_READ, O_APPEND | O_CREAT),
+	KUNIT_EXPECT_EQ(test, kw_upgrade_mask_needed(FMODE_READ, O_APPEND | O_CREAT),
 			(u32)UPGRADE_NOREAD);
-	KUNIT_EXPECT_EQ(test, kw_um_needed(0, 0), 0U);
+	KUNIT_EXPECT_EQ(test, kw_upgrade_mask_needed(0, 0), 0U);
 }
 
 /* With no restriction in the system the filter never diverts. */
@@ -912,7 +912,7 @@ static void kwt_um_filter_idle(struct kunit *test)
 	KUNIT_ASSERT_NOT_ERR_OR_NULL(test, f);
 	/* f_path is NULL: the filter must return before looking at it */
 	f->f_mode = FMODE_READ | FMODE_WRITE;
-	KUNIT_EXPECT_FALSE(test, kw_um_file_open_filter(args));
+	KUNIT_EXPECT_FALSE(test, kw_upgrade_mask_file_open_filter(args));
 }
 
 static void kwt_um_registered(struct kunit *test)

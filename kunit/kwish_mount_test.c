@@ -23,92 +23,92 @@ static void kwt_mnw_uapi(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, FAN_EVENT_INFO_TYPE_MNT, 7);
 	KUNIT_EXPECT_EQ(test, sizeof(struct fanotify_event_info_mnt), 16);
 	KUNIT_EXPECT_EQ(test, FAN_EVENT_METADATA_LEN, 24);
-	KUNIT_EXPECT_EQ(test, KW_MNW_EVENT_LEN, 40);
+	KUNIT_EXPECT_EQ(test, KW_MOUNT_NOTIFY_EVENT_LEN, 40);
 }
 
 #define KWT_CAP	3
 
-static void kwt_mnw_queue_init(struct kw_mnw_queue *q,
-			       struct kw_mnw_record *rec)
+static void kwt_mnw_queue_init(struct kw_mount_notify_queue *q,
+			       struct kw_mount_notify_record *rec)
 {
 	memset(q, 0, sizeof(*q));
 	q->cap = KWT_CAP;
 	q->rec = rec;
 }
 
-static void kwt_mnw_expect_pop(struct kunit *test, struct kw_mnw_queue *q,
+static void kwt_mnw_expect_pop(struct kunit *test, struct kw_mount_notify_queue *q,
 			       u64 id, u32 mask)
 {
-	struct kw_mnw_record r;
+	struct kw_mount_notify_record r;
 
-	KUNIT_ASSERT_TRUE(test, kw_mnw_queue_pop(q, &r));
+	KUNIT_ASSERT_TRUE(test, kw_mount_notify_queue_pop(q, &r));
 	KUNIT_EXPECT_EQ(test, r.mnt_id, id);
 	KUNIT_EXPECT_EQ(test, r.mask, mask);
 }
 
 static void kwt_mnw_queue_order(struct kunit *test)
 {
-	struct kw_mnw_record rec[KWT_CAP + 1], r;
-	struct kw_mnw_queue q;
+	struct kw_mount_notify_record rec[KWT_CAP + 1], r;
+	struct kw_mount_notify_queue q;
 	int round;
 
 	kwt_mnw_queue_init(&q, rec);
-	KUNIT_EXPECT_FALSE(test, kw_mnw_queue_pop(&q, &r));
+	KUNIT_EXPECT_FALSE(test, kw_mount_notify_queue_pop(&q, &r));
 	/* several rounds, so that the ring wraps */
 	for (round = 0; round < 5; round++) {
-		KUNIT_EXPECT_TRUE(test, kw_mnw_queue_push(&q, 10 + round,
-							  FAN_MNT_ATTACH, 1));
-		KUNIT_EXPECT_TRUE(test, kw_mnw_queue_push(&q, 20 + round,
-							  FAN_MNT_DETACH, 2));
+		KUNIT_EXPECT_TRUE(test, kw_mount_notify_queue_push(&q, 10 + round,
+								   FAN_MNT_ATTACH, 1));
+		KUNIT_EXPECT_TRUE(test, kw_mount_notify_queue_push(&q, 20 + round,
+								   FAN_MNT_DETACH, 2));
 		kwt_mnw_expect_pop(test, &q, 10 + round, FAN_MNT_ATTACH);
 		kwt_mnw_expect_pop(test, &q, 20 + round, FAN_MNT_DETACH);
-		KUNIT_EXPECT_FALSE(test, kw_mnw_queue_pop(&q, &r));
+		KUNIT_EXPECT_FALSE(test, kw_mount_notify_queue_pop(&q, &r));
 	}
 }
 
 static void kwt_mnw_queue_overflow(struct kunit *test)
 {
-	struct kw_mnw_record rec[KWT_CAP + 1], r;
-	struct kw_mnw_queue q;
+	struct kw_mount_notify_record rec[KWT_CAP + 1], r;
+	struct kw_mount_notify_queue q;
 
 	kwt_mnw_queue_init(&q, rec);
-	KUNIT_EXPECT_TRUE(test, kw_mnw_queue_push(&q, 1, FAN_MNT_ATTACH, 0));
-	KUNIT_EXPECT_TRUE(test, kw_mnw_queue_push(&q, 2, FAN_MNT_ATTACH, 0));
-	KUNIT_EXPECT_TRUE(test, kw_mnw_queue_push(&q, 3, FAN_MNT_ATTACH, 0));
+	KUNIT_EXPECT_TRUE(test, kw_mount_notify_queue_push(&q, 1, FAN_MNT_ATTACH, 0));
+	KUNIT_EXPECT_TRUE(test, kw_mount_notify_queue_push(&q, 2, FAN_MNT_ATTACH, 0));
+	KUNIT_EXPECT_TRUE(test, kw_mount_notify_queue_push(&q, 3, FAN_MNT_ATTACH, 0));
 	/* full: the first drop queues the overflow record, later ones not */
-	KUNIT_EXPECT_FALSE(test, kw_mnw_queue_push(&q, 4, FAN_MNT_ATTACH, 0));
-	KUNIT_EXPECT_FALSE(test, kw_mnw_queue_push(&q, 5, FAN_MNT_ATTACH, 0));
+	KUNIT_EXPECT_FALSE(test, kw_mount_notify_queue_push(&q, 4, FAN_MNT_ATTACH, 0));
+	KUNIT_EXPECT_FALSE(test, kw_mount_notify_queue_push(&q, 5, FAN_MNT_ATTACH, 0));
 	KUNIT_EXPECT_EQ(test, q.count, KWT_CAP + 1);
 	kwt_mnw_expect_pop(test, &q, 1, FAN_MNT_ATTACH);
 	/* still cap records queued (the overflow counts): dropped */
-	KUNIT_EXPECT_FALSE(test, kw_mnw_queue_push(&q, 6, FAN_MNT_ATTACH, 0));
+	KUNIT_EXPECT_FALSE(test, kw_mount_notify_queue_push(&q, 6, FAN_MNT_ATTACH, 0));
 	kwt_mnw_expect_pop(test, &q, 2, FAN_MNT_ATTACH);
 	/* room now: queued after the overflow record */
-	KUNIT_EXPECT_TRUE(test, kw_mnw_queue_push(&q, 7, FAN_MNT_DETACH, 0));
+	KUNIT_EXPECT_TRUE(test, kw_mount_notify_queue_push(&q, 7, FAN_MNT_DETACH, 0));
 	kwt_mnw_expect_pop(test, &q, 3, FAN_MNT_ATTACH);
 	kwt_mnw_expect_pop(test, &q, 0, FAN_Q_OVERFLOW);
 	kwt_mnw_expect_pop(test, &q, 7, FAN_MNT_DETACH);
-	KUNIT_EXPECT_FALSE(test, kw_mnw_queue_pop(&q, &r));
+	KUNIT_EXPECT_FALSE(test, kw_mount_notify_queue_pop(&q, &r));
 	/* the overflow record was read: the next overflow is reported */
 	KUNIT_EXPECT_FALSE(test, q.overflow_queued);
-	kw_mnw_queue_push(&q, 8, FAN_MNT_ATTACH, 0);
-	kw_mnw_queue_push(&q, 9, FAN_MNT_ATTACH, 0);
-	kw_mnw_queue_push(&q, 10, FAN_MNT_ATTACH, 0);
-	KUNIT_EXPECT_FALSE(test, kw_mnw_queue_push(&q, 11, FAN_MNT_ATTACH, 0));
+	kw_mount_notify_queue_push(&q, 8, FAN_MNT_ATTACH, 0);
+	kw_mount_notify_queue_push(&q, 9, FAN_MNT_ATTACH, 0);
+	kw_mount_notify_queue_push(&q, 10, FAN_MNT_ATTACH, 0);
+	KUNIT_EXPECT_FALSE(test, kw_mount_notify_queue_push(&q, 11, FAN_MNT_ATTACH, 0));
 	KUNIT_EXPECT_TRUE(test, q.overflow_queued);
 }
 
 static void kwt_mnw_format(struct kunit *test)
 {
-	struct kw_mnw_record r = {
+	struct kw_mount_notify_record r = {
 		.mnt_id = 0x100000007ULL, .mask = FAN_MNT_ATTACH | FAN_MNT_DETACH,
 		.pid = 42,
 	};
 	struct fanotify_event_metadata md;
 	struct fanotify_event_info_mnt info;
-	char buf[KW_MNW_EVENT_LEN];
+	char buf[KW_MOUNT_NOTIFY_EVENT_LEN];
 
-	KUNIT_ASSERT_EQ(test, kw_mnw_format(&r, buf), 40);
+	KUNIT_ASSERT_EQ(test, kw_mount_notify_format(&r, buf), 40);
 	memcpy(&md, buf, sizeof(md));
 	memcpy(&info, buf + sizeof(md), sizeof(info));
 	KUNIT_EXPECT_EQ(test, md.event_len, 40);
@@ -124,7 +124,7 @@ static void kwt_mnw_format(struct kunit *test)
 	r.mask = FAN_Q_OVERFLOW;
 	r.mnt_id = 0;
 	r.pid = 0;
-	KUNIT_ASSERT_EQ(test, kw_mnw_format(&r, buf), 24);
+	KUNIT_ASSERT_EQ(test, kw_mount_notify_format(&r, buf), 24);
 	memcpy(&md, buf, sizeof(md));
 	KUNIT_EXPECT_EQ(test, md.event_len, 24);
 	KUNIT_EXPECT_EQ(test, md.mask, (u64)FAN_Q_OVERFLOW);
@@ -137,19 +137,19 @@ static void kwt_mnw_check_args(struct kunit *test)
 		.size = sizeof(a), .mask = FAN_MNT_ATTACH,
 	};
 
-	KUNIT_EXPECT_EQ(test, kw_mnw_check_args(&a), O_RDONLY | O_CLOEXEC);
+	KUNIT_EXPECT_EQ(test, kw_mount_notify_check_args(&a), O_RDONLY | O_CLOEXEC);
 	a.flags = KWISH_MOUNT_WATCH_NONBLOCK | KWISH_MOUNT_WATCH_NO_CLOEXEC;
-	KUNIT_EXPECT_EQ(test, kw_mnw_check_args(&a), O_RDONLY | O_NONBLOCK);
+	KUNIT_EXPECT_EQ(test, kw_mount_notify_check_args(&a), O_RDONLY | O_NONBLOCK);
 	a.flags = 0;
 	a.mask = 0;
-	KUNIT_EXPECT_EQ(test, kw_mnw_check_args(&a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_mount_notify_check_args(&a), -EINVAL);
 	a.mask = FAN_MNT_ATTACH | FAN_Q_OVERFLOW;
-	KUNIT_EXPECT_EQ(test, kw_mnw_check_args(&a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_mount_notify_check_args(&a), -EINVAL);
 	a.mask = FAN_MNT_DETACH;
 	a.queue_len = KWISH_MOUNT_WATCH_QUEUE_MAX;
-	KUNIT_EXPECT_GE(test, kw_mnw_check_args(&a), 0);
+	KUNIT_EXPECT_GE(test, kw_mount_notify_check_args(&a), 0);
 	a.queue_len = KWISH_MOUNT_WATCH_QUEUE_MAX + 1;
-	KUNIT_EXPECT_EQ(test, kw_mnw_check_args(&a), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_mount_notify_check_args(&a), -EINVAL);
 }
 
 static struct kunit_case kwt_mnw_cases[] = {

@@ -37,7 +37,7 @@
  * delayed_fput list, and the completion fd could not tell when the
  * release is over.
  *
- * Bounds.  Each file in flight costs one struct kw_cla_item (allocated
+ * Bounds.  Each file in flight costs one struct kw_close_async_item (allocated
  * with __GFP_ACCOUNT, so charged to the caller's memory cgroup) and keeps
  * its file; per user and in total the number in flight is limited by
  * module parameters; past them the fd is left open and the call stops
@@ -51,7 +51,7 @@
  * close, a FUSE daemon that never answers FLUSH).  So at most
  * close_async_max_running_per_user (16) items of one user are on the
  * workqueue at a time; the user's others wait in its FIFO (struct
- * kw_cla_user.waiting) and are queued one by one as the user's earlier
+ * kw_close_async_user.waiting) and are queued one by one as the user's earlier
  * ones end.  One user can occupy no more than its share, and every other
  * user's releases start at once as long as fewer than 512 / 16 users are
  * blocked.
@@ -110,27 +110,27 @@ module_param(close_async_max_running_per_user, uint, 0644);
 MODULE_PARM_DESC(close_async_max_running_per_user,
 		 "KWISH_CLOSE_ASYNC: releases of one user running at once (the others wait for them)");
 
-static struct kw_hook kw_cla_gates[] = {
+static struct kw_hook kw_close_async_gates[] = {
 	KW_GATE_HOOK(dnotify_flush),
 };
 
-static struct workqueue_struct *kw_cla_wq;
+static struct workqueue_struct *kw_close_async_wq;
 
 /* Files in flight of one user. */
-struct kw_cla_user {
+struct kw_close_async_user {
 	struct hlist_node node;
 	kuid_t uid;
 	unsigned int inflight;		/* charged: waiting + started */
 	unsigned int started;		/* on the workqueue or running */
-	struct list_head waiting;	/* kw_cla_item.wait_node, FIFO */
+	struct list_head waiting;	/* kw_close_async_item.wait_node, FIFO */
 };
 
-static DEFINE_SPINLOCK(kw_cla_users_lock);
-static DEFINE_HASHTABLE(kw_cla_users, 6);
-static unsigned int kw_cla_total;	/* under kw_cla_users_lock */
+static DEFINE_SPINLOCK(kw_close_async_users_lock);
+static DEFINE_HASHTABLE(kw_close_async_users, 6);
+static unsigned int kw_close_async_total;	/* under kw_close_async_users_lock */
 
 /* The files one call closed, for its completion fd. */
-struct kw_cla_batch {
+struct kw_close_async_batch {
 	refcount_t ref;		/* the completion fd and each item */
 	atomic_t pending;	/* items not done, + 1 while submitting */
 	u32 nr_files;
@@ -139,22 +139,22 @@ struct kw_cla_batch {
 };
 
 /* One file being released. */
-struct kw_cla_item {
+struct kw_close_async_item {
 	struct work_struct work;
 	struct list_head wait_node;	/* in user->waiting until started */
 	struct file *file;
 	fl_owner_t owner;		/* the caller's files_struct: a cookie */
 	bool flushed;			/* ->flush already ran in the caller */
 	const struct cred *cred;
-	struct kw_cla_user *user;
-	struct kw_cla_batch *batch;	/* NULL without a completion fd */
+	struct kw_close_async_user *user;
+	struct kw_close_async_batch *batch;	/* NULL without a completion fd */
 };
 
 /*
  * The checks of KWISH_CLOSE_ASYNC's argument that need no fd: 0 or
  * -EINVAL.  The dispatcher has already refused unknown flags.
  */
-VISIBLE_IF_KUNIT int kw_cla_check_args(const struct kwish_close_async *arg)
+VISIBLE_IF_KUNIT int kw_close_async_check_args(const struct kwish_close_async *arg)
 {
 	if (arg->__reserved)
 		return -EINVAL;
@@ -165,13 +165,13 @@ VISIBLE_IF_KUNIT int kw_cla_check_args(const struct kwish_close_async *arg)
 		return -EINVAL;
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_cla_check_args);
+EXPORT_SYMBOL_IF_KUNIT(kw_close_async_check_args);
 
-static struct kw_cla_user *kw_cla_user_find(kuid_t uid)
+static struct kw_close_async_user *kw_close_async_user_find(kuid_t uid)
 {
-	struct kw_cla_user *u;
+	struct kw_close_async_user *u;
 
-	hash_for_each_possible(kw_cla_users, u, node, __kuid_val(uid))
+	hash_for_each_possible(kw_close_async_users, u, node, __kuid_val(uid))
 		if (uid_eq(u->uid, uid))
 			return u;
 	return NULL;
@@ -180,27 +180,27 @@ static struct kw_cla_user *kw_cla_user_find(kuid_t uid)
 /*
  * Count one more file in flight for @uid, unless that passes @max_user
  * files for @uid or @max_total in all.  Returns the user's record (for
- * kw_cla_uncharge()) or ERR_PTR(-EAGAIN) / ERR_PTR(-ENOMEM).
+ * kw_close_async_uncharge()) or ERR_PTR(-EAGAIN) / ERR_PTR(-ENOMEM).
  */
-VISIBLE_IF_KUNIT struct kw_cla_user *kw_cla_charge(kuid_t uid,
-						   unsigned int max_user,
-						   unsigned int max_total)
+VISIBLE_IF_KUNIT struct kw_close_async_user *kw_close_async_charge(kuid_t uid,
+								   unsigned int max_user,
+								   unsigned int max_total)
 {
-	struct kw_cla_user *u, *fresh = NULL;
+	struct kw_close_async_user *u, *fresh = NULL;
 
 again:
-	spin_lock(&kw_cla_users_lock);
-	u = kw_cla_user_find(uid);
-	if (kw_cla_total >= max_total ||
+	spin_lock(&kw_close_async_users_lock);
+	u = kw_close_async_user_find(uid);
+	if (kw_close_async_total >= max_total ||
 	    (u ? u->inflight : 0) >= max_user) {
-		spin_unlock(&kw_cla_users_lock);
+		spin_unlock(&kw_close_async_users_lock);
 		kfree(fresh);
 		return ERR_PTR(-EAGAIN);
 	}
 	if (!u) {
 		if (!fresh) {
 			/* Allocated outside the lock, then looked up again. */
-			spin_unlock(&kw_cla_users_lock);
+			spin_unlock(&kw_close_async_users_lock);
 			fresh = kmalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
 			if (!fresh)
 				return ERR_PTR(-ENOMEM);
@@ -212,130 +212,130 @@ again:
 		u->inflight = 0;
 		u->started = 0;
 		INIT_LIST_HEAD(&u->waiting);
-		hash_add(kw_cla_users, &u->node, __kuid_val(uid));
+		hash_add(kw_close_async_users, &u->node, __kuid_val(uid));
 	}
 	u->inflight++;
-	kw_cla_total++;
-	spin_unlock(&kw_cla_users_lock);
+	kw_close_async_total++;
+	spin_unlock(&kw_close_async_users_lock);
 	kfree(fresh);
 	return u;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_cla_charge);
+EXPORT_SYMBOL_IF_KUNIT(kw_close_async_charge);
 
-VISIBLE_IF_KUNIT void kw_cla_uncharge(struct kw_cla_user *u)
+VISIBLE_IF_KUNIT void kw_close_async_uncharge(struct kw_close_async_user *u)
 {
 	bool last;
 
-	spin_lock(&kw_cla_users_lock);
-	kw_cla_total--;
+	spin_lock(&kw_close_async_users_lock);
+	kw_close_async_total--;
 	last = !--u->inflight;
 	if (last) {
 		WARN_ON_ONCE(u->started || !list_empty(&u->waiting));
 		hash_del(&u->node);
 	}
-	spin_unlock(&kw_cla_users_lock);
+	spin_unlock(&kw_close_async_users_lock);
 	if (last)
 		kfree(u);
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_cla_uncharge);
+EXPORT_SYMBOL_IF_KUNIT(kw_close_async_uncharge);
 
 /*
  * A charged item of @u (@node: its wait_node) is ready: true if it may
  * start now (fewer than @max_running of @u's are started; it counts as
  * started), false if it was put at the end of @u's waiting list.
  */
-VISIBLE_IF_KUNIT bool kw_cla_admit(struct kw_cla_user *u,
-				   struct list_head *node,
-				   unsigned int max_running)
+VISIBLE_IF_KUNIT bool kw_close_async_admit(struct kw_close_async_user *u,
+					   struct list_head *node,
+					   unsigned int max_running)
 {
 	bool start;
 
-	spin_lock(&kw_cla_users_lock);
+	spin_lock(&kw_close_async_users_lock);
 	start = u->started < max(max_running, 1U);
 	if (start)
 		u->started++;
 	else
 		list_add_tail(node, &u->waiting);
-	spin_unlock(&kw_cla_users_lock);
+	spin_unlock(&kw_close_async_users_lock);
 	return start;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_cla_admit);
+EXPORT_SYMBOL_IF_KUNIT(kw_close_async_admit);
 
 /*
- * A started item of @u is over (before its kw_cla_uncharge()): returns
+ * A started item of @u is over (before its kw_close_async_uncharge()): returns
  * the wait_node of @u's oldest waiting item, now started, if one may
  * start in its place (@max_running), or NULL.
  */
-VISIBLE_IF_KUNIT struct list_head *kw_cla_next(struct kw_cla_user *u,
-					       unsigned int max_running)
+VISIBLE_IF_KUNIT struct list_head *kw_close_async_next(struct kw_close_async_user *u,
+						       unsigned int max_running)
 {
 	struct list_head *next = NULL;
 
-	spin_lock(&kw_cla_users_lock);
+	spin_lock(&kw_close_async_users_lock);
 	u->started--;
 	if (!list_empty(&u->waiting) && u->started < max(max_running, 1U)) {
 		next = u->waiting.next;
 		list_del_init(next);
 		u->started++;
 	}
-	spin_unlock(&kw_cla_users_lock);
+	spin_unlock(&kw_close_async_users_lock);
 	return next;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_cla_next);
+EXPORT_SYMBOL_IF_KUNIT(kw_close_async_next);
 
 /* Files in flight for @uid (for the KUnit tests). */
-VISIBLE_IF_KUNIT __maybe_unused unsigned int kw_cla_inflight(kuid_t uid)
+VISIBLE_IF_KUNIT __maybe_unused unsigned int kw_close_async_inflight(kuid_t uid)
 {
-	struct kw_cla_user *u;
+	struct kw_close_async_user *u;
 	unsigned int n;
 
-	spin_lock(&kw_cla_users_lock);
-	u = kw_cla_user_find(uid);
+	spin_lock(&kw_close_async_users_lock);
+	u = kw_close_async_user_find(uid);
 	n = u ? u->inflight : 0;
-	spin_unlock(&kw_cla_users_lock);
+	spin_unlock(&kw_close_async_users_lock);
 	return n;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_cla_inflight);
+EXPORT_SYMBOL_IF_KUNIT(kw_close_async_inflight);
 
-static void kw_cla_batch_put(struct kw_cla_batch *b)
+static void kw_close_async_batch_put(struct kw_close_async_batch *b)
 {
 	if (refcount_dec_and_test(&b->ref))
 		kfree(b);
 }
 
-static bool kw_cla_batch_done(struct kw_cla_batch *b)
+static bool kw_close_async_batch_done(struct kw_close_async_batch *b)
 {
 	return !atomic_read(&b->pending);
 }
 
 /* One item (or the submission's bias) is over: wake the waiters if last. */
-static void kw_cla_batch_finish(struct kw_cla_batch *b)
+static void kw_close_async_batch_finish(struct kw_close_async_batch *b)
 {
 	if (atomic_dec_and_test(&b->pending))
 		wake_up_all(&b->wqh);
 }
 
-static __poll_t kw_cla_poll(struct file *file, poll_table *wait)
+static __poll_t kw_close_async_poll(struct file *file, poll_table *wait)
 {
-	struct kw_cla_batch *b = file->private_data;
+	struct kw_close_async_batch *b = file->private_data;
 
 	poll_wait(file, &b->wqh, wait);
-	return kw_cla_batch_done(b) ? EPOLLIN | EPOLLRDNORM : 0;
+	return kw_close_async_batch_done(b) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
-static ssize_t kw_cla_read(struct file *file, char __user *buf, size_t count,
-			   loff_t *ppos)
+static ssize_t kw_close_async_read(struct file *file, char __user *buf, size_t count,
+				   loff_t *ppos)
 {
-	struct kw_cla_batch *b = file->private_data;
+	struct kw_close_async_batch *b = file->private_data;
 	struct kwish_close_async_result res = {};
 	int err;
 
 	if (count < sizeof(res))
 		return -EINVAL;
-	if (!kw_cla_batch_done(b)) {
+	if (!kw_close_async_batch_done(b)) {
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		err = wait_event_interruptible(b->wqh, kw_cla_batch_done(b));
+		err = wait_event_interruptible(b->wqh, kw_close_async_batch_done(b));
 		if (err)
 			return err;
 	}
@@ -347,22 +347,22 @@ static ssize_t kw_cla_read(struct file *file, char __user *buf, size_t count,
 	return sizeof(res);
 }
 
-static int kw_cla_release(struct inode *inode, struct file *file)
+static int kw_close_async_release(struct inode *inode, struct file *file)
 {
-	kw_cla_batch_put(file->private_data);
+	kw_close_async_batch_put(file->private_data);
 	return 0;
 }
 
-static const struct file_operations kw_cla_fops = {
+static const struct file_operations kw_close_async_fops = {
 	.owner = THIS_MODULE,
-	.poll = kw_cla_poll,
-	.read = kw_cla_read,
-	.release = kw_cla_release,
+	.poll = kw_close_async_poll,
+	.read = kw_close_async_read,
+	.release = kw_close_async_release,
 	.llseek = noop_llseek,
 };
 
 /* Record ->flush's error @err for the completion fd, as close(2) would. */
-static void kw_cla_batch_error(struct kw_cla_batch *b, int err)
+static void kw_close_async_batch_error(struct kw_close_async_batch *b, int err)
 {
 	/* as close(2): a restart cannot be asked for any more */
 	if (err == -ERESTARTSYS || err == -ERESTARTNOINTR ||
@@ -372,10 +372,10 @@ static void kw_cla_batch_error(struct kw_cla_batch *b, int err)
 		atomic_cmpxchg(&b->error, 0, err);
 }
 
-static void kw_cla_work(struct work_struct *work)
+static void kw_close_async_work(struct work_struct *work)
 {
-	struct kw_cla_item *item = container_of(work, struct kw_cla_item, work);
-	struct kw_cla_batch *b = item->batch;
+	struct kw_close_async_item *item = container_of(work, struct kw_close_async_item, work);
+	struct kw_close_async_batch *b = item->batch;
 	struct file *file = item->file;
 	struct list_head *next;
 	const struct cred *old;
@@ -390,17 +390,17 @@ static void kw_cla_work(struct work_struct *work)
 	put_cred(item->cred);
 
 	/* The user's next waiting release takes this one's place. */
-	next = kw_cla_next(item->user,
-			   READ_ONCE(close_async_max_running_per_user));
+	next = kw_close_async_next(item->user,
+				   READ_ONCE(close_async_max_running_per_user));
 	if (next)
-		queue_work(kw_cla_wq, &list_entry(next, struct kw_cla_item,
-						  wait_node)->work);
-	kw_cla_uncharge(item->user);
+		queue_work(kw_close_async_wq, &list_entry(next, struct kw_close_async_item,
+							  wait_node)->work);
+	kw_close_async_uncharge(item->user);
 
 	if (b) {
-		kw_cla_batch_error(b, err);
-		kw_cla_batch_finish(b);
-		kw_cla_batch_put(b);
+		kw_close_async_batch_error(b, err);
+		kw_close_async_batch_finish(b);
+		kw_close_async_batch_put(b);
 	}
 	kfree(item);
 	/*
@@ -412,7 +412,7 @@ static void kw_cla_work(struct work_struct *work)
 }
 
 /* Does @owner hold a POSIX lock on @file's inode? */
-static bool kw_cla_owner_locks(struct file *file, fl_owner_t owner)
+static bool kw_close_async_owner_locks(struct file *file, fl_owner_t owner)
 {
 	struct file_lock_context *ctx = locks_inode_context(file_inode(file));
 	struct file_lock *fl;
@@ -432,19 +432,19 @@ static bool kw_cla_owner_locks(struct file *file, fl_owner_t owner)
 }
 
 /* Close @fd of the caller without waiting: 0, -EBADF, -EAGAIN, -ENOMEM. */
-static int kw_cla_close_one(int fd, struct kw_cla_batch *b)
+static int kw_close_async_close_one(int fd, struct kw_close_async_batch *b)
 {
 	struct files_struct *files = current->files;
-	struct kw_cla_item *item;
-	struct kw_cla_user *user;
+	struct kw_close_async_item *item;
+	struct kw_close_async_user *user;
 	struct file *file;
 
 	item = kzalloc(sizeof(*item), GFP_KERNEL_ACCOUNT);
 	if (!item)
 		return -ENOMEM;
-	user = kw_cla_charge(kw_account_uid(current_cred()),
-			     READ_ONCE(close_async_max_per_user),
-			     READ_ONCE(close_async_max_total));
+	user = kw_close_async_charge(kw_account_uid(current_cred()),
+				     READ_ONCE(close_async_max_per_user),
+				     READ_ONCE(close_async_max_total));
 	if (IS_ERR(user)) {
 		kfree(item);
 		return PTR_ERR(user);
@@ -453,27 +453,27 @@ static int kw_cla_close_one(int fd, struct kw_cla_batch *b)
 	/* The point of no return: the fd is gone from the table. */
 	file = fd < 0 ? NULL : file_close_fd(fd);
 	if (!file) {
-		kw_cla_uncharge(user);
+		kw_close_async_uncharge(user);
 		kfree(item);
 		return -EBADF;
 	}
 
 	if (likely(!(file->f_mode & FMODE_PATH)) &&
-	    kw_cla_owner_locks(file, files)) {
+	    kw_close_async_owner_locks(file, files)) {
 		/*
 		 * filp_flush() as close(2) runs it (->flush, dnotify_flush(),
 		 * locks_remove_posix()), on a reference of ours so that its
 		 * fput() is not the last one: the worker keeps the table's.
 		 */
 		get_file(file);
-		kw_cla_batch_error(b, filp_close(file, files));
+		kw_close_async_batch_error(b, filp_close(file, files));
 		item->flushed = true;
 	} else if (likely(!(file->f_mode & FMODE_PATH))) {
 		/* no lock of the caller's to remove: ->flush can wait */
 		kw_gate_dnotify_flush(file, files);
 	}
 
-	INIT_WORK(&item->work, kw_cla_work);
+	INIT_WORK(&item->work, kw_close_async_work);
 	INIT_LIST_HEAD(&item->wait_node);
 	item->file = file;
 	item->owner = files;
@@ -487,9 +487,9 @@ static int kw_cla_close_one(int fd, struct kw_cla_batch *b)
 	}
 	/* The dispatcher holds a reference on this module: we may take one. */
 	__module_get(THIS_MODULE);
-	if (kw_cla_admit(user, &item->wait_node,
-			 READ_ONCE(close_async_max_running_per_user)))
-		queue_work(kw_cla_wq, &item->work);
+	if (kw_close_async_admit(user, &item->wait_node,
+				 READ_ONCE(close_async_max_running_per_user)))
+		queue_work(kw_close_async_wq, &item->work);
 	return 0;
 }
 
@@ -498,13 +498,13 @@ VISIBLE_IF_KUNIT long kw_fs_close_async(struct kw_ucmd *ucmd)
 	struct kwish_close_async *arg = ucmd->cmd;
 	struct kwish_close_async __user *uarg = ucmd->ubuffer;
 	bool waitfd = arg->flags & KWISH_CLOSE_ASYNC_WAITFD;
-	struct kw_cla_batch *b = NULL;
+	struct kw_close_async_batch *b = NULL;
 	struct file *wfile = NULL;
 	int wfd = -1, err;
 	u32 i;
 	s32 *fds;
 
-	err = kw_cla_check_args(arg);
+	err = kw_close_async_check_args(arg);
 	if (err)
 		return err;
 
@@ -530,7 +530,7 @@ VISIBLE_IF_KUNIT long kw_fs_close_async(struct kw_ucmd *ucmd)
 			kfree(b);
 			goto out_free;
 		}
-		wfile = anon_inode_getfile("[kwish_close_async]", &kw_cla_fops,
+		wfile = anon_inode_getfile("[kwish_close_async]", &kw_close_async_fops,
 					   b, O_RDONLY);
 		if (IS_ERR(wfile)) {
 			err = PTR_ERR(wfile);
@@ -546,7 +546,7 @@ VISIBLE_IF_KUNIT long kw_fs_close_async(struct kw_ucmd *ucmd)
 		goto out_wait;
 
 	for (i = 0; i < arg->nr_fds; i++) {
-		err = kw_cla_close_one(fds[i], b);
+		err = kw_close_async_close_one(fds[i], b);
 		if (err)
 			break;
 	}
@@ -554,7 +554,7 @@ VISIBLE_IF_KUNIT long kw_fs_close_async(struct kw_ucmd *ucmd)
 		goto out_wait;		/* nothing closed: fail with err */
 
 	if (b) {
-		kw_cla_batch_finish(b);	/* the submission's bias */
+		kw_close_async_batch_finish(b);	/* the submission's bias */
 		fd_install(wfd, wfile);
 	}
 	kfree(fds);
@@ -575,7 +575,7 @@ EXPORT_SYMBOL_IF_KUNIT(kw_fs_close_async);
 /* the uapi sizes: a struct never changes, it only grows */
 static_assert(sizeof(struct kwish_close_async) == KWISH_CLOSE_ASYNC_SIZE_VER0);
 
-static const struct kw_cmd kw_cla_cmds[] = {
+static const struct kw_cmd kw_close_async_cmds[] = {
 	KW_IOCTL_OP(KWISH_CMD_CLOSE_ASYNC, kw_fs_close_async,
 		    struct kwish_close_async, __reserved,
 		    KWISH_CLOSE_ASYNC_WAITFD |
@@ -584,9 +584,9 @@ static const struct kw_cmd kw_cla_cmds[] = {
 
 static int kw_close_async_setup(struct kw_feature *f)
 {
-	kw_cla_wq = alloc_workqueue("kwish_close", WQ_UNBOUND,
-				    WQ_UNBOUND_MAX_ACTIVE);
-	if (!kw_cla_wq) {
+	kw_close_async_wq = alloc_workqueue("kwish_close", WQ_UNBOUND,
+					    WQ_UNBOUND_MAX_ACTIVE);
+	if (!kw_close_async_wq) {
 		strscpy(f->reason, "cannot allocate its workqueue",
 			sizeof(f->reason));
 		return -ENOMEM;
@@ -603,16 +603,16 @@ static void kw_close_async_teardown(struct kw_feature *f)
 	 * ones may still be returning; destroy_workqueue() drains and waits
 	 * for them.
 	 */
-	destroy_workqueue(kw_cla_wq);
-	WARN_ON(kw_cla_total || !hash_empty(kw_cla_users));
+	destroy_workqueue(kw_close_async_wq);
+	WARN_ON(kw_close_async_total || !hash_empty(kw_close_async_users));
 }
 
 struct kw_feature kw_close_async_feature = {
 	.id = 19,
-	.cmds = kw_cla_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_cla_cmds),
-	.gates = kw_cla_gates,
-	.nr_gates = ARRAY_SIZE(kw_cla_gates),
+	.cmds = kw_close_async_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_close_async_cmds),
+	.gates = kw_close_async_gates,
+	.nr_gates = ARRAY_SIZE(kw_close_async_gates),
 	.present =
 		"fd detached at once, the caller's POSIX locks after ->flush; flush and release otherwise in a kworker, per user in turn",
 	.setup = kw_close_async_setup,

@@ -63,7 +63,7 @@
 #include <gates/security/security.h>
 #include "kwish_fs.h"
 
-static struct kw_hook kw_cro_gates[] = {
+static struct kw_hook kw_create_open_gates[] = {
 	KW_GATE_HOOK(security_path_symlink),
 };
 
@@ -73,7 +73,7 @@ static struct kw_hook kw_cro_gates[] = {
 /*
  * The argument checks that need no file system: returns 0 or -EINVAL.
  */
-VISIBLE_IF_KUNIT int kw_cro_check_args(const struct kwish_create_open *arg)
+VISIBLE_IF_KUNIT int kw_create_open_check_args(const struct kwish_create_open *arg)
 {
 	bool has_rdev = arg->rdev_major || arg->rdev_minor;
 
@@ -99,10 +99,10 @@ VISIBLE_IF_KUNIT int kw_cro_check_args(const struct kwish_create_open *arg)
 		return -EINVAL;
 	}
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_cro_check_args);
+EXPORT_SYMBOL_IF_KUNIT(kw_create_open_check_args);
 
 /* The open flags of the new fd for a file of type @type (S_IFMT bits). */
-VISIBLE_IF_KUNIT int kw_cro_open_flags(umode_t type)
+VISIBLE_IF_KUNIT int kw_create_open_open_flags(umode_t type)
 {
 	switch (type) {
 	case S_IFDIR:
@@ -113,7 +113,7 @@ VISIBLE_IF_KUNIT int kw_cro_open_flags(umode_t type)
 		return O_PATH;
 	}
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_cro_open_flags);
+EXPORT_SYMBOL_IF_KUNIT(kw_create_open_open_flags);
 
 /*
  * mode_strip_umask() (fs/namei.c in v6.1, <linux/namei.h> in v6.12): the
@@ -121,7 +121,7 @@ EXPORT_SYMBOL_IF_KUNIT(kw_cro_open_flags);
  * security_path_mknod(); the umask is left to posix_acl_create() if the
  * directory supports ACLs.
  */
-static umode_t kw_cro_strip_umask(const struct inode *dir, umode_t mode)
+static umode_t kw_create_open_strip_umask(const struct inode *dir, umode_t mode)
 {
 	if (!IS_POSIXACL(dir))
 		mode &= ~current_umask();
@@ -133,7 +133,7 @@ static umode_t kw_cro_strip_umask(const struct inode *dir, umode_t mode)
  * them: EFAULT, ENAMETOOLONG from PATH_MAX bytes on, ENOENT if empty; the
  * copy through getname_kernel() is what audit records.
  */
-static struct filename *kw_cro_get_target(u64 utarget)
+static struct filename *kw_create_open_get_target(u64 utarget)
 {
 	struct filename *name;
 	long len;
@@ -156,7 +156,7 @@ static struct filename *kw_cro_get_target(u64 utarget)
 }
 
 /* What one creation needs; @dentry is user_path_create()'s. */
-struct kw_cro_op {
+struct kw_create_open_op {
 	umode_t mode;
 	dev_t dev;
 	const char *target;		/* S_IFLNK */
@@ -165,10 +165,10 @@ struct kw_cro_op {
 };
 
 /* Called with the parent locked, as after filename_create(). */
-static int kw_cro_create_locked(struct kw_cro_op *op)
+static int kw_create_open_create_locked(struct kw_create_open_op *op)
 {
 	struct inode *dir = d_inode(op->parent.dentry);
-	umode_t lsm_mode = kw_cro_strip_umask(dir, op->mode);
+	umode_t lsm_mode = kw_create_open_strip_umask(dir, op->mode);
 	int err;
 
 	switch (op->mode & S_IFMT) {
@@ -201,7 +201,7 @@ static int kw_cro_create_locked(struct kw_cro_op *op)
  * The dentry of the created inode, with a reference of its own, taken
  * under the parent's lock (see the top of the file).
  */
-static struct dentry *kw_cro_created(struct kw_cro_op *op)
+static struct dentry *kw_create_open_created(struct kw_create_open_op *op)
 {
 	struct dentry *d = op->dentry;
 
@@ -217,8 +217,8 @@ static struct dentry *kw_cro_created(struct kw_cro_op *op)
 }
 
 /* Create the object; on success *@created is the new inode's path. */
-static int kw_cro_create(struct kw_cro_op *op, int dirfd,
-			 const char __user *pathname, struct path *created)
+static int kw_create_open_create(struct kw_create_open_op *op, int dirfd,
+				 const char __user *pathname, struct path *created)
 {
 	unsigned int lookup_flags = S_ISDIR(op->mode) ? LOOKUP_DIRECTORY : 0;
 	struct dentry *d;
@@ -229,9 +229,9 @@ retry:
 				      lookup_flags);
 	if (IS_ERR(op->dentry))
 		return PTR_ERR(op->dentry);
-	err = kw_cro_create_locked(op);
+	err = kw_create_open_create_locked(op);
 	if (!err) {
-		d = kw_cro_created(op);
+		d = kw_create_open_created(op);
 		if (IS_ERR(d)) {
 			err = PTR_ERR(d);
 		} else {
@@ -252,19 +252,19 @@ VISIBLE_IF_KUNIT long kw_fs_create_open(struct kw_ucmd *ucmd)
 {
 	const struct kwish_create_open *arg = ucmd->cmd;
 	struct filename *target = NULL;
-	struct kw_cro_op op = {};
+	struct kw_create_open_op op = {};
 	struct path created;
 	struct file *file;
 	int fd, err, oflags;
 
-	err = kw_cro_check_args(arg);
+	err = kw_create_open_check_args(arg);
 	if (err)
 		return err;
 	op.mode = (umode_t)arg->mode;
 	if (S_ISCHR(op.mode) || S_ISBLK(op.mode))
 		op.dev = MKDEV(arg->rdev_major, arg->rdev_minor);
 	if (S_ISLNK(op.mode)) {
-		target = kw_cro_get_target(arg->target);
+		target = kw_create_open_get_target(arg->target);
 		if (IS_ERR(target))
 			return PTR_ERR(target);
 		op.target = target->name;
@@ -277,12 +277,12 @@ VISIBLE_IF_KUNIT long kw_fs_create_open(struct kw_ucmd *ucmd)
 		err = fd;
 		goto put_target;
 	}
-	err = kw_cro_create(&op, arg->dirfd, u64_to_user_ptr(arg->pathname),
-			    &created);
+	err = kw_create_open_create(&op, arg->dirfd, u64_to_user_ptr(arg->pathname),
+				    &created);
 	if (err)
 		goto put_fd;
 
-	oflags = kw_cro_open_flags(op.mode & S_IFMT);
+	oflags = kw_create_open_open_flags(op.mode & S_IFMT);
 	if (d_is_dir(created.dentry) &&
 	    inode_permission(kw_path_idmap(&created), d_inode(created.dentry),
 			     MAY_OPEN | MAY_READ))
@@ -312,7 +312,7 @@ EXPORT_SYMBOL_IF_KUNIT(kw_fs_create_open);
 /* the uapi sizes: a struct never changes, it only grows */
 static_assert(sizeof(struct kwish_create_open) == KWISH_CREATE_OPEN_SIZE_VER0);
 
-static const struct kw_cmd kw_cro_cmds[] = {
+static const struct kw_cmd kw_create_open_cmds[] = {
 	KW_IOCTL_OP(KWISH_CMD_CREATE_OPEN, kw_fs_create_open,
 		    struct kwish_create_open, __reserved,
 		    KWISH_CREATE_OPEN_NOCLOEXEC),
@@ -320,9 +320,9 @@ static const struct kw_cmd kw_cro_cmds[] = {
 
 struct kw_feature kw_create_open_feature = {
 	.id = 34,
-	.cmds = kw_cro_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_cro_cmds),
-	.gates = kw_cro_gates,
-	.nr_gates = ARRAY_SIZE(kw_cro_gates),
+	.cmds = kw_create_open_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_create_open_cmds),
+	.gates = kw_create_open_gates,
+	.nr_gates = ARRAY_SIZE(kw_create_open_gates),
 	.present = "vfs_mkdir()/vfs_mknod()/vfs_symlink(), fd from the created dentry",
 };

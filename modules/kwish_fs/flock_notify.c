@@ -22,7 +22,7 @@
  * kwish refuses to watch them (EOPNOTSUPP).
  *
  * So kwish hooks flock_lock_inode() (the one ftrace registry of
- * kwish_core) with kw_fln_flock_lock_inode(), which runs the original and,
+ * kwish_core) with kw_flock_notify_flock_lock_inode(), which runs the original and,
  * only for a watched inode, takes a sample of the list afterwards.  The
  * hook is on a cold function: it runs for flock() calls and for the close
  * of files whose inode has flock() locks, never for other files.
@@ -68,11 +68,11 @@
 #include "kwish_fs.h"
 
 /* One per watched inode, shared by all watches of it. */
-struct kw_fln_node {
-	struct hlist_node hnode;	/* kw_fln_table, while nr_watchers > 0 */
+struct kw_flock_notify_node {
+	struct hlist_node hnode;	/* kw_flock_notify_table, while nr_watchers > 0 */
 	struct inode *inode;		/* the key; pinned by the watches */
 	refcount_t ref;			/* watches + calls in progress */
-	unsigned int nr_watchers;	/* under kw_fln_table_lock */
+	unsigned int nr_watchers;	/* under kw_flock_notify_table_lock */
 	bool synced;			/* the arming kw_hook_sync() is done */
 	struct mutex mutex;		/* serialises flock_lock_inode() + sample */
 	spinlock_t lock;		/* held, releases; the watches' state */
@@ -83,31 +83,31 @@ struct kw_fln_node {
 };
 
 /* One per watch fd. */
-struct kw_fln_watch {
-	struct kw_fln_node *node;
+struct kw_flock_notify_watch {
+	struct kw_flock_notify_node *node;
 	struct inode *inode;		/* ihold()'d */
 	struct path path;		/* keeps the mount busy */
 	u64 seen;			/* node->releases when last read */
 	bool unlocked_at_arm;		/* KWISH_FLOCK_EVENT_UNLOCKED_AT_ARM due */
 };
 
-static DEFINE_HASHTABLE(kw_fln_table, 6);
-static DEFINE_SPINLOCK(kw_fln_table_lock);
+static DEFINE_HASHTABLE(kw_flock_notify_table, 6);
+static DEFINE_SPINLOCK(kw_flock_notify_table_lock);
 
-static int kw_fln_flock_lock_inode(struct inode *inode,
-				   struct file_lock *request);
+static int kw_flock_notify_flock_lock_inode(struct inode *inode,
+					    struct file_lock *request);
 
-static struct kw_hook kw_fln_gates[] = {
+static struct kw_hook kw_flock_notify_gates[] = {
 	KW_GATE_HOOK(flock_lock_inode),
 	KW_GATE_HOOK(security_file_lock),
 };
 
 /* Installed after the gates, removed before them. */
-static struct kw_hook kw_fln_hook[] = {
+static struct kw_hook kw_flock_notify_hook[] = {
 	{
 		.name = "flock_lock_inode",
 		.target_sym = "flock_lock_inode",
-		.dest_fn = kw_fln_flock_lock_inode,
+		.dest_fn = kw_flock_notify_flock_lock_inode,
 	},
 };
 
@@ -115,7 +115,7 @@ static struct kw_hook kw_fln_hook[] = {
  * The fd flags of a watch for KWISH_FLOCK_WATCH's @flags, or -EINVAL for
  * a non-zero reserved field (unknown flags are the dispatcher's EINVAL).
  */
-VISIBLE_IF_KUNIT int kw_fln_check_args(const struct kwish_flock_watch *arg)
+VISIBLE_IF_KUNIT int kw_flock_notify_check_args(const struct kwish_flock_watch *arg)
 {
 	int fl = O_RDONLY | O_CLOEXEC;
 
@@ -127,28 +127,28 @@ VISIBLE_IF_KUNIT int kw_fln_check_args(const struct kwish_flock_watch *arg)
 		fl &= ~O_CLOEXEC;
 	return fl;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_fln_check_args);
+EXPORT_SYMBOL_IF_KUNIT(kw_flock_notify_check_args);
 
 /*
  * One sample: @held_now after the state @*held of the previous one.
  * Returns true when it is the release of the last lock.
  */
-VISIBLE_IF_KUNIT bool kw_fln_transition(bool *held, bool held_now)
+VISIBLE_IF_KUNIT bool kw_flock_notify_transition(bool *held, bool held_now)
 {
 	bool released = *held && !held_now;
 
 	*held = held_now;
 	return released;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_fln_transition);
+EXPORT_SYMBOL_IF_KUNIT(kw_flock_notify_transition);
 
 /*
  * The record read() returns for a watch that last saw @seen of the
  * node's @releases; false if nothing is pending.
  */
-VISIBLE_IF_KUNIT bool kw_fln_make_event(u64 releases, u64 seen,
-					bool unlocked_at_arm, bool held,
-					struct kwish_flock_event *ev)
+VISIBLE_IF_KUNIT bool kw_flock_notify_make_event(u64 releases, u64 seen,
+						 bool unlocked_at_arm, bool held,
+						 struct kwish_flock_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	if (releases == seen && !unlocked_at_arm)
@@ -161,10 +161,10 @@ VISIBLE_IF_KUNIT bool kw_fln_make_event(u64 releases, u64 seen,
 		ev->flags |= KWISH_FLOCK_EVENT_LOCKED;
 	return true;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_fln_make_event);
+EXPORT_SYMBOL_IF_KUNIT(kw_flock_notify_make_event);
 
 /* Does @inode have a flock() lock right now? */
-static bool kw_fln_flock_held(struct inode *inode)
+static bool kw_flock_notify_flock_held(struct inode *inode)
 {
 	struct file_lock_context *ctx = locks_inode_context(inode);
 	bool held;
@@ -178,14 +178,14 @@ static bool kw_fln_flock_held(struct inode *inode)
 }
 
 /* Sample @node's inode; node->mutex held. */
-static void kw_fln_sample(struct kw_fln_node *node)
+static void kw_flock_notify_sample(struct kw_flock_notify_node *node)
 {
-	bool held_now = kw_fln_flock_held(node->inode);
+	bool held_now = kw_flock_notify_flock_held(node->inode);
 	bool released;
 
 	lockdep_assert_held(&node->mutex);
 	spin_lock(&node->lock);
-	released = kw_fln_transition(&node->held, held_now);
+	released = kw_flock_notify_transition(&node->held, held_now);
 	if (released)
 		node->releases++;
 	spin_unlock(&node->lock);
@@ -193,19 +193,19 @@ static void kw_fln_sample(struct kw_fln_node *node)
 		wake_up_interruptible_poll(&node->wq, EPOLLIN | EPOLLRDNORM);
 }
 
-static void kw_fln_node_put(struct kw_fln_node *node)
+static void kw_flock_notify_node_put(struct kw_flock_notify_node *node)
 {
 	if (refcount_dec_and_test(&node->ref))
 		kfree_rcu(node, rcu);
 }
 
 /* The node of @inode with a reference, or NULL if it is not watched. */
-static struct kw_fln_node *kw_fln_node_find(struct inode *inode)
+static struct kw_flock_notify_node *kw_flock_notify_node_find(struct inode *inode)
 {
-	struct kw_fln_node *node, *found = NULL;
+	struct kw_flock_notify_node *node, *found = NULL;
 
 	rcu_read_lock();
-	hash_for_each_possible_rcu(kw_fln_table, node, hnode,
+	hash_for_each_possible_rcu(kw_flock_notify_table, node, hnode,
 				   (unsigned long)inode) {
 		if (node->inode == inode && refcount_inc_not_zero(&node->ref)) {
 			found = node;
@@ -226,47 +226,47 @@ int kw_fs_flock_lock_inode(struct inode *inode, struct file_lock *request,
 			   int (*lock_inode)(struct inode *,
 					     struct file_lock *))
 {
-	struct kw_fln_node *node;
+	struct kw_flock_notify_node *node;
 	int idx, err;
 
 	/* may sleep: the allocation in flock_lock_inode(), node->mutex */
 	idx = kw_hook_enter();
-	node = kw_fln_node_find(inode);
+	node = kw_flock_notify_node_find(inode);
 	if (!node) {
 		err = lock_inode(inode, request);
 	} else {
 		mutex_lock(&node->mutex);
 		err = lock_inode(inode, request);
-		kw_fln_sample(node);
+		kw_flock_notify_sample(node);
 		mutex_unlock(&node->mutex);
-		kw_fln_node_put(node);
+		kw_flock_notify_node_put(node);
 	}
 	kw_hook_leave(idx);
 	return err;
 }
 
-static int kw_fln_flock_lock_inode(struct inode *inode,
-				   struct file_lock *request)
+static int kw_flock_notify_flock_lock_inode(struct inode *inode,
+					    struct file_lock *request)
 {
 	return kw_fs_flock_lock_inode(inode, request,
 				      kw_gate_flock_lock_inode);
 }
 
 /* The node of @inode, made if needed, with one more watcher on it. */
-static struct kw_fln_node *kw_fln_node_get(struct inode *inode)
+static struct kw_flock_notify_node *kw_flock_notify_node_get(struct inode *inode)
 {
-	struct kw_fln_node *node, *new;
+	struct kw_flock_notify_node *node, *new;
 
 	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return NULL;
 
-	spin_lock(&kw_fln_table_lock);
-	hash_for_each_possible(kw_fln_table, node, hnode, (unsigned long)inode) {
+	spin_lock(&kw_flock_notify_table_lock);
+	hash_for_each_possible(kw_flock_notify_table, node, hnode, (unsigned long)inode) {
 		if (node->inode == inode) {
 			node->nr_watchers++;
 			refcount_inc(&node->ref);
-			spin_unlock(&kw_fln_table_lock);
+			spin_unlock(&kw_flock_notify_table_lock);
 			kfree(new);
 			return node;
 		}
@@ -277,60 +277,60 @@ static struct kw_fln_node *kw_fln_node_get(struct inode *inode)
 	mutex_init(&new->mutex);
 	spin_lock_init(&new->lock);
 	init_waitqueue_head(&new->wq);
-	hash_add_rcu(kw_fln_table, &new->hnode, (unsigned long)inode);
-	spin_unlock(&kw_fln_table_lock);
+	hash_add_rcu(kw_flock_notify_table, &new->hnode, (unsigned long)inode);
+	spin_unlock(&kw_flock_notify_table_lock);
 	return new;
 }
 
 /* A watcher leaves @node. */
-static void kw_fln_node_leave(struct kw_fln_node *node)
+static void kw_flock_notify_node_leave(struct kw_flock_notify_node *node)
 {
-	spin_lock(&kw_fln_table_lock);
+	spin_lock(&kw_flock_notify_table_lock);
 	if (!--node->nr_watchers)
 		hash_del_rcu(&node->hnode);
-	spin_unlock(&kw_fln_table_lock);
-	kw_fln_node_put(node);
+	spin_unlock(&kw_flock_notify_table_lock);
+	kw_flock_notify_node_put(node);
 }
 
-static void kw_fln_watch_free(struct kw_fln_watch *w)
+static void kw_flock_notify_watch_free(struct kw_flock_notify_watch *w)
 {
 	if (w->node)
-		kw_fln_node_leave(w->node);
+		kw_flock_notify_node_leave(w->node);
 	iput(w->inode);
 	path_put(&w->path);
 	kfree(w);
 }
 
-static int kw_fln_release(struct inode *ainode, struct file *file)
+static int kw_flock_notify_release(struct inode *ainode, struct file *file)
 {
-	kw_fln_watch_free(file->private_data);
+	kw_flock_notify_watch_free(file->private_data);
 	return 0;
 }
 
-static bool kw_fln_pending(struct kw_fln_watch *w)
+static bool kw_flock_notify_pending(struct kw_flock_notify_watch *w)
 {
 	return READ_ONCE(w->unlocked_at_arm) ||
 	       READ_ONCE(w->node->releases) != READ_ONCE(w->seen);
 }
 
-static __poll_t kw_fln_poll(struct file *file, poll_table *pt)
+static __poll_t kw_flock_notify_poll(struct file *file, poll_table *pt)
 {
-	struct kw_fln_watch *w = file->private_data;
+	struct kw_flock_notify_watch *w = file->private_data;
 	__poll_t mask = 0;
 
 	poll_wait(file, &w->node->wq, pt);
 	spin_lock(&w->node->lock);
-	if (kw_fln_pending(w))
+	if (kw_flock_notify_pending(w))
 		mask = EPOLLIN | EPOLLRDNORM;
 	spin_unlock(&w->node->lock);
 	return mask;
 }
 
-static ssize_t kw_fln_read(struct file *file, char __user *buf, size_t count,
-			   loff_t *ppos)
+static ssize_t kw_flock_notify_read(struct file *file, char __user *buf, size_t count,
+				    loff_t *ppos)
 {
-	struct kw_fln_watch *w = file->private_data;
-	struct kw_fln_node *node = w->node;
+	struct kw_flock_notify_watch *w = file->private_data;
+	struct kw_flock_notify_node *node = w->node;
 	struct kwish_flock_event ev;
 	size_t n;
 	int err;
@@ -339,13 +339,13 @@ static ssize_t kw_fln_read(struct file *file, char __user *buf, size_t count,
 		return -EINVAL;
 	for (;;) {
 		spin_lock(&node->lock);
-		if (kw_fln_make_event(node->releases, w->seen,
-				      w->unlocked_at_arm, node->held, &ev))
+		if (kw_flock_notify_make_event(node->releases, w->seen,
+					       w->unlocked_at_arm, node->held, &ev))
 			break;
 		spin_unlock(&node->lock);
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		err = wait_event_interruptible(node->wq, kw_fln_pending(w));
+		err = wait_event_interruptible(node->wq, kw_flock_notify_pending(w));
 		if (err)
 			return err;
 	}
@@ -366,23 +366,23 @@ static ssize_t kw_fln_read(struct file *file, char __user *buf, size_t count,
 	return n;
 }
 
-static const struct file_operations kw_fln_fops = {
+static const struct file_operations kw_flock_notify_fops = {
 	.owner = THIS_MODULE,	/* a watch fd pins kwish_fs */
-	.release = kw_fln_release,
-	.poll = kw_fln_poll,
-	.read = kw_fln_read,
+	.release = kw_flock_notify_release,
+	.poll = kw_flock_notify_poll,
+	.read = kw_flock_notify_read,
 	.llseek = noop_llseek,
 };
 
 VISIBLE_IF_KUNIT long kw_fs_flock_watch(struct kw_ucmd *ucmd)
 {
 	const struct kwish_flock_watch *arg = ucmd->cmd;
-	struct kw_fln_watch *w;
-	struct kw_fln_node *node;
+	struct kw_flock_notify_watch *w;
+	struct kw_flock_notify_node *node;
 	struct file *file;
 	int fd_flags, err;
 
-	fd_flags = kw_fln_check_args(arg);
+	fd_flags = kw_flock_notify_check_args(arg);
 	if (fd_flags < 0)
 		return fd_flags;
 
@@ -412,9 +412,9 @@ VISIBLE_IF_KUNIT long kw_fs_flock_watch(struct kw_ucmd *ucmd)
 	ihold(w->inode);
 	fput(file);
 
-	node = kw_fln_node_get(w->inode);
+	node = kw_flock_notify_node_get(w->inode);
 	if (!node) {
-		kw_fln_watch_free(w);
+		kw_flock_notify_watch_free(w);
 		return -ENOMEM;
 	}
 	w->node = node;
@@ -428,17 +428,17 @@ VISIBLE_IF_KUNIT long kw_fs_flock_watch(struct kw_ucmd *ucmd)
 		smp_store_release(&node->synced, true);
 	}
 	mutex_lock(&node->mutex);
-	kw_fln_sample(node);
+	kw_flock_notify_sample(node);
 	spin_lock(&node->lock);
 	w->seen = node->releases;
 	w->unlocked_at_arm = !node->held;
 	spin_unlock(&node->lock);
 	mutex_unlock(&node->mutex);
 
-	err = anon_inode_getfd("[kwish_flock_watch]", &kw_fln_fops, w,
+	err = anon_inode_getfd("[kwish_flock_watch]", &kw_flock_notify_fops, w,
 			       fd_flags);
 	if (err < 0)
-		kw_fln_watch_free(w);
+		kw_flock_notify_watch_free(w);
 	return err;
 
 out_fput:
@@ -451,7 +451,7 @@ EXPORT_SYMBOL_IF_KUNIT(kw_fs_flock_watch);
 static_assert(sizeof(struct kwish_flock_watch) == KWISH_FLOCK_WATCH_SIZE_VER0);
 static_assert(sizeof(struct kwish_flock_event) == KWISH_FLOCK_EVENT_SIZE_VER0);
 
-static const struct kw_cmd kw_fln_cmds[] = {
+static const struct kw_cmd kw_flock_notify_cmds[] = {
 	KW_IOCTL_OP(KWISH_CMD_FLOCK_WATCH, kw_fs_flock_watch,
 		    struct kwish_flock_watch, __reserved,
 		    KWISH_FLOCK_WATCH_NONBLOCK | KWISH_FLOCK_WATCH_NO_CLOEXEC),
@@ -459,17 +459,17 @@ static const struct kw_cmd kw_fln_cmds[] = {
 
 /*
  * The hook goes before the gates: kw_hooks_remove() returns once no call
- * it diverted still runs in kw_fln_flock_lock_inode(), and then the gate
+ * it diverted still runs in kw_flock_notify_flock_lock_inode(), and then the gate
  * those calls use may go.  No watch exists any more then (each pins the
  * module).
  */
 struct kw_feature kw_flock_notify_feature = {
 	.id = 4,
-	.cmds = kw_fln_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_fln_cmds),
-	.gates = kw_fln_gates,
-	.nr_gates = ARRAY_SIZE(kw_fln_gates),
-	.hooks = kw_fln_hook,
-	.nr_hooks = ARRAY_SIZE(kw_fln_hook),
+	.cmds = kw_flock_notify_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_flock_notify_cmds),
+	.gates = kw_flock_notify_gates,
+	.nr_gates = ARRAY_SIZE(kw_flock_notify_gates),
+	.hooks = kw_flock_notify_hook,
+	.nr_hooks = ARRAY_SIZE(kw_flock_notify_hook),
 	.present = "hook on flock_lock_inode(), a watch fd per inode (poll/read)",
 };

@@ -72,7 +72,7 @@
 #include <gates/security/security.h>
 #include "kwish_fs.h"
 
-static struct kw_hook kw_flt_gates[] = {
+static struct kw_hook kw_flock_timeout_gates[] = {
 	KW_GATE_HOOK(flock_lock_inode),
 	KW_GATE_HOOK(security_file_lock),
 };
@@ -84,7 +84,7 @@ static struct kw_hook kw_flt_gates[] = {
  * timeout of 0, and LOCK_MAND, which flock(2) still ignores for old
  * binaries, has no place in a new interface.
  */
-VISIBLE_IF_KUNIT int kw_flt_check_args(const struct kwish_flock_timeout *arg)
+VISIBLE_IF_KUNIT int kw_flock_timeout_check_args(const struct kwish_flock_timeout *arg)
 {
 	if (arg->__reserved)
 		return -EINVAL;
@@ -96,7 +96,7 @@ VISIBLE_IF_KUNIT int kw_flt_check_args(const struct kwish_flock_timeout *arg)
 	}
 	return -EINVAL;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_flt_check_args);
+EXPORT_SYMBOL_IF_KUNIT(kw_flock_timeout_check_args);
 
 /*
  * The deadline of a wait of @timeout_ns nanoseconds that starts at @now:
@@ -104,16 +104,16 @@ EXPORT_SYMBOL_IF_KUNIT(kw_flt_check_args);
  * treats it) for timeouts that reach beyond what ktime_t can express
  * (about 292 years), so that U64_MAX means "wait as long as flock()".
  */
-VISIBLE_IF_KUNIT ktime_t kw_flt_deadline(u64 timeout_ns, ktime_t now)
+VISIBLE_IF_KUNIT ktime_t kw_flock_timeout_deadline(u64 timeout_ns, ktime_t now)
 {
 	if (timeout_ns >= (u64)KTIME_MAX)
 		return KTIME_MAX;
 	return ktime_add_safe(now, ns_to_ktime(timeout_ns));
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_flt_deadline);
+EXPORT_SYMBOL_IF_KUNIT(kw_flock_timeout_deadline);
 
 /* What is left of the wait until @deadline: > 0, or 0 if it is over. */
-VISIBLE_IF_KUNIT ktime_t kw_flt_remaining(ktime_t deadline, ktime_t now)
+VISIBLE_IF_KUNIT ktime_t kw_flock_timeout_remaining(ktime_t deadline, ktime_t now)
 {
 	if (deadline == KTIME_MAX)
 		return KTIME_MAX;
@@ -121,10 +121,10 @@ VISIBLE_IF_KUNIT ktime_t kw_flt_remaining(ktime_t deadline, ktime_t now)
 		return 0;
 	return ktime_sub(deadline, now);
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_flt_remaining);
+EXPORT_SYMBOL_IF_KUNIT(kw_flock_timeout_remaining);
 
 /* The condition flock_lock_inode_wait() waits for (see below). */
-static bool kw_flt_woken(struct file_lock *fl)
+static bool kw_flock_timeout_woken(struct file_lock *fl)
 {
 	return list_empty(&kw_fl_blocked_member(fl));
 }
@@ -133,8 +133,8 @@ static bool kw_flt_woken(struct file_lock *fl)
  * flock_lock_inode_wait() with a deadline.  @fl has FL_SLEEP unless the
  * caller asked for a single try.
  */
-static int kw_flt_lock_wait(struct inode *inode, struct file_lock *fl,
-			    ktime_t deadline)
+static int kw_flock_timeout_lock_wait(struct inode *inode, struct file_lock *fl,
+				      ktime_t deadline)
 {
 	ktime_t left;
 	int err;
@@ -153,13 +153,13 @@ static int kw_flt_lock_wait(struct inode *inode, struct file_lock *fl,
 		 * the request off fl_blocked_member and woke fl_wait; then
 		 * flock_lock_inode() is tried again, as for every waiter.
 		 */
-		left = kw_flt_remaining(deadline, ktime_get());
+		left = kw_flock_timeout_remaining(deadline, ktime_get());
 		if (!left) {
 			err = -ETIMEDOUT;
 			break;
 		}
 		err = wait_event_interruptible_hrtimeout(kw_fl_wait(fl),
-							 kw_flt_woken(fl), left);
+							 kw_flock_timeout_woken(fl), left);
 		if (err == -ETIME) {
 			err = -ETIMEDOUT;
 			break;
@@ -183,11 +183,11 @@ VISIBLE_IF_KUNIT long kw_fs_flock_timeout(struct kw_ucmd *ucmd)
 	ktime_t deadline;
 	int type, err;
 
-	type = kw_flt_check_args(arg);
+	type = kw_flock_timeout_check_args(arg);
 	if (type < 0)
 		return type;
 	/* Taken before anything else, so the wait is never longer. */
-	deadline = kw_flt_deadline(arg->timeout_ns, ktime_get());
+	deadline = kw_flock_timeout_deadline(arg->timeout_ns, ktime_get());
 
 	/* fget(): not O_PATH, as flock(2)'s fdget() */
 	file = fget(arg->fd);
@@ -218,7 +218,7 @@ VISIBLE_IF_KUNIT long kw_fs_flock_timeout(struct kw_ucmd *ucmd)
 
 	if (arg->timeout_ns)
 		kw_fl_flags(&fl) |= FL_SLEEP;
-	err = kw_flt_lock_wait(file_inode(file), &fl, deadline);
+	err = kw_flock_timeout_lock_wait(file_inode(file), &fl, deadline);
 out_release:
 	locks_release_private(&fl);
 out_fput:
@@ -230,17 +230,17 @@ EXPORT_SYMBOL_IF_KUNIT(kw_fs_flock_timeout);
 /* the uapi sizes: a struct never changes, it only grows */
 static_assert(sizeof(struct kwish_flock_timeout) == KWISH_FLOCK_TIMEOUT_SIZE_VER0);
 
-static const struct kw_cmd kw_flt_cmds[] = {
+static const struct kw_cmd kw_flock_timeout_cmds[] = {
 	KW_IOCTL_OP(KWISH_CMD_FLOCK_TIMEOUT, kw_fs_flock_timeout,
 		    struct kwish_flock_timeout, __reserved, 0),
 };
 
 struct kw_feature kw_flock_timeout_feature = {
 	.id = 22,
-	.cmds = kw_flt_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_flt_cmds),
-	.gates = kw_flt_gates,
-	.nr_gates = ARRAY_SIZE(kw_flt_gates),
+	.cmds = kw_flock_timeout_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_flock_timeout_cmds),
+	.gates = kw_flock_timeout_gates,
+	.nr_gates = ARRAY_SIZE(kw_flock_timeout_gates),
 	.present =
 		"flock_lock_inode() with an hrtimer deadline on the lock's wait queue",
 };

@@ -61,13 +61,13 @@
 /* Tries for a temporary name that does not exist (64 random bits each). */
 #define KW_LNR_TMP_TRIES	4
 
-static struct kw_hook kw_lnr_gates[] = {
+static struct kw_hook kw_link_replace_gates[] = {
 	KW_GATE_HOOK(may_linkat),
 	KW_GATE_HOOK(security_path_link),
 };
 
 /* One link-replace: what the locked part needs and reports. */
-struct kw_lnr_op {
+struct kw_link_replace_op {
 	const struct path *dir;
 	struct dentry *src;		/* the fd's dentry */
 	const char *name;
@@ -80,7 +80,7 @@ struct kw_lnr_op {
 };
 
 /* A temporary name in @op->dir that does not exist: a negative dentry. */
-static struct dentry *kw_lnr_tmp_dentry(struct kw_lnr_op *op)
+static struct dentry *kw_link_replace_tmp_dentry(struct kw_link_replace_op *op)
 {
 	struct dentry *tmp;
 	int i;
@@ -101,14 +101,14 @@ static struct dentry *kw_lnr_tmp_dentry(struct kw_lnr_op *op)
  * @target exists: link the inode under a temporary name and rename that
  * over @target.  Called with the directory locked.
  */
-static int kw_lnr_replace_locked(struct kw_lnr_op *op, struct dentry *target)
+static int kw_link_replace_replace_locked(struct kw_link_replace_op *op, struct dentry *target)
 {
 	struct inode *dir_inode = d_inode(op->dir->dentry);
 	struct renamedata rd = {};
 	struct dentry *tmp;
 	int err;
 
-	tmp = kw_lnr_tmp_dentry(op);
+	tmp = kw_link_replace_tmp_dentry(op);
 	if (IS_ERR(tmp))
 		return PTR_ERR(tmp);
 
@@ -139,7 +139,7 @@ out:
 	return err;
 }
 
-static int kw_lnr_locked(struct kw_lnr_op *op)
+static int kw_link_replace_locked(struct kw_link_replace_op *op)
 {
 	struct inode *dir_inode = d_inode(op->dir->dentry);
 	struct dentry *target;
@@ -170,7 +170,7 @@ static int kw_lnr_locked(struct kw_lnr_op *op)
 	}
 	err = security_path_unlink(op->dir, target);
 	if (!err)
-		err = kw_lnr_replace_locked(op, target);
+		err = kw_link_replace_replace_locked(op, target);
 put:
 	dput(target);
 unlock:
@@ -183,7 +183,7 @@ unlock:
  * (an NFS delegation on the inode).  Break it and remove the name, if it
  * still refers to our inode (nobody else knows the name).
  */
-static void kw_lnr_remove_tmp(struct kw_lnr_op *op)
+static void kw_link_replace_remove_tmp(struct kw_link_replace_op *op)
 {
 	struct inode *dir_inode = d_inode(op->dir->dentry);
 	struct dentry *tmp;
@@ -221,7 +221,7 @@ static void kw_lnr_remove_tmp(struct kw_lnr_op *op)
  * the fd was opened with the caller's credentials, or the caller has
  * CAP_DAC_READ_SEARCH in the user namespace of the opener's.
  */
-static bool kw_lnr_may_link_fd(const struct file *file)
+static bool kw_link_replace_may_link_fd(const struct file *file)
 {
 	return file->f_cred == current_cred() ||
 	       ns_capable(file->f_cred->user_ns, CAP_DAC_READ_SEARCH);
@@ -230,7 +230,7 @@ static bool kw_lnr_may_link_fd(const struct file *file)
 VISIBLE_IF_KUNIT long kw_fs_link_replace(struct kw_ucmd *ucmd)
 {
 	const struct kwish_link_replace *arg = ucmd->cmd;
-	struct kw_lnr_op op = {};
+	struct kw_link_replace_op op = {};
 	char kname[NAME_MAX + 1];
 	struct filename *name;
 	bool retried = false;
@@ -252,7 +252,7 @@ VISIBLE_IF_KUNIT long kw_fs_link_replace(struct kw_ucmd *ucmd)
 		err = -EBADF;
 		goto put_dir;
 	}
-	if (!kw_lnr_may_link_fd(file)) {
+	if (!kw_link_replace_may_link_fd(file)) {
 		err = -ENOENT;
 		goto put_file;
 	}
@@ -279,9 +279,9 @@ VISIBLE_IF_KUNIT long kw_fs_link_replace(struct kw_ucmd *ucmd)
 	op.name = name->name;
 	op.len = (int)len;
 retry:
-	err = kw_lnr_locked(&op);
+	err = kw_link_replace_locked(&op);
 	if (op.tmp_left) {
-		kw_lnr_remove_tmp(&op);
+		kw_link_replace_remove_tmp(&op);
 		op.tmp_left = false;
 	}
 	if (op.delegated) {
@@ -309,17 +309,17 @@ EXPORT_SYMBOL_IF_KUNIT(kw_fs_link_replace);
 /* the uapi sizes: a struct never changes, it only grows */
 static_assert(sizeof(struct kwish_link_replace) == KWISH_LINK_REPLACE_SIZE_VER0);
 
-static const struct kw_cmd kw_lnr_cmds[] = {
+static const struct kw_cmd kw_link_replace_cmds[] = {
 	KW_IOCTL_OP(KWISH_CMD_LINK_REPLACE, kw_fs_link_replace,
 		    struct kwish_link_replace, __reserved, 0),
 };
 
 struct kw_feature kw_link_replace_feature = {
 	.id = 7,
-	.cmds = kw_lnr_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_lnr_cmds),
-	.gates = kw_lnr_gates,
-	.nr_gates = ARRAY_SIZE(kw_lnr_gates),
+	.cmds = kw_link_replace_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_link_replace_cmds),
+	.gates = kw_link_replace_gates,
+	.nr_gates = ARRAY_SIZE(kw_link_replace_gates),
 	.present =
 		"vfs_link() to a temporary name and vfs_rename() over the name, under the directory lock",
 };

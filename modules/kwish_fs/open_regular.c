@@ -42,77 +42,77 @@
 #include <gates/fs/open.h>
 #include "kwish_fs.h"
 
-static atomic_t kw_oreg_nr_callers = ATOMIC_INIT(0);
-static DEFINE_SPINLOCK(kw_oreg_lock);
-static LIST_HEAD(kw_oreg_callers);
-static bool kw_oreg_native;
+static atomic_t kw_open_regular_nr_callers = ATOMIC_INIT(0);
+static DEFINE_SPINLOCK(kw_open_regular_lock);
+static LIST_HEAD(kw_open_regular_callers);
+static bool kw_open_regular_native;
 
-VISIBLE_IF_KUNIT void kw_oreg_mark(struct kw_oreg_caller *caller)
+VISIBLE_IF_KUNIT void kw_open_regular_mark(struct kw_open_regular_caller *caller)
 {
-	spin_lock(&kw_oreg_lock);
-	list_add(&caller->node, &kw_oreg_callers);
-	atomic_inc(&kw_oreg_nr_callers);
-	spin_unlock(&kw_oreg_lock);
+	spin_lock(&kw_open_regular_lock);
+	list_add(&caller->node, &kw_open_regular_callers);
+	atomic_inc(&kw_open_regular_nr_callers);
+	spin_unlock(&kw_open_regular_lock);
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_oreg_mark);
+EXPORT_SYMBOL_IF_KUNIT(kw_open_regular_mark);
 
-VISIBLE_IF_KUNIT void kw_oreg_unmark(struct kw_oreg_caller *caller)
+VISIBLE_IF_KUNIT void kw_open_regular_unmark(struct kw_open_regular_caller *caller)
 {
-	spin_lock(&kw_oreg_lock);
+	spin_lock(&kw_open_regular_lock);
 	list_del(&caller->node);
-	atomic_dec(&kw_oreg_nr_callers);
-	spin_unlock(&kw_oreg_lock);
+	atomic_dec(&kw_open_regular_nr_callers);
+	spin_unlock(&kw_open_regular_lock);
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_oreg_unmark);
+EXPORT_SYMBOL_IF_KUNIT(kw_open_regular_unmark);
 
-static bool kw_oreg_current_is_marked(void)
+static bool kw_open_regular_current_is_marked(void)
 {
-	struct kw_oreg_caller *caller;
+	struct kw_open_regular_caller *caller;
 	bool marked = false;
 
-	spin_lock(&kw_oreg_lock);
-	list_for_each_entry(caller, &kw_oreg_callers, node) {
+	spin_lock(&kw_open_regular_lock);
+	list_for_each_entry(caller, &kw_open_regular_callers, node) {
 		if (caller->task == current) {
 			marked = true;
 			break;
 		}
 	}
-	spin_unlock(&kw_oreg_lock);
+	spin_unlock(&kw_open_regular_lock);
 	return marked;
 }
 
 /* Filter of the vfs_open(const struct path *, struct file *) hook. */
-VISIBLE_IF_KUNIT bool kw_oreg_vfs_open_filter(const unsigned long *args)
+VISIBLE_IF_KUNIT bool kw_open_regular_vfs_open_filter(const unsigned long *args)
 {
 	const struct path *path = (const struct path *)args[0];
 
-	if (likely(!atomic_read(&kw_oreg_nr_callers)))
+	if (likely(!atomic_read(&kw_open_regular_nr_callers)))
 		return false;
 	if (S_ISREG(d_backing_inode(path->dentry)->i_mode))
 		return false;
-	return kw_oreg_current_is_marked();
+	return kw_open_regular_current_is_marked();
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_oreg_vfs_open_filter);
+EXPORT_SYMBOL_IF_KUNIT(kw_open_regular_vfs_open_filter);
 
 /* Where a refused vfs_open() call goes: same prototype, fails. */
-static int kw_oreg_refuse_open(const struct path *path, struct file *file)
+static int kw_open_regular_refuse_open(const struct path *path, struct file *file)
 {
 	return -EFTYPE;
 }
 
-static struct kw_hook kw_oreg_gate = KW_GATE_HOOK(do_sys_openat2);
+static struct kw_hook kw_open_regular_gate = KW_GATE_HOOK(do_sys_openat2);
 
-static struct kw_hook kw_oreg_check = {
+static struct kw_hook kw_open_regular_check = {
 	.name = "O_REGULAR type check in vfs_open",
 	.target_sym = "vfs_open",
-	.dest_fn = kw_oreg_refuse_open,
-	.filter = kw_oreg_vfs_open_filter,
+	.dest_fn = kw_open_regular_refuse_open,
+	.filter = kw_open_regular_vfs_open_filter,
 };
 
 VISIBLE_IF_KUNIT long kw_fs_open_regular(struct kw_ucmd *ucmd)
 {
 	const struct kwish_open_regular *arg = ucmd->cmd;
-	struct kw_oreg_caller caller = { .task = current };
+	struct kw_open_regular_caller caller = { .task = current };
 	struct open_how how = {
 		.flags = arg->open_flags & ~OPENAT2_REGULAR,
 		.mode = arg->mode,
@@ -132,14 +132,14 @@ VISIBLE_IF_KUNIT long kw_fs_open_regular(struct kw_ucmd *ucmd)
 	if (!(how.flags & O_PATH) && force_o_largefile())
 		how.flags |= O_LARGEFILE;
 
-	if (kw_oreg_native) {
+	if (kw_open_regular_native) {
 		how.flags |= OPENAT2_REGULAR;
 		return kw_gate_do_sys_openat2(arg->dirfd, pathname, &how);
 	}
 
-	kw_oreg_mark(&caller);
+	kw_open_regular_mark(&caller);
 	fd = kw_gate_do_sys_openat2(arg->dirfd, pathname, &how);
-	kw_oreg_unmark(&caller);
+	kw_open_regular_unmark(&caller);
 	return fd;
 }
 EXPORT_SYMBOL_IF_KUNIT(kw_fs_open_regular);
@@ -147,7 +147,7 @@ EXPORT_SYMBOL_IF_KUNIT(kw_fs_open_regular);
 /* the uapi sizes: a struct never changes, it only grows */
 static_assert(sizeof(struct kwish_open_regular) == KWISH_OPEN_REGULAR_SIZE_VER0);
 
-static const struct kw_cmd kw_oreg_cmds[] = {
+static const struct kw_cmd kw_open_regular_cmds[] = {
 	KW_IOCTL_OP(KWISH_CMD_OPEN_REGULAR, kw_fs_open_regular,
 		    struct kwish_open_regular, resolve, 0),
 };
@@ -157,7 +157,7 @@ static const struct kw_cmd kw_oreg_cmds[] = {
  * so a kernel that does not know the flag answers EINVAL, one that knows it
  * goes on to getname(NULL) and answers EFAULT.
  */
-static bool kw_oreg_probe_native(void)
+static bool kw_open_regular_probe_native(void)
 {
 	struct open_how how = { .flags = O_RDONLY | OPENAT2_REGULAR };
 
@@ -167,28 +167,28 @@ static bool kw_oreg_probe_native(void)
 /* With the gate installed: native, or the type check in vfs_open(). */
 static int kw_open_regular_setup(struct kw_feature *f)
 {
-	kw_oreg_native = kw_oreg_probe_native();
-	if (kw_oreg_native) {
+	kw_open_regular_native = kw_open_regular_probe_native();
+	if (kw_open_regular_native) {
 		f->state = KWISH_STATE_NATIVE;
 		strscpy(f->reason, "openat2() accepts OPENAT2_REGULAR",
 			sizeof(f->reason));
 		return 0;
 	}
-	return kw_hooks_install(&kw_oreg_check, 1, f->reason,
+	return kw_hooks_install(&kw_open_regular_check, 1, f->reason,
 				sizeof(f->reason));
 }
 
 static void kw_open_regular_teardown(struct kw_feature *f)
 {
-	if (!kw_oreg_native)
-		kw_hooks_remove(&kw_oreg_check, 1);
+	if (!kw_open_regular_native)
+		kw_hooks_remove(&kw_open_regular_check, 1);
 }
 
 struct kw_feature kw_open_regular_feature = {
 	.id = 8,
-	.cmds = kw_oreg_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_oreg_cmds),
-	.gates = &kw_oreg_gate,
+	.cmds = kw_open_regular_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_open_regular_cmds),
+	.gates = &kw_open_regular_gate,
 	.nr_gates = 1,
 	.present = "openat2() with a file type check in vfs_open()",
 	.setup = kw_open_regular_setup,

@@ -60,7 +60,7 @@
 #include <gates/security/security.h>
 #include "kwish_fs.h"
 
-static struct kw_hook kw_unl_gates[] = {
+static struct kw_hook kw_unlink_inode_gates[] = {
 	KW_GATE_HOOK(security_path_rmdir),
 };
 
@@ -70,9 +70,9 @@ static struct kw_hook kw_unl_gates[] = {
  * is not retried like a file system's.  On -EWOULDBLOCK from vfs_unlink(),
  * *@delegated holds the inode whose NFS delegation must be broken.
  */
-static int kw_unl_locked(const struct path *dir, const char *name, int len,
-			 struct inode *expected, bool removedir,
-			 struct inode **delegated, bool *mismatch)
+static int kw_unlink_inode_locked(const struct path *dir, const char *name, int len,
+				  struct inode *expected, bool removedir,
+				  struct inode **delegated, bool *mismatch)
 {
 	struct inode *dir_inode = d_inode(dir->dentry);
 	struct dentry *dentry;
@@ -158,8 +158,8 @@ VISIBLE_IF_KUNIT long kw_fs_unlink_inode(struct kw_ucmd *ucmd)
 		goto put_name;
 retry:
 	mismatch = false;
-	err = kw_unl_locked(&dir, name->name, (int)len, file_inode(ifile),
-			    removedir, &delegated, &mismatch);
+	err = kw_unlink_inode_locked(&dir, name->name, (int)len, file_inode(ifile),
+				     removedir, &delegated, &mismatch);
 	if (delegated) {
 		/* break_deleg_wait() drops the reference vfs_unlink() took */
 		err = break_deleg_wait(&delegated);
@@ -189,7 +189,7 @@ EXPORT_SYMBOL_IF_KUNIT(kw_fs_unlink_inode);
 /* the uapi sizes: a struct never changes, it only grows */
 static_assert(sizeof(struct kwish_unlink_inode) == KWISH_UNLINK_INODE_SIZE_VER0);
 
-static const struct kw_cmd kw_unl_cmds[] = {
+static const struct kw_cmd kw_unlink_inode_cmds[] = {
 	KW_IOCTL_OP(KWISH_CMD_UNLINK_INODE, kw_fs_unlink_inode,
 		    struct kwish_unlink_inode, __reserved,
 		    KWISH_UNLINK_REMOVEDIR),
@@ -197,9 +197,9 @@ static const struct kw_cmd kw_unl_cmds[] = {
 
 struct kw_feature kw_unlink_inode_feature = {
 	.id = 10,
-	.cmds = kw_unl_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_unl_cmds),
-	.gates = kw_unl_gates,
-	.nr_gates = ARRAY_SIZE(kw_unl_gates),
+	.cmds = kw_unlink_inode_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_unlink_inode_cmds),
+	.gates = kw_unlink_inode_gates,
+	.nr_gates = ARRAY_SIZE(kw_unlink_inode_gates),
 	.present = "inode check and vfs_unlink()/vfs_rmdir() under the directory lock",
 };

@@ -64,7 +64,7 @@
  * as the clone mount has users: each restriction holds a module
  * reference, and a work item frees it once may_umount_tree() sees no
  * reference but its own two (looked at soon after its last kwish fd is
- * closed, then less and less often, see kw_um_gc()).  rmmod kwish_fs is
+ * closed, then less and less often, see kw_upgrade_mask_gc()).  rmmod kwish_fs is
  * EBUSY until then.
  *
  * Privilege.  clone_private_mount() asks for CAP_SYS_ADMIN over the
@@ -99,14 +99,17 @@
 #include "kwish_fs.h"
 
 #define KW_UM_VALID_MASK	(UPGRADE_NOREAD | UPGRADE_NOWRITE)
-/* How soon a restriction without kwish fds is looked at again, see kw_um_gc() */
+/* How soon a restriction without kwish fds is looked at again, see kw_upgrade_mask_gc() */
 #define KW_UM_GC_FIRST		(HZ / 50)
 #define KW_UM_GC_MAX		(2 * HZ)
 
 /* One restriction: a clone mount and its mask. */
-struct kw_um_entry {
-	struct hlist_node hnode;	/* kw_um_hash, RCU */
-	/* kw_um_list while a kwish fd is open, then kw_um_idle; kw_um_lock */
+struct kw_upgrade_mask_entry {
+	struct hlist_node hnode;	/* kw_upgrade_mask_hash, RCU */
+	/*
+	 * kw_upgrade_mask_list while a kwish fd is open, then
+	 * kw_upgrade_mask_idle; under kw_upgrade_mask_lock
+	 */
 	struct list_head node;
 	struct vfsmount *mnt;		/* the clone: two references of ours */
 	struct vfsmount *origin;	/* the mount it was cloned from */
@@ -117,19 +120,19 @@ struct kw_um_entry {
 	struct rcu_head rcu;
 };
 
-static atomic_t kw_um_nr = ATOMIC_INIT(0);	/* entries in kw_um_hash */
-static DEFINE_HASHTABLE(kw_um_hash, 6);
-static LIST_HEAD(kw_um_list);
-static LIST_HEAD(kw_um_idle);
-static DEFINE_MUTEX(kw_um_lock);
+static atomic_t kw_upgrade_mask_nr = ATOMIC_INIT(0);	/* entries in kw_upgrade_mask_hash */
+static DEFINE_HASHTABLE(kw_upgrade_mask_hash, 6);
+static LIST_HEAD(kw_upgrade_mask_list);
+static LIST_HEAD(kw_upgrade_mask_idle);
+static DEFINE_MUTEX(kw_upgrade_mask_lock);
 
-static void kw_um_gc(struct work_struct *work);
-static DECLARE_DELAYED_WORK(kw_um_gc_work, kw_um_gc);
+static void kw_upgrade_mask_gc(struct work_struct *work);
+static DECLARE_DELAYED_WORK(kw_upgrade_mask_gc_work, kw_upgrade_mask_gc);
 
 /* -------------------------------------------------------- pure helpers */
 
 /* The argument checks that need no file: 0 or -EINVAL. */
-VISIBLE_IF_KUNIT int kw_um_check_args(const struct kwish_fd_restrict *arg)
+VISIBLE_IF_KUNIT int kw_upgrade_mask_check_args(const struct kwish_fd_restrict *arg)
 {
 	if (arg->__reserved)
 		return -EINVAL;
@@ -137,7 +140,7 @@ VISIBLE_IF_KUNIT int kw_um_check_args(const struct kwish_fd_restrict *arg)
 		return -EINVAL;
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_um_check_args);
+EXPORT_SYMBOL_IF_KUNIT(kw_upgrade_mask_check_args);
 
 /*
  * The mask bits an open with @mode (f_mode) and @flags (f_flags) needs:
@@ -145,7 +148,7 @@ EXPORT_SYMBOL_IF_KUNIT(kw_um_check_args);
  * UPGRADE_NOWRITE for FMODE_WRITE and for O_TRUNC (which truncates after
  * the open even for O_RDONLY).
  */
-VISIBLE_IF_KUNIT u32 kw_um_needed(fmode_t mode, unsigned int flags)
+VISIBLE_IF_KUNIT u32 kw_upgrade_mask_needed(fmode_t mode, unsigned int flags)
 {
 	u32 need = 0;
 
@@ -155,31 +158,31 @@ VISIBLE_IF_KUNIT u32 kw_um_needed(fmode_t mode, unsigned int flags)
 		need |= UPGRADE_NOWRITE;
 	return need;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_um_needed);
+EXPORT_SYMBOL_IF_KUNIT(kw_upgrade_mask_needed);
 
 /* ------------------------------------------------------------- lookup */
 
-/* Called under rcu_read_lock() or kw_um_lock. */
-static struct kw_um_entry *kw_um_find(const struct vfsmount *mnt)
+/* Called under rcu_read_lock() or kw_upgrade_mask_lock. */
+static struct kw_upgrade_mask_entry *kw_upgrade_mask_find(const struct vfsmount *mnt)
 {
-	struct kw_um_entry *e;
+	struct kw_upgrade_mask_entry *e;
 
-	hash_for_each_possible_rcu(kw_um_hash, e, hnode, (unsigned long)mnt)
+	hash_for_each_possible_rcu(kw_upgrade_mask_hash, e, hnode, (unsigned long)mnt)
 		if (e->mnt == mnt)
 			return e;
 	return NULL;
 }
 
 /* The mask of @path if it is the root of a restriction's clone, or 0. */
-static u32 kw_um_path_mask(const struct path *path)
+static u32 kw_upgrade_mask_path_mask(const struct path *path)
 {
-	struct kw_um_entry *e;
+	struct kw_upgrade_mask_entry *e;
 	u32 mask = 0;
 
 	if (path->dentry != path->mnt->mnt_root)
 		return 0;
 	rcu_read_lock();
-	e = kw_um_find(path->mnt);
+	e = kw_upgrade_mask_find(path->mnt);
 	if (e)
 		mask = READ_ONCE(e->mask);
 	rcu_read_unlock();
@@ -199,7 +202,7 @@ static u32 kw_um_path_mask(const struct path *path)
  * that is refused (see the top of
  * the file: kwish is the clone's only writer).  rcu_read_lock() held.
  */
-static int kw_um_open_errno(struct kw_um_entry *e, const struct file *file)
+static int kw_upgrade_mask_open_errno(struct kw_upgrade_mask_entry *e, const struct file *file)
 {
 	struct vfsmount *clone = e->mnt;
 	int want, have;
@@ -209,7 +212,7 @@ static int kw_um_open_errno(struct kw_um_entry *e, const struct file *file)
 	       (READ_ONCE(e->origin->mnt_flags) & KW_UM_SYNC_FLAGS);
 	if (want != have)
 		WRITE_ONCE(clone->mnt_flags, want);
-	if (READ_ONCE(e->mask) & kw_um_needed(file->f_mode, file->f_flags))
+	if (READ_ONCE(e->mask) & kw_upgrade_mask_needed(file->f_mode, file->f_flags))
 		return -EACCES;
 	if (((file->f_mode & FMODE_WRITE) || (file->f_flags & O_TRUNC)) &&
 	    __mnt_is_readonly(e->origin))
@@ -223,103 +226,103 @@ static int kw_um_open_errno(struct kw_um_entry *e, const struct file *file)
 }
 
 /* The errno of an open of @file, 0 if it is not on a restriction. */
-static int kw_um_file_errno(const struct file *file)
+static int kw_upgrade_mask_file_errno(const struct file *file)
 {
 	const struct path *path = &file->f_path;
-	struct kw_um_entry *e;
+	struct kw_upgrade_mask_entry *e;
 	int err = 0;
 
 	if (path->dentry != path->mnt->mnt_root)
 		return 0;
 	rcu_read_lock();
-	e = kw_um_find(path->mnt);
+	e = kw_upgrade_mask_find(path->mnt);
 	if (e)
-		err = kw_um_open_errno(e, file);
+		err = kw_upgrade_mask_open_errno(e, file);
 	rcu_read_unlock();
 	return err;
 }
 
 /* Filter of the security_file_open(struct file *) hook. */
-VISIBLE_IF_KUNIT bool kw_um_file_open_filter(const unsigned long *args)
+VISIBLE_IF_KUNIT bool kw_upgrade_mask_file_open_filter(const unsigned long *args)
 {
 	const struct file *file = (const struct file *)args[0];
 
-	if (likely(!atomic_read(&kw_um_nr)))
+	if (likely(!atomic_read(&kw_upgrade_mask_nr)))
 		return false;
-	return kw_um_file_errno(file);
+	return kw_upgrade_mask_file_errno(file);
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_um_file_open_filter);
+EXPORT_SYMBOL_IF_KUNIT(kw_upgrade_mask_file_open_filter);
 
-static int kw_um_refuse_open(struct file *file)
+static int kw_upgrade_mask_refuse_open(struct file *file)
 {
 	/* never 0: that would skip the LSMs' own security_file_open() */
-	return kw_um_file_errno(file) ?: -EACCES;
+	return kw_upgrade_mask_file_errno(file) ?: -EACCES;
 }
 
 /*
  * Filter of the mount write gate (struct vfsmount * first): a path on a
  * clone whose original is read-only now.
  */
-static bool kw_um_write_filter(const unsigned long *args)
+static bool kw_upgrade_mask_write_filter(const unsigned long *args)
 {
 	const struct vfsmount *mnt = (const struct vfsmount *)args[0];
-	struct kw_um_entry *e;
+	struct kw_upgrade_mask_entry *e;
 	bool ro = false;
 
-	if (likely(!atomic_read(&kw_um_nr)))
+	if (likely(!atomic_read(&kw_upgrade_mask_nr)))
 		return false;
 	rcu_read_lock();
-	e = kw_um_find(mnt);
+	e = kw_upgrade_mask_find(mnt);
 	if (e)
 		ro = __mnt_is_readonly(e->origin);
 	rcu_read_unlock();
 	return ro;
 }
 
-static int kw_um_refuse_write(struct vfsmount *mnt)
+static int kw_upgrade_mask_refuse_write(struct vfsmount *mnt)
 {
 	return -EROFS;
 }
 
 /* Filter of the vfs_truncate(const struct path *, loff_t) hook. */
-static bool kw_um_truncate_filter(const unsigned long *args)
+static bool kw_upgrade_mask_truncate_filter(const unsigned long *args)
 {
 	const struct path *path = (const struct path *)args[0];
 
-	if (likely(!atomic_read(&kw_um_nr)))
+	if (likely(!atomic_read(&kw_upgrade_mask_nr)))
 		return false;
-	return kw_um_path_mask(path) & UPGRADE_NOWRITE;
+	return kw_upgrade_mask_path_mask(path) & UPGRADE_NOWRITE;
 }
 
-static long kw_um_refuse_truncate(const struct path *path, loff_t length)
+static long kw_upgrade_mask_refuse_truncate(const struct path *path, loff_t length)
 {
 	return -EACCES;
 }
 
-static struct kw_hook kw_um_hooks[] = {
+static struct kw_hook kw_upgrade_mask_hooks[] = {
 	{
 		.name = "upgrade mask check in security_file_open",
 		.target_sym = "security_file_open",
-		.dest_fn = kw_um_refuse_open,
-		.filter = kw_um_file_open_filter,
+		.dest_fn = kw_upgrade_mask_refuse_open,
+		.filter = kw_upgrade_mask_file_open_filter,
 	},
 	{
 		.name = "upgrade mask check in vfs_truncate",
 		.target_sym = "vfs_truncate",
-		.dest_fn = kw_um_refuse_truncate,
-		.filter = kw_um_truncate_filter,
+		.dest_fn = kw_upgrade_mask_refuse_truncate,
+		.filter = kw_upgrade_mask_truncate_filter,
 	},
 	{
 		.name = "original read-only check in mnt_want_write",
 		.target_sym = "mnt_want_write",
-		.dest_fn = kw_um_refuse_write,
-		.filter = kw_um_write_filter,
+		.dest_fn = kw_upgrade_mask_refuse_write,
+		.filter = kw_upgrade_mask_write_filter,
 	},
 	{
-		/* target_sym: kw_um_write_gate_sym() */
+		/* target_sym: kw_upgrade_mask_write_gate_sym() */
 		.name = "original read-only check in the mount write gate",
-		.dest_fn = kw_um_refuse_write,
-		.filter = kw_um_write_filter,
+		.dest_fn = kw_upgrade_mask_refuse_write,
+		.filter = kw_upgrade_mask_write_filter,
 	},
 };
 
@@ -328,7 +331,7 @@ static struct kw_hook kw_um_hooks[] = {
  * (fs/namespace.c): mnt_get_write_access() since v6.8 (exported),
  * __mnt_want_write() before (fs/internal.h; out of line in v6.1's BTF).
  */
-static const char *kw_um_write_gate_sym(void)
+static const char *kw_upgrade_mask_write_gate_sym(void)
 {
 	return kw_lookup_name("mnt_get_write_access") ?
 	       "mnt_get_write_access" : "__mnt_want_write";
@@ -336,7 +339,7 @@ static const char *kw_um_write_gate_sym(void)
 
 /* ------------------------------------------------------------ lifetime */
 
-static void kw_um_free(struct kw_um_entry *e)
+static void kw_upgrade_mask_free(struct kw_upgrade_mask_entry *e)
 {
 	mntput(e->mnt);
 	/* mnt_ns = NULL, synchronize_rcu(), the last mntput() */
@@ -359,9 +362,9 @@ static void kw_um_free(struct kw_um_entry *e)
  */
 #define KW_UM_GC_BATCH	32
 
-static void kw_um_free_list(struct list_head *dead)
+static void kw_upgrade_mask_free_list(struct list_head *dead)
 {
-	struct kw_um_entry *batch[KW_UM_GC_BATCH], *e, *tmp;
+	struct kw_upgrade_mask_entry *batch[KW_UM_GC_BATCH], *e, *tmp;
 	struct vfsmount *mnts[KW_UM_GC_BATCH];
 	unsigned int n, i;
 
@@ -393,28 +396,28 @@ static void kw_um_free_list(struct list_head *dead)
  * paths to it come from existing references.
  *
  * Cost.  Only restrictions whose last kwish fd is closed are on
- * kw_um_idle, and each is looked at (may_umount_tree(), which takes
+ * kw_upgrade_mask_idle, and each is looked at (may_umount_tree(), which takes
  * mount_lock) when it is due: KW_UM_GC_FIRST after that close, then with
  * a period that doubles up to KW_UM_GC_MAX while re-opened files keep the
  * clone busy.  So the work follows what users left behind, a restriction
  * with an open kwish fd costs nothing here, and the walk yields the CPU
  * between entries.
  */
-static void kw_um_gc(struct work_struct *work)
+static void kw_upgrade_mask_gc(struct work_struct *work)
 {
 	unsigned long now = jiffies, next = 0;
-	struct kw_um_entry *e, *tmp;
+	struct kw_upgrade_mask_entry *e, *tmp;
 	bool again = false;
 	LIST_HEAD(dead);
 
-	mutex_lock(&kw_um_lock);
-	list_for_each_entry_safe(e, tmp, &kw_um_idle, node) {
+	mutex_lock(&kw_upgrade_mask_lock);
+	list_for_each_entry_safe(e, tmp, &kw_upgrade_mask_idle, node) {
 		if (time_before(now, e->gc_due)) {
 			/* not due yet */
 		} else if (may_umount_tree(e->mnt)) {
 			hash_del_rcu(&e->hnode);
 			list_move(&e->node, &dead);
-			atomic_dec(&kw_um_nr);
+			atomic_dec(&kw_upgrade_mask_nr);
 			continue;
 		} else {
 			e->gc_period = min_t(unsigned long, 2 * e->gc_period,
@@ -427,41 +430,41 @@ static void kw_um_gc(struct work_struct *work)
 		cond_resched();
 	}
 	if (again)
-		mod_delayed_work(system_wq, &kw_um_gc_work,
+		mod_delayed_work(system_wq, &kw_upgrade_mask_gc_work,
 				 time_after(next, jiffies) ? next - jiffies : 0);
-	mutex_unlock(&kw_um_lock);
+	mutex_unlock(&kw_upgrade_mask_lock);
 
-	kw_um_free_list(&dead);
+	kw_upgrade_mask_free_list(&dead);
 }
 
-static int kw_um_release(struct inode *inode, struct file *file)
+static int kw_upgrade_mask_release(struct inode *inode, struct file *file)
 {
-	struct kw_um_entry *e = file->private_data;
+	struct kw_upgrade_mask_entry *e = file->private_data;
 
-	mutex_lock(&kw_um_lock);
+	mutex_lock(&kw_upgrade_mask_lock);
 	if (!--e->nr_files) {
 		e->gc_period = KW_UM_GC_FIRST;
 		e->gc_due = jiffies + KW_UM_GC_FIRST;
-		list_move_tail(&e->node, &kw_um_idle);
+		list_move_tail(&e->node, &kw_upgrade_mask_idle);
 	}
-	mutex_unlock(&kw_um_lock);
+	mutex_unlock(&kw_upgrade_mask_lock);
 	/* __fput() drops this file's reference to the clone after us. */
-	mod_delayed_work(system_wq, &kw_um_gc_work, KW_UM_GC_FIRST);
+	mod_delayed_work(system_wq, &kw_upgrade_mask_gc_work, KW_UM_GC_FIRST);
 	return 0;
 }
 
-static void kw_um_show_fdinfo(struct seq_file *m, struct file *file)
+static void kw_upgrade_mask_show_fdinfo(struct seq_file *m, struct file *file)
 {
-	struct kw_um_entry *e = file->private_data;
+	struct kw_upgrade_mask_entry *e = file->private_data;
 
 	seq_printf(m, "kwish_upgrade_mask:\t%#x\n", READ_ONCE(e->mask));
 }
 
 /* The restricted O_PATH file's operations: only its lifetime. */
-static const struct file_operations kw_um_fops = {
+static const struct file_operations kw_upgrade_mask_fops = {
 	.owner = THIS_MODULE,
-	.release = kw_um_release,
-	.show_fdinfo = kw_um_show_fdinfo,
+	.release = kw_upgrade_mask_release,
+	.show_fdinfo = kw_upgrade_mask_show_fdinfo,
 };
 
 /* ------------------------------------------------------------- command */
@@ -470,7 +473,7 @@ static const struct file_operations kw_um_fops = {
  * The clone of @path's mount rooted at @path's dentry; see "Privilege" at
  * the top of the file.
  */
-static struct vfsmount *kw_um_clone(const struct path *path)
+static struct vfsmount *kw_upgrade_mask_clone(const struct path *path)
 {
 	const struct cred *old;
 	struct vfsmount *mnt;
@@ -489,15 +492,15 @@ static struct vfsmount *kw_um_clone(const struct path *path)
 	return mnt;
 }
 
-VISIBLE_IF_KUNIT long kw_fs_fd_restrict(struct kw_ucmd *ucmd)
+VISIBLE_IF_KUNIT long kw_fs_upgrade_mask(struct kw_ucmd *ucmd)
 {
 	const struct kwish_fd_restrict *arg = ucmd->cmd;
-	struct kw_um_entry *e, *src;
+	struct kw_upgrade_mask_entry *e, *src;
 	struct path from, root;
 	struct file *file, *src_file;
 	int fd, err;
 
-	err = kw_um_check_args(arg);
+	err = kw_upgrade_mask_check_args(arg);
 	if (err)
 		return err;
 	/* charged to the caller's memory cgroup: it may outlive its fd */
@@ -519,18 +522,18 @@ VISIBLE_IF_KUNIT long kw_fs_fd_restrict(struct kw_ucmd *ucmd)
 	 * below a restricted directory) is cloned from the original mount;
 	 * the clone's root keeps the old mask in the new one.
 	 */
-	mutex_lock(&kw_um_lock);
-	src = kw_um_find(from.mnt);
+	mutex_lock(&kw_upgrade_mask_lock);
+	src = kw_upgrade_mask_find(from.mnt);
 	if (src) {
 		if (from.dentry == from.mnt->mnt_root)
 			e->mask |= src->mask;
 		from.mnt = src->origin;
 	}
 	path_get(&from);
-	mutex_unlock(&kw_um_lock);
+	mutex_unlock(&kw_upgrade_mask_lock);
 	fput(src_file);
 
-	e->mnt = kw_um_clone(&from);
+	e->mnt = kw_upgrade_mask_clone(&from);
 	if (IS_ERR(e->mnt)) {
 		err = PTR_ERR(e->mnt);
 		path_put(&from);
@@ -538,7 +541,7 @@ VISIBLE_IF_KUNIT long kw_fs_fd_restrict(struct kw_ucmd *ucmd)
 	}
 	e->origin = from.mnt;		/* keeps from's mount reference */
 	dput(from.dentry);
-	mntget(e->mnt);			/* the second reference, see kw_um_gc() */
+	mntget(e->mnt);			/* the second reference, see kw_upgrade_mask_gc() */
 
 	fd = get_unused_fd_flags(arg->flags & KWISH_FD_RESTRICT_NOCLOEXEC ?
 				 0 : O_CLOEXEC);
@@ -555,40 +558,40 @@ VISIBLE_IF_KUNIT long kw_fs_fd_restrict(struct kw_ucmd *ucmd)
 		goto unmount;
 	}
 	/*
-	 * replace_fops(file, fops_get(&kw_um_fops)), open-coded: the ioctl
+	 * replace_fops(file, fops_get(&kw_upgrade_mask_fops)), open-coded: the ioctl
 	 * dispatcher holds a reference on this module, so fops_get() cannot
 	 * fail; __fput() calls our ->release and fops_put()s the owner.
 	 */
 	fops_put(file->f_op);
 	__module_get(THIS_MODULE);
-	file->f_op = &kw_um_fops;
+	file->f_op = &kw_upgrade_mask_fops;
 	file->private_data = e;
 	e->nr_files = 1;
-	__module_get(THIS_MODULE);	/* the entry's, see kw_um_gc() */
+	__module_get(THIS_MODULE);	/* the entry's, see kw_upgrade_mask_gc() */
 
-	mutex_lock(&kw_um_lock);
-	list_add(&e->node, &kw_um_list);
-	hash_add_rcu(kw_um_hash, &e->hnode, (unsigned long)e->mnt);
-	atomic_inc(&kw_um_nr);
-	mutex_unlock(&kw_um_lock);
+	mutex_lock(&kw_upgrade_mask_lock);
+	list_add(&e->node, &kw_upgrade_mask_list);
+	hash_add_rcu(kw_upgrade_mask_hash, &e->hnode, (unsigned long)e->mnt);
+	atomic_inc(&kw_upgrade_mask_nr);
+	mutex_unlock(&kw_upgrade_mask_lock);
 
 	fd_install(fd, file);
 	return fd;
 
 unmount:
-	kw_um_free(e);
+	kw_upgrade_mask_free(e);
 	return err;
 free_entry:
 	kfree(e);
 	return err;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_fs_fd_restrict);
+EXPORT_SYMBOL_IF_KUNIT(kw_fs_upgrade_mask);
 
 /* the uapi sizes: a struct never changes, it only grows */
 static_assert(sizeof(struct kwish_fd_restrict) == KWISH_FD_RESTRICT_SIZE_VER0);
 
-static const struct kw_cmd kw_um_cmds[] = {
-	KW_IOCTL_OP(KWISH_CMD_FD_RESTRICT, kw_fs_fd_restrict,
+static const struct kw_cmd kw_upgrade_mask_cmds[] = {
+	KW_IOCTL_OP(KWISH_CMD_FD_RESTRICT, kw_fs_upgrade_mask,
 		    struct kwish_fd_restrict, __reserved,
 		    KWISH_FD_RESTRICT_NOCLOEXEC),
 };
@@ -596,8 +599,8 @@ static const struct kw_cmd kw_um_cmds[] = {
 /* Which function is the mount write gate on this kernel. */
 static enum kwish_feature_state kw_upgrade_mask_probe(struct kw_feature *f)
 {
-	kw_um_hooks[ARRAY_SIZE(kw_um_hooks) - 1].target_sym =
-		kw_um_write_gate_sym();
+	kw_upgrade_mask_hooks[ARRAY_SIZE(kw_upgrade_mask_hooks) - 1].target_sym =
+		kw_upgrade_mask_write_gate_sym();
 	return KWISH_STATE_PRESENT;
 }
 
@@ -608,16 +611,16 @@ static void kw_upgrade_mask_teardown(struct kw_feature *f)
 	 * the module goes, but the work that freed the last one may still
 	 * be returning.
 	 */
-	cancel_delayed_work_sync(&kw_um_gc_work);
-	WARN_ON(!list_empty(&kw_um_list) || !list_empty(&kw_um_idle));
+	cancel_delayed_work_sync(&kw_upgrade_mask_gc_work);
+	WARN_ON(!list_empty(&kw_upgrade_mask_list) || !list_empty(&kw_upgrade_mask_idle));
 }
 
 struct kw_feature kw_upgrade_mask_feature = {
 	.id = 24,
-	.cmds = kw_um_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_um_cmds),
-	.hooks = kw_um_hooks,
-	.nr_hooks = ARRAY_SIZE(kw_um_hooks),
+	.cmds = kw_upgrade_mask_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_upgrade_mask_cmds),
+	.hooks = kw_upgrade_mask_hooks,
+	.nr_hooks = ARRAY_SIZE(kw_upgrade_mask_hooks),
 	.present =
 		"open, exec, truncate enforced; chmod/chown/xattr/utimes via magic link not",
 	.probe = kw_upgrade_mask_probe,

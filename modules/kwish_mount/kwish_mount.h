@@ -85,31 +85,31 @@ bool kw_mount_statmount_provided(void);
 
 /* mount_notify.c: item 17 */
 
-#define KW_MNW_MASKS		(FAN_MNT_ATTACH | FAN_MNT_DETACH)
-#define KW_MNW_EVENT_LEN	(FAN_EVENT_METADATA_LEN + \
-				 sizeof(struct fanotify_event_info_mnt))
+#define KW_MOUNT_NOTIFY_MASKS		(FAN_MNT_ATTACH | FAN_MNT_DETACH)
+#define KW_MOUNT_NOTIFY_EVENT_LEN	(FAN_EVENT_METADATA_LEN + \
+					 sizeof(struct fanotify_event_info_mnt))
 
 /* A watch's queue: @cap events and one overflow record, in a ring. */
-struct kw_mnw_record {
+struct kw_mount_notify_record {
 	u64 mnt_id;
 	u32 mask;		/* FAN_MNT_* or FAN_Q_OVERFLOW */
 	s32 pid;
 };
 
-struct kw_mnw_queue {
+struct kw_mount_notify_queue {
 	u32 cap;
 	u32 head;		/* oldest record */
 	u32 count;		/* records queued, the overflow record included */
 	bool overflow_queued;
-	struct kw_mnw_record *rec;	/* cap + 1 entries */
+	struct kw_mount_notify_record *rec;	/* cap + 1 entries */
 };
 
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Reached by the KUnit tests (kunit/kwish_mount_test.c) only. */
-bool kw_mnw_queue_push(struct kw_mnw_queue *q, u64 mnt_id, u32 mask, s32 pid);
-bool kw_mnw_queue_pop(struct kw_mnw_queue *q, struct kw_mnw_record *out);
-size_t kw_mnw_format(const struct kw_mnw_record *r, void *buf);
-int kw_mnw_check_args(const struct kwish_mount_watch *arg);
+bool kw_mount_notify_queue_push(struct kw_mount_notify_queue *q, u64 mnt_id, u32 mask, s32 pid);
+bool kw_mount_notify_queue_pop(struct kw_mount_notify_queue *q, struct kw_mount_notify_record *out);
+size_t kw_mount_notify_format(const struct kw_mount_notify_record *r, void *buf);
+int kw_mount_notify_check_args(const struct kwish_mount_watch *arg);
 #endif
 
 /* mount_owner.c: item 11 */

@@ -91,10 +91,10 @@
  * @cap events); the first drop queues the overflow record, which takes
  * the extra slot, and no other until the reader has taken it.
  */
-VISIBLE_IF_KUNIT bool kw_mnw_queue_push(struct kw_mnw_queue *q, u64 mnt_id,
-					u32 mask, s32 pid)
+VISIBLE_IF_KUNIT bool kw_mount_notify_queue_push(struct kw_mount_notify_queue *q, u64 mnt_id,
+						 u32 mask, s32 pid)
 {
-	struct kw_mnw_record *r;
+	struct kw_mount_notify_record *r;
 
 	if (q->count >= q->cap) {
 		if (q->overflow_queued)
@@ -111,11 +111,11 @@ VISIBLE_IF_KUNIT bool kw_mnw_queue_push(struct kw_mnw_queue *q, u64 mnt_id,
 	q->count++;
 	return mask != FAN_Q_OVERFLOW;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_mnw_queue_push);
+EXPORT_SYMBOL_IF_KUNIT(kw_mount_notify_queue_push);
 
 /* Copy the oldest record into @out, leaving it queued; false if empty. */
-static bool kw_mnw_queue_peek(const struct kw_mnw_queue *q,
-			      struct kw_mnw_record *out)
+static bool kw_mount_notify_queue_peek(const struct kw_mount_notify_queue *q,
+				       struct kw_mount_notify_record *out)
 {
 	if (!q->count)
 		return false;
@@ -124,10 +124,10 @@ static bool kw_mnw_queue_peek(const struct kw_mnw_queue *q,
 }
 
 /* Take the oldest record into @out; false if the queue is empty. */
-VISIBLE_IF_KUNIT bool kw_mnw_queue_pop(struct kw_mnw_queue *q,
-				       struct kw_mnw_record *out)
+VISIBLE_IF_KUNIT bool kw_mount_notify_queue_pop(struct kw_mount_notify_queue *q,
+						struct kw_mount_notify_record *out)
 {
-	if (!kw_mnw_queue_peek(q, out))
+	if (!kw_mount_notify_queue_peek(q, out))
 		return false;
 	q->head = (q->head + 1) % (q->cap + 1);
 	q->count--;
@@ -135,14 +135,14 @@ VISIBLE_IF_KUNIT bool kw_mnw_queue_pop(struct kw_mnw_queue *q,
 		q->overflow_queued = false;
 	return true;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_mnw_queue_pop);
+EXPORT_SYMBOL_IF_KUNIT(kw_mount_notify_queue_pop);
 
 /*
  * The bytes read() returns for a record: fanotify's, as a v6.15
  * FAN_REPORT_MNT group writes them (copy_event_to_user()).  Returns the
- * length, @buf holds KW_MNW_EVENT_LEN.
+ * length, @buf holds KW_MOUNT_NOTIFY_EVENT_LEN.
  */
-VISIBLE_IF_KUNIT size_t kw_mnw_format(const struct kw_mnw_record *r, void *buf)
+VISIBLE_IF_KUNIT size_t kw_mount_notify_format(const struct kw_mount_notify_record *r, void *buf)
 {
 	struct fanotify_event_metadata md = {
 		.event_len = FAN_EVENT_METADATA_LEN,
@@ -165,24 +165,24 @@ VISIBLE_IF_KUNIT size_t kw_mnw_format(const struct kw_mnw_record *r, void *buf)
 	memcpy(buf, &md, sizeof(md));
 	return md.event_len;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_mnw_format);
+EXPORT_SYMBOL_IF_KUNIT(kw_mount_notify_format);
 
-struct kw_mnw_watch {
-	struct list_head node;		/* kw_mnw_watches */
+struct kw_mount_notify_watch {
+	struct list_head node;		/* kw_mount_notify_watches */
 	struct mnt_namespace *ns;	/* kept alive by @nsfile */
 	struct file *nsfile;
 	struct pid_namespace *pid_ns;	/* the watcher's, for event pids */
 	u64 mask;
 	spinlock_t lock;		/* @q */
-	struct kw_mnw_queue q;
+	struct kw_mount_notify_queue q;
 	struct mutex read_lock;		/* the one reader taking records */
 	wait_queue_head_t wq;
 	struct rcu_head rcu;
 	kuid_t account;			/* kw_account_uid() of the creator */
 };
 
-static LIST_HEAD(kw_mnw_watches);
-static DEFINE_SPINLOCK(kw_mnw_watches_lock);
+static LIST_HEAD(kw_mount_notify_watches);
+static DEFINE_SPINLOCK(kw_mount_notify_watches_lock);
 
 /*
  * What fanotify bounds for a user without CAP_SYS_ADMIN in the initial
@@ -199,13 +199,13 @@ MODULE_PARM_DESC(mount_watch_max_per_user,
 		 "Item 17: mount watches one user may have open (128, as fs.fanotify.max_user_groups)");
 
 /* Queue @mask for mount @m to every watch of @ns (atomic context). */
-static void kw_mnw_report(struct mnt_namespace *ns, struct mount *m, u32 mask)
+static void kw_mount_notify_report(struct mnt_namespace *ns, struct mount *m, u32 mask)
 {
-	struct kw_mnw_watch *w;
+	struct kw_mount_notify_watch *w;
 	u64 id = 0;
 
 	rcu_read_lock();
-	list_for_each_entry_rcu(w, &kw_mnw_watches, node) {
+	list_for_each_entry_rcu(w, &kw_mount_notify_watches, node) {
 		u32 wmask = mask & w->mask;
 		s32 pid;
 
@@ -217,9 +217,9 @@ static void kw_mnw_report(struct mnt_namespace *ns, struct mount *m, u32 mask)
 		pid = task_tgid_nr_ns(current, w->pid_ns);
 		spin_lock(&w->lock);
 		if (id)
-			kw_mnw_queue_push(&w->q, id, wmask, pid);
+			kw_mount_notify_queue_push(&w->q, id, wmask, pid);
 		else	/* no memory for an id: the watcher must re-read */
-			kw_mnw_queue_push(&w->q, 0, FAN_Q_OVERFLOW, 0);
+			kw_mount_notify_queue_push(&w->q, 0, FAN_Q_OVERFLOW, 0);
 		spin_unlock(&w->lock);
 		wake_up_interruptible_poll(&w->wq, EPOLLIN | EPOLLRDNORM);
 	}
@@ -227,21 +227,21 @@ static void kw_mnw_report(struct mnt_namespace *ns, struct mount *m, u32 mask)
 }
 
 /* A move is reported as upstream's mnt_notify() does: both bits at once. */
-#define KW_MNW_MOVE	(FAN_MNT_ATTACH | FAN_MNT_DETACH)
+#define KW_MOUNT_NOTIFY_MOVE	(FAN_MNT_ATTACH | FAN_MNT_DETACH)
 
 /* Queue @mask for @m to the watches of its namespace, if it has one. */
-static void kw_mnw_report_mount(struct mount *m, u32 mask)
+static void kw_mount_notify_report_mount(struct mount *m, u32 mask)
 {
 	struct mnt_namespace *ns = kw_mnt_ns(m);
 
 	if (ns)
-		kw_mnw_report(ns, m, mask);
+		kw_mount_notify_report(ns, m, mask);
 }
 
-/* Lockless hint that spares the hooks their walk; kw_mnw_report() decides */
-static bool kw_mnw_active(void)
+/* Lockless hint that spares the hooks their walk; kw_mount_notify_report() decides */
+static bool kw_mount_notify_active(void)
 {
-	return !list_empty(&kw_mnw_watches);
+	return !list_empty(&kw_mount_notify_watches);
 }
 
 /*
@@ -251,30 +251,30 @@ static bool kw_mnw_active(void)
  * kw_hooks_remove() waits for those in flight (kwish_core.h).
  */
 
-static void kw_mnw_commit_tree(struct mount *mnt)
+static void kw_mount_notify_commit_tree(struct mount *mnt)
 {
 	int idx;
 	struct mnt_namespace *to, *from;
 	struct mount *p;
 
 	idx = kw_hook_enter();
-	if (kw_mnw_active()) {
+	if (kw_mount_notify_active()) {
 		to = kw_mnt_ns(kw_mnt_parent(mnt));
 		for (p = mnt; p; p = kw_mnt_next(p, mnt)) {
 			from = kw_mnt_ns(p);
 			if (from == to)
 				continue;
 			if (from)
-				kw_mnw_report(from, p, FAN_MNT_DETACH);
-			kw_mnw_report(to, p, FAN_MNT_ATTACH);
+				kw_mount_notify_report(from, p, FAN_MNT_DETACH);
+			kw_mount_notify_report(to, p, FAN_MNT_ATTACH);
 		}
 	}
 	kw_gate_commit_tree(mnt);
 	kw_hook_leave(idx);
 }
 
-static int kw_mnw_attach_recursive_mnt(struct mount *src, struct mount *dest,
-				       void *mp, unsigned long flags)
+static int kw_mount_notify_attach_recursive_mnt(struct mount *src, struct mount *dest,
+						void *mp, unsigned long flags)
 {
 	int idx;
 	bool moving;
@@ -283,59 +283,59 @@ static int kw_mnw_attach_recursive_mnt(struct mount *src, struct mount *dest,
 	idx = kw_hook_enter();
 	moving = kw_mnt_parent(src) != src;	/* mnt_has_parent() */
 	ret = kw_gate_attach_recursive_mnt(src, dest, mp, flags);
-	if (!ret && moving && kw_mnw_active())
-		kw_mnw_report_mount(src, KW_MNW_MOVE);
+	if (!ret && moving && kw_mount_notify_active())
+		kw_mount_notify_report_mount(src, KW_MOUNT_NOTIFY_MOVE);
 	kw_hook_leave(idx);
 	return ret;
 }
 
-static void kw_mnw_chroot_fs_refs(const struct path *old,
-				  const struct path *new)
+static void kw_mount_notify_chroot_fs_refs(const struct path *old,
+					   const struct path *new)
 {
 	int idx;
 
 	idx = kw_hook_enter();
-	if (kw_mnw_active()) {
-		kw_mnw_report_mount(kwl_real_mount(old->mnt), KW_MNW_MOVE);
-		kw_mnw_report_mount(kwl_real_mount(new->mnt), KW_MNW_MOVE);
+	if (kw_mount_notify_active()) {
+		kw_mount_notify_report_mount(kwl_real_mount(old->mnt), KW_MOUNT_NOTIFY_MOVE);
+		kw_mount_notify_report_mount(kwl_real_mount(new->mnt), KW_MOUNT_NOTIFY_MOVE);
 	}
 	kw_gate_chroot_fs_refs(old, new);
 	kw_hook_leave(idx);
 }
 
-static void kw_mnw_mnt_change_mountpoint(struct mount *parent, void *mp,
-					 struct mount *mnt)
+static void kw_mount_notify_mnt_change_mountpoint(struct mount *parent, void *mp,
+						  struct mount *mnt)
 {
 	int idx;
 
 	idx = kw_hook_enter();
-	if (kw_mnw_active())
-		kw_mnw_report_mount(mnt, KW_MNW_MOVE);
+	if (kw_mount_notify_active())
+		kw_mount_notify_report_mount(mnt, KW_MOUNT_NOTIFY_MOVE);
 	kw_gate_mnt_change_mountpoint(parent, mp, mnt);
 	kw_hook_leave(idx);
 }
 
-static void kw_mnw_umount_tree(struct mount *mnt, unsigned int how)
+static void kw_mount_notify_umount_tree(struct mount *mnt, unsigned int how)
 {
 	int idx;
 	struct mount *p;
 
 	idx = kw_hook_enter();
 	/* the mounts umount_tree() gathers first */
-	if (kw_mnw_active()) {
+	if (kw_mount_notify_active()) {
 		for (p = mnt; p; p = kw_mnt_next(p, mnt))
-			kw_mnw_report_mount(p, FAN_MNT_DETACH);
+			kw_mount_notify_report_mount(p, FAN_MNT_DETACH);
 	}
 	kw_gate_umount_tree(mnt, how);
 	kw_hook_leave(idx);
 }
 
-static struct mount *kw_mnw_list_mount(struct list_head *entry)
+static struct mount *kw_mount_notify_list_mount(struct list_head *entry)
 {
 	return (struct mount *)((char *)entry - KWL_mount_mnt_list_OFF);
 }
 
-static int kw_mnw_propagate_umount(struct list_head *list)
+static int kw_mount_notify_propagate_umount(struct list_head *list)
 {
 	int idx;
 	struct list_head *last = list->prev, *pos;
@@ -344,16 +344,16 @@ static int kw_mnw_propagate_umount(struct list_head *list)
 	idx = kw_hook_enter();
 	ret = kw_gate_propagate_umount(list);
 	/* what propagate_umount() spliced to the tail of @list */
-	if (kw_mnw_active()) {
+	if (kw_mount_notify_active()) {
 		for (pos = last->next; pos != list; pos = pos->next)
-			kw_mnw_report_mount(kw_mnw_list_mount(pos),
-					    FAN_MNT_DETACH);
+			kw_mount_notify_report_mount(kw_mount_notify_list_mount(pos),
+						     FAN_MNT_DETACH);
 	}
 	kw_hook_leave(idx);
 	return ret;
 }
 
-static struct kw_hook kw_mnw_gates[] = {
+static struct kw_hook kw_mount_notify_gates[] = {
 	KW_GATE_HOOK(commit_tree),
 	KW_GATE_HOOK(attach_recursive_mnt),
 	KW_GATE_HOOK(chroot_fs_refs),
@@ -364,22 +364,22 @@ static struct kw_hook kw_mnw_gates[] = {
 };
 
 /* Installed after the gates, removed before them. */
-static struct kw_hook kw_mnw_hooks[] = {
+static struct kw_hook kw_mount_notify_hooks[] = {
 	{ .name = "commit_tree (item 17)",
-	  .target_sym = "commit_tree", .dest_fn = kw_mnw_commit_tree },
+	  .target_sym = "commit_tree", .dest_fn = kw_mount_notify_commit_tree },
 	{ .name = "attach_recursive_mnt (item 17)",
 	  .target_sym = "attach_recursive_mnt",
-	  .dest_fn = kw_mnw_attach_recursive_mnt },
+	  .dest_fn = kw_mount_notify_attach_recursive_mnt },
 	{ .name = "chroot_fs_refs (item 17)",
-	  .target_sym = "chroot_fs_refs", .dest_fn = kw_mnw_chroot_fs_refs },
+	  .target_sym = "chroot_fs_refs", .dest_fn = kw_mount_notify_chroot_fs_refs },
 	{ .name = "mnt_change_mountpoint (item 17)",
 	  .target_sym = "mnt_change_mountpoint",
-	  .dest_fn = kw_mnw_mnt_change_mountpoint },
+	  .dest_fn = kw_mount_notify_mnt_change_mountpoint },
 	{ .name = "umount_tree (item 17)",
-	  .target_sym = "umount_tree", .dest_fn = kw_mnw_umount_tree },
+	  .target_sym = "umount_tree", .dest_fn = kw_mount_notify_umount_tree },
 	{ .name = "propagate_umount (item 17)",
 	  .target_sym = "propagate_umount",
-	  .dest_fn = kw_mnw_propagate_umount },
+	  .dest_fn = kw_mount_notify_propagate_umount },
 };
 
 /*
@@ -388,61 +388,61 @@ static struct kw_hook kw_mnw_hooks[] = {
  * registrations are not paid by every modprobe.  Installed before the
  * first watch is on the list, so that watch misses nothing.
  */
-static DEFINE_MUTEX(kw_mnw_arm_lock);
-static bool kw_mnw_armed;
+static DEFINE_MUTEX(kw_mount_notify_arm_lock);
+static bool kw_mount_notify_armed;
 
-static int kw_mnw_arm(void)
+static int kw_mount_notify_arm(void)
 {
 	char why[KWISH_REASON_LEN];
 	int err = 0;
 
-	mutex_lock(&kw_mnw_arm_lock);
-	if (kw_mnw_armed)
+	mutex_lock(&kw_mount_notify_arm_lock);
+	if (kw_mount_notify_armed)
 		goto out;
-	err = kw_hooks_install(kw_mnw_gates, ARRAY_SIZE(kw_mnw_gates),
+	err = kw_hooks_install(kw_mount_notify_gates, ARRAY_SIZE(kw_mount_notify_gates),
 			       why, sizeof(why));
 	if (!err) {
-		err = kw_hooks_install(kw_mnw_hooks, ARRAY_SIZE(kw_mnw_hooks),
+		err = kw_hooks_install(kw_mount_notify_hooks, ARRAY_SIZE(kw_mount_notify_hooks),
 				       why, sizeof(why));
 		if (err)
-			kw_hooks_remove(kw_mnw_gates,
-					ARRAY_SIZE(kw_mnw_gates));
+			kw_hooks_remove(kw_mount_notify_gates,
+					ARRAY_SIZE(kw_mount_notify_gates));
 	}
 	if (err)
 		pr_warn_ratelimited("item 17: cannot install hooks: %s\n", why);
 	else
-		kw_mnw_armed = true;
+		kw_mount_notify_armed = true;
 out:
-	mutex_unlock(&kw_mnw_arm_lock);
+	mutex_unlock(&kw_mount_notify_arm_lock);
 	return err;
 }
 
 /* The kernel functions item 17 needs, or the first one missing. */
-static const char *kw_mnw_missing_symbol(void)
+static const char *kw_mount_notify_missing_symbol(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(kw_mnw_gates); i++)
-		if (!kw_lookup_name(kw_mnw_gates[i].dest_sym))
-			return kw_mnw_gates[i].dest_sym;
-	for (i = 0; i < ARRAY_SIZE(kw_mnw_hooks); i++)
-		if (!kw_lookup_name(kw_mnw_hooks[i].target_sym))
-			return kw_mnw_hooks[i].target_sym;
+	for (i = 0; i < ARRAY_SIZE(kw_mount_notify_gates); i++)
+		if (!kw_lookup_name(kw_mount_notify_gates[i].dest_sym))
+			return kw_mount_notify_gates[i].dest_sym;
+	for (i = 0; i < ARRAY_SIZE(kw_mount_notify_hooks); i++)
+		if (!kw_lookup_name(kw_mount_notify_hooks[i].target_sym))
+			return kw_mount_notify_hooks[i].target_sym;
 	return NULL;
 }
 
-/* Watches of @account (kw_mnw_watches_lock held): a creation is rare. */
-static unsigned int kw_mnw_user_watches(kuid_t account)
+/* Watches of @account (kw_mount_notify_watches_lock held): a creation is rare. */
+static unsigned int kw_mount_notify_user_watches(kuid_t account)
 {
-	struct kw_mnw_watch *w;
+	struct kw_mount_notify_watch *w;
 	unsigned int n = 0;
 
-	list_for_each_entry(w, &kw_mnw_watches, node)
+	list_for_each_entry(w, &kw_mount_notify_watches, node)
 		n += uid_eq(w->account, account);
 	return n;
 }
 
-static void kw_mnw_watch_free(struct kw_mnw_watch *w)
+static void kw_mount_notify_watch_free(struct kw_mount_notify_watch *w)
 {
 	if (w->nsfile)
 		fput(w->nsfile);
@@ -452,40 +452,40 @@ static void kw_mnw_watch_free(struct kw_mnw_watch *w)
 	kfree(w);
 }
 
-static void kw_mnw_watch_free_rcu(struct rcu_head *head)
+static void kw_mount_notify_watch_free_rcu(struct rcu_head *head)
 {
-	struct kw_mnw_watch *w = container_of(head, struct kw_mnw_watch, rcu);
+	struct kw_mount_notify_watch *w = container_of(head, struct kw_mount_notify_watch, rcu);
 
 	/* fput() and put_pid_ns() from RCU callbacks are fine (deferred) */
-	kw_mnw_watch_free(w);
+	kw_mount_notify_watch_free(w);
 }
 
 /* Take @w off the list; freed once no hook can still see it. */
-static void kw_mnw_watch_drop(struct kw_mnw_watch *w)
+static void kw_mount_notify_watch_drop(struct kw_mount_notify_watch *w)
 {
-	spin_lock(&kw_mnw_watches_lock);
+	spin_lock(&kw_mount_notify_watches_lock);
 	list_del_rcu(&w->node);
-	spin_unlock(&kw_mnw_watches_lock);
-	call_rcu(&w->rcu, kw_mnw_watch_free_rcu);
+	spin_unlock(&kw_mount_notify_watches_lock);
+	call_rcu(&w->rcu, kw_mount_notify_watch_free_rcu);
 }
 
-static int kw_mnw_release(struct inode *inode, struct file *file)
+static int kw_mount_notify_release(struct inode *inode, struct file *file)
 {
-	kw_mnw_watch_drop(file->private_data);
+	kw_mount_notify_watch_drop(file->private_data);
 	return 0;
 }
 
-static bool kw_mnw_pending(struct kw_mnw_watch *w)
+static bool kw_mount_notify_pending(struct kw_mount_notify_watch *w)
 {
 	return READ_ONCE(w->q.count) != 0;
 }
 
-static __poll_t kw_mnw_poll(struct file *file, poll_table *pt)
+static __poll_t kw_mount_notify_poll(struct file *file, poll_table *pt)
 {
-	struct kw_mnw_watch *w = file->private_data;
+	struct kw_mount_notify_watch *w = file->private_data;
 
 	poll_wait(file, &w->wq, pt);
-	return kw_mnw_pending(w) ? EPOLLIN | EPOLLRDNORM : 0;
+	return kw_mount_notify_pending(w) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 /*
@@ -494,65 +494,65 @@ static __poll_t kw_mnw_poll(struct file *file, poll_table *pt)
  * for the next read.  The hooks only add at the tail and the caller
  * holds @w->read_lock, so the record peeked is still the one popped.
  */
-static ssize_t kw_mnw_copy_events(struct kw_mnw_watch *w, char __user *buf,
-				  size_t count)
+static ssize_t kw_mount_notify_copy_events(struct kw_mount_notify_watch *w, char __user *buf,
+					   size_t count)
 {
-	char ev[KW_MNW_EVENT_LEN];
-	struct kw_mnw_record r;
+	char ev[KW_MOUNT_NOTIFY_EVENT_LEN];
+	struct kw_mount_notify_record r;
 	size_t done = 0, len;
 	bool have;
 
 	for (;;) {
 		spin_lock(&w->lock);
-		have = kw_mnw_queue_peek(&w->q, &r);
+		have = kw_mount_notify_queue_peek(&w->q, &r);
 		spin_unlock(&w->lock);
 		if (!have)
 			return done;
-		len = kw_mnw_format(&r, ev);
+		len = kw_mount_notify_format(&r, ev);
 		if (len > count - done)
 			return done ? : -EINVAL;
 		if (copy_to_user(buf + done, ev, len))
 			return done ? : -EFAULT;
 		spin_lock(&w->lock);
-		kw_mnw_queue_pop(&w->q, &r);
+		kw_mount_notify_queue_pop(&w->q, &r);
 		spin_unlock(&w->lock);
 		done += len;
 	}
 }
 
 /* As fanotify_read(): whole events; EINVAL if not even one fits. */
-static ssize_t kw_mnw_read(struct file *file, char __user *buf, size_t count,
-			   loff_t *ppos)
+static ssize_t kw_mount_notify_read(struct file *file, char __user *buf, size_t count,
+				    loff_t *ppos)
 {
-	struct kw_mnw_watch *w = file->private_data;
+	struct kw_mount_notify_watch *w = file->private_data;
 	ssize_t ret;
 
 	for (;;) {
 		ret = mutex_lock_interruptible(&w->read_lock);
 		if (ret)
 			return ret;
-		ret = kw_mnw_copy_events(w, buf, count);
+		ret = kw_mount_notify_copy_events(w, buf, count);
 		mutex_unlock(&w->read_lock);
 		if (ret)
 			return ret;
 		if (file->f_flags & O_NONBLOCK)
 			return -EAGAIN;
-		ret = wait_event_interruptible(w->wq, kw_mnw_pending(w));
+		ret = wait_event_interruptible(w->wq, kw_mount_notify_pending(w));
 		if (ret)
 			return ret;
 	}
 }
 
-static const struct file_operations kw_mnw_fops = {
+static const struct file_operations kw_mount_notify_fops = {
 	.owner = THIS_MODULE,	/* a watch fd pins kwish_mount */
-	.release = kw_mnw_release,
-	.poll = kw_mnw_poll,
-	.read = kw_mnw_read,
+	.release = kw_mount_notify_release,
+	.poll = kw_mount_notify_poll,
+	.read = kw_mount_notify_read,
 	.llseek = noop_llseek,
 };
 
 /* The mount namespace of an nsfs file, or NULL. */
-static struct mnt_namespace *kw_mnw_file_mnt_ns(struct file *file)
+static struct mnt_namespace *kw_mount_notify_file_mnt_ns(struct file *file)
 {
 	struct inode *inode = file_inode(file);
 	struct ns_common *nsc;
@@ -567,11 +567,11 @@ static struct mnt_namespace *kw_mnw_file_mnt_ns(struct file *file)
 					KWL_mnt_namespace_ns_OFF);
 }
 
-VISIBLE_IF_KUNIT int kw_mnw_check_args(const struct kwish_mount_watch *arg)
+VISIBLE_IF_KUNIT int kw_mount_notify_check_args(const struct kwish_mount_watch *arg)
 {
 	int fl = O_RDONLY | O_CLOEXEC;
 
-	if (!arg->mask || (arg->mask & ~(u64)KW_MNW_MASKS))
+	if (!arg->mask || (arg->mask & ~(u64)KW_MOUNT_NOTIFY_MASKS))
 		return -EINVAL;
 	if (arg->queue_len > KWISH_MOUNT_WATCH_QUEUE_MAX)
 		return -EINVAL;
@@ -581,19 +581,19 @@ VISIBLE_IF_KUNIT int kw_mnw_check_args(const struct kwish_mount_watch *arg)
 		fl &= ~O_CLOEXEC;
 	return fl;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_mnw_check_args);
+EXPORT_SYMBOL_IF_KUNIT(kw_mount_notify_check_args);
 
 static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 {
 	const struct kwish_mount_watch *arg = ucmd->cmd;
 	struct user_namespace *owner;
 	struct mnt_namespace *ns;
-	struct kw_mnw_watch *w;
+	struct kw_mount_notify_watch *w;
 	struct file *file;
 	int fd_flags, err;
 	u32 cap;
 
-	fd_flags = kw_mnw_check_args(arg);
+	fd_flags = kw_mount_notify_check_args(arg);
 	if (fd_flags < 0)
 		return fd_flags;
 	/* fanotify_init(FAN_REPORT_MNT) in v6.16: admin of the caller's ns */
@@ -607,7 +607,7 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 	if (!file)
 		return -EBADF;
 	err = -EINVAL;
-	ns = kw_mnw_file_mnt_ns(file);
+	ns = kw_mount_notify_file_mnt_ns(file);
 	if (!ns)
 		goto out_fput;
 	/* fanotify_mark(FAN_MARK_MNTNS): admin of the namespace's owner */
@@ -616,7 +616,7 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 	if (!ns_capable(owner, CAP_SYS_ADMIN))
 		goto out_fput;
 	/* the hooks, and the gate the LSM check goes through */
-	err = kw_mnw_arm();
+	err = kw_mount_notify_arm();
 	if (err)
 		goto out_fput;
 	/*
@@ -640,7 +640,7 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 	w->q.cap = cap;
 	w->q.rec = kvcalloc(cap + 1, sizeof(*w->q.rec), GFP_KERNEL_ACCOUNT);
 	if (!w->q.rec) {
-		kw_mnw_watch_free(w);
+		kw_mount_notify_watch_free(w);
 		goto out_fput;
 	}
 	w->ns = ns;
@@ -656,22 +656,22 @@ static long kw_cmd_mount_watch(struct kw_ucmd *ucmd)
 	 * queued; one whose hook ran before completes before namespace_sem
 	 * is released, so a table read after this call shows it.
 	 */
-	spin_lock(&kw_mnw_watches_lock);
-	if (kw_mnw_user_watches(w->account) >=
+	spin_lock(&kw_mount_notify_watches_lock);
+	if (kw_mount_notify_user_watches(w->account) >=
 	    READ_ONCE(mount_watch_max_per_user)) {
-		spin_unlock(&kw_mnw_watches_lock);
+		spin_unlock(&kw_mount_notify_watches_lock);
 		w->nsfile = NULL;	/* still the caller's reference */
-		kw_mnw_watch_free(w);
+		kw_mount_notify_watch_free(w);
 		err = -EMFILE;
 		goto out_fput;
 	}
-	list_add_tail_rcu(&w->node, &kw_mnw_watches);
-	spin_unlock(&kw_mnw_watches_lock);
+	list_add_tail_rcu(&w->node, &kw_mount_notify_watches);
+	spin_unlock(&kw_mount_notify_watches_lock);
 
-	err = anon_inode_getfd("[kwish_mount_watch]", &kw_mnw_fops, w,
+	err = anon_inode_getfd("[kwish_mount_watch]", &kw_mount_notify_fops, w,
 			       fd_flags);
 	if (err < 0)
-		kw_mnw_watch_drop(w);
+		kw_mount_notify_watch_drop(w);
 	return err;
 
 out_fput:
@@ -683,7 +683,7 @@ out_fput:
 static_assert(sizeof(struct kwish_mount_watch) == KWISH_MOUNT_WATCH_SIZE_VER0);
 static_assert(sizeof(struct fanotify_event_info_mnt) == 16);
 
-static const struct kw_cmd kw_mnw_cmds[] = {
+static const struct kw_cmd kw_mount_notify_cmds[] = {
 	KW_IOCTL_OP(KWISH_CMD_MOUNT_WATCH, kw_cmd_mount_watch,
 		    struct kwish_mount_watch, mask,
 		    KWISH_MOUNT_WATCH_NONBLOCK | KWISH_MOUNT_WATCH_NO_CLOEXEC),
@@ -693,10 +693,10 @@ static const struct kw_cmd kw_mnw_cmds[] = {
  * kw_hooks_remove() returns once no call the hooks diverted still runs in
  * a destination; then the gates those calls use may go.
  */
-static void kw_mnw_unhook(void)
+static void kw_mount_notify_unhook(void)
 {
-	kw_hooks_remove(kw_mnw_hooks, ARRAY_SIZE(kw_mnw_hooks));
-	kw_hooks_remove(kw_mnw_gates, ARRAY_SIZE(kw_mnw_gates));
+	kw_hooks_remove(kw_mount_notify_hooks, ARRAY_SIZE(kw_mount_notify_hooks));
+	kw_hooks_remove(kw_mount_notify_gates, ARRAY_SIZE(kw_mount_notify_gates));
 }
 
 static enum kwish_feature_state kw_mount_notify_probe(struct kw_feature *f)
@@ -721,7 +721,7 @@ static enum kwish_feature_state kw_mount_notify_probe(struct kw_feature *f)
 			sizeof(f->reason));
 		return KWISH_STATE_UNAVAILABLE;
 	}
-	missing = kw_mnw_missing_symbol();
+	missing = kw_mount_notify_missing_symbol();
 	if (missing) {
 		snprintf(f->reason, sizeof(f->reason),
 			 "kernel function %s not found", missing);
@@ -730,20 +730,20 @@ static enum kwish_feature_state kw_mount_notify_probe(struct kw_feature *f)
 	return KWISH_STATE_PRESENT;
 }
 
-/* The hooks are installed with the first watch (kw_mnw_arm()). */
+/* The hooks are installed with the first watch (kw_mount_notify_arm()). */
 static void kw_mount_notify_teardown(struct kw_feature *f)
 {
-	if (kw_mnw_armed)
-		kw_mnw_unhook();
-	kw_mnw_armed = false;
+	if (kw_mount_notify_armed)
+		kw_mount_notify_unhook();
+	kw_mount_notify_armed = false;
 	/* watches pin the module: none is left, but their RCU frees may be */
 	rcu_barrier();
 }
 
 struct kw_feature kw_mount_notify_feature = {
 	.id = 17,
-	.cmds = kw_mnw_cmds,
-	.nr_cmds = ARRAY_SIZE(kw_mnw_cmds),
+	.cmds = kw_mount_notify_cmds,
+	.nr_cmds = ARRAY_SIZE(kw_mount_notify_cmds),
 	.present = "KWISH_MOUNT_WATCH: fanotify FAN_REPORT_MNT records on a kwish fd",
 	.probe = kw_mount_notify_probe,
 	.teardown = kw_mount_notify_teardown,

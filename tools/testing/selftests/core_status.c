@@ -131,8 +131,8 @@ static int test_item08_present(void)
 	KW_CHECK(!strncmp(f->module, "kwish_fs", sizeof(f->module)),
 		 "item 8 module '%.*s', want kwish_fs",
 		 (int)sizeof(f->module), f->module);
-	KW_CHECK(!strncmp(f->name, "o_regular", sizeof(f->name)),
-		 "item 8 name '%.*s', want o_regular",
+	KW_CHECK(!strncmp(f->name, "open_regular", sizeof(f->name)),
+		 "item 8 name '%.*s', want open_regular",
 		 (int)sizeof(f->name), f->name);
 	return KW_PASS;
 }
@@ -270,7 +270,7 @@ static int test_kwishctl_status(void)
 		snprintf(line, sizeof(line), "\n%-3u ", id);
 		KW_CHECK(strstr(out, line), "no table row for item %u", id);
 	}
-	KW_CHECK(strstr(out, "o_regular"), "output does not mention o_regular");
+	KW_CHECK(strstr(out, "open_regular"), "output does not mention open_regular");
 	return KW_PASS;
 }
 

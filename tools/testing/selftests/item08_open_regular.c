@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * item08_o_regular: KWISH_OPEN_REGULAR (wish-list item 8, O_REGULAR).
+ * item08_open_regular: KWISH_OPEN_REGULAR (wish-list item 8, O_REGULAR).
  *
  * It must behave exactly like openat2() (lookup, flags, resolve, DAC),
  * except that anything that is not a regular file fails with EFTYPE before
