@@ -11,7 +11,8 @@
  * "return fail;", runs only while the gate is not installed: it must fail
  * closed.  A feature lists KW_GATE_HOOK(function) among the hooks it
  * installs, and calls kw_gate_<function>().  A gate header includes no
- * kernel header: include what defines its types first.
+ * kernel header but the one with the inlines of KW_GATE_IFn() (below):
+ * include what defines its types first.
  *
  * Checked prototypes: at build time gates.sh preprocesses every header
  * in gates/ (with KWG_SCAN, against the target's compat_gen.h and

@@ -7,6 +7,10 @@
 #define _KWG_SECURITY_SECURITY_H
 
 #include <kwish_gate.h>
+#ifndef KWG_SCAN
+/* the inlines that stand in without the kernel option */
+#include <linux/security.h>
+#endif
 
 struct dentry;
 struct file;

@@ -7,6 +7,10 @@
 #define _KWG_FS_NOTIFY_DNOTIFY_DNOTIFY_H
 
 #include <kwish_gate.h>
+#ifndef KWG_SCAN
+/* the inlines that stand in without the kernel option */
+#include <linux/dnotify.h>
+#endif
 
 struct file;
 
