@@ -40,6 +40,7 @@
 #include <linux/const.h>
 #include <linux/ioctl.h>
 #include <linux/types.h>
+#include <linux/kwish_upstream.h>
 
 #define KWISH_DEVICE_NAME	"kwish"		/* /dev/kwish */
 #define KWISH_TYPE		0xBA	/* free in ioctl-number.rst (0xB7 is nsfs) */
@@ -128,17 +129,7 @@ struct kwish_status {
 /* ------------------------------------------------------------------ */
 /* Item 8: O_REGULAR, open a file only if it is a regular file.        */
 
-/*
- * Upstream proposal (not merged): openat2() how.flags bit 32, failing with
- * EFTYPE ("inappropriate file type or format", 134 in asm-generic) when the
- * final file is not S_IFREG.  kwish uses the same names and values.
- */
-#ifndef OPENAT2_REGULAR
-#define OPENAT2_REGULAR		_BITULL(32)
-#endif
-#ifndef EFTYPE
-#define EFTYPE			134
-#endif
+/* OPENAT2_REGULAR and EFTYPE: <linux/kwish_upstream.h>. */
 
 /*
  * struct kwish_open_regular - argument of KWISH_OPEN_REGULAR
@@ -779,31 +770,9 @@ struct kwish_fd_restrict {
 /* kwish_net: socket options (items 5, 6, 13, 14, 20).                 */
 
 /*
- * Items 5, 6, 13, 14 and 20 have no /dev/kwish command: kwish_net provides
- * upstream's own socket options, with upstream's numbers, on kernels that
- * lack them, so that unmodified programs work.  The values are those of
- * <asm-generic/socket.h> (x86, arm, riscv, ...); the #ifndef lets this
- * header coexist with newer kernel or libc headers that define them.
- *
- *   SO_PASSPIDFD   76   item 6, upstream v6.5: SCM_PIDFD on recvmsg()
- *   SO_PEERPIDFD   77   item 6, upstream v6.5: a pidfd of the peer
- *   SCM_PIDFD       4   item 6, upstream v6.5: cmsg type, an int (a pidfd)
- *   SO_PASSRIGHTS  83   item 13, upstream v6.16: 0 refuses SCM_RIGHTS
- *
- * Semantics: docs/kwish.7.md.
+ * SO_PASSPIDFD, SO_PEERPIDFD, SCM_PIDFD (item 6) and SO_PASSRIGHTS
+ * (item 13): upstream's, in <linux/kwish_upstream.h>.
  */
-#ifndef SO_PASSPIDFD
-#define SO_PASSPIDFD		76
-#endif
-#ifndef SO_PEERPIDFD
-#define SO_PEERPIDFD		77
-#endif
-#ifndef SCM_PIDFD
-#define SCM_PIDFD		4
-#endif
-#ifndef SO_PASSRIGHTS
-#define SO_PASSRIGHTS		83
-#endif
 
 /*
  * Item 5: the sender's cgroup v2 id.  Upstream has no such message (the
@@ -1069,17 +1038,7 @@ struct kwish_mount_owner {
  * read(): EINVAL when the buffer cannot hold one event,
  * EAGAIN with KWISH_MOUNT_WATCH_NONBLOCK and nothing queued.
  */
-#include <linux/fanotify.h>
-
-#ifndef FAN_MNT_ATTACH
-#define FAN_MNT_ATTACH			0x01000000	/* upstream v6.15 */
-#define FAN_MNT_DETACH			0x02000000
-#define FAN_EVENT_INFO_TYPE_MNT		7
-struct fanotify_event_info_mnt {
-	struct fanotify_event_info_header hdr;
-	__u64 mnt_id;
-};
-#endif
+/* FAN_MNT_* and struct fanotify_event_info_mnt: <linux/kwish_upstream.h> */
 
 #define KWISH_MOUNT_WATCH_NONBLOCK	0x1	/* O_NONBLOCK on the watch fd */
 #define KWISH_MOUNT_WATCH_NO_CLOEXEC	0x2	/* no O_CLOEXEC on it */
