@@ -134,6 +134,13 @@ struct kw_feature {
 	bool gated, hooked, set_up, registered;
 };
 
+/*
+ * Whether the running kernel provides item @id itself, by kwish_core's
+ * one probe for it (native.c): a feature's @probe asks here and answers
+ * KWISH_STATE_NOT_LOADED, instead of probing again.
+ */
+bool kw_item_native(u32 id);
+
 int __kw_feature_register(struct kw_feature *feature, struct module *owner);
 #define kw_feature_register(f) __kw_feature_register(f, THIS_MODULE)
 void kw_feature_unregister(struct kw_feature *feature);

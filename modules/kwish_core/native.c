@@ -3,8 +3,10 @@
  * kwish_core: wish-list items the running kernel provides itself.
  *
  * Each probe looks at the running kernel (never at its version number) once
- * at load.  The items here need no kwish code on any supported kernel;
- * their selftests exercise the native interface in the VM.
+ * at load, and is the only one for its item: some items need no kwish
+ * code on any supported kernel (their selftests exercise the native
+ * interface in the VM), others (17, 25) have a feature that steps aside
+ * where the kernel has them (kw_item_native() in its probe).
  */
 
 #include <linux/in.h>
@@ -151,6 +153,18 @@ static enum kw_probe_result kw_native_crossns_mount(char *reason, size_t len)
 				 "open_tree(OPEN_TREE_CLONE) + move_mount()");
 }
 
+/*
+ * Item 17: fanotify reports mounts itself (v6.15: fs/notify/fsnotify.c's
+ * fsnotify_mnt() exists from then on); programs use fanotify.
+ */
+static enum kw_probe_result kw_native_mount_notify(char *reason, size_t len)
+{
+	static const char * const syms[] = { "fsnotify_mnt", NULL };
+
+	return kw_native_symbols(syms, reason, len,
+				 "fanotify FAN_MARK_MNTNS / FAN_REPORT_MNT (fsnotify_mnt() found)");
+}
+
 /* Item 25: statmount(2) and listmount(2) (v6.8). */
 static enum kw_probe_result kw_native_statmount(char *reason, size_t len)
 {
@@ -185,6 +199,7 @@ static enum kw_probe_result kw_native_diskseq(char *reason, size_t len)
 static struct kw_native kw_natives[] = {
 	{ .id = 9,  .probe = kw_native_unicast_if },
 	{ .id = 15, .probe = kw_native_pidns_detect },
+	{ .id = 17, .probe = kw_native_mount_notify },
 	{ .id = 18, .probe = kw_native_crossns_mount },
 	{ .id = 25, .probe = kw_native_statmount },
 	{ .id = 32, .probe = kw_native_userns_hook },
@@ -231,3 +246,11 @@ bool kw_native_state(u32 id, char *reason, size_t len)
 	mutex_unlock(&kw_native_lock);
 	return native;
 }
+
+bool kw_item_native(u32 id)
+{
+	char reason[KWISH_REASON_LEN];
+
+	return kw_native_state(id, reason, sizeof(reason));
+}
+EXPORT_SYMBOL_NS_GPL(kw_item_native, KWISH);

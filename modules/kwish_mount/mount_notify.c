@@ -704,17 +704,12 @@ static enum kwish_feature_state kw_mount_notify_probe(struct kw_feature *f)
 	const char *missing;
 
 	/*
-	 * v6.15+: fanotify reports mounts itself (fs/notify/fsnotify.c's
-	 * fsnotify_mnt() exists from then on).  Native: no hooks, and no
-	 * KWISH_MOUNT_WATCH either (EOPNOTSUPP), programs use fanotify.
+	 * v6.15+: fanotify reports mounts itself; kwish_core reports the
+	 * item native, kwish stays out: no hooks, and no KWISH_MOUNT_WATCH
+	 * either (EOPNOTSUPP), programs use fanotify.
 	 */
-	if (kw_lookup_name("fsnotify_mnt")) {
-		f->nr_cmds = 0;
-		strscpy(f->reason,
-			"fanotify FAN_MARK_MNTNS / FAN_REPORT_MNT (fsnotify_mnt() found)",
-			sizeof(f->reason));
-		return KWISH_STATE_NATIVE;
-	}
+	if (kw_item_native(17))
+		return KWISH_STATE_NOT_LOADED;
 	if (kw_mount_table_error() || !KWL_HAVE(mount, mnt_list)) {
 		strscpy(f->reason, kw_mount_table_error() ? :
 			"layout of struct mount.mnt_list not found",

@@ -589,7 +589,7 @@ static const struct kw_cmd kw_statmount_cmds[] = {
 static enum kwish_feature_state kw_statmount_probe(struct kw_feature *f)
 {
 	/* Native (v6.8+): kwish_core reports it, kwish stays out. */
-	if (kw_lookup_name("__x64_sys_statmount"))
+	if (kw_item_native(25))
 		return KWISH_STATE_NOT_LOADED;
 	if (kw_mount_table_error()) {
 		strscpy(f->reason, kw_mount_table_error(), sizeof(f->reason));
