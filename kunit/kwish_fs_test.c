@@ -853,14 +853,14 @@ static void kwt_um_uapi(struct kunit *test)
 	/* the 2019 openat2() upgrade-mask series; bit 0 was UPGRADE_NOEXEC */
 	KUNIT_EXPECT_EQ(test, UPGRADE_NOREAD, 0x02);
 	KUNIT_EXPECT_EQ(test, UPGRADE_NOWRITE, 0x04);
-	KUNIT_EXPECT_EQ(test, KWISH_FD_RESTRICT_NOCLOEXEC, 0x1);
-	KUNIT_EXPECT_EQ(test, sizeof(struct kwish_fd_restrict),
-			(size_t)KWISH_FD_RESTRICT_SIZE_VER0);
+	KUNIT_EXPECT_EQ(test, KWISH_UPGRADE_MASK_NOCLOEXEC, 0x1);
+	KUNIT_EXPECT_EQ(test, sizeof(struct kwish_upgrade_mask),
+			(size_t)KWISH_UPGRADE_MASK_SIZE_VER0);
 }
 
 static void kwt_um_check_args(struct kunit *test)
 {
-	struct kwish_fd_restrict arg = { .size = sizeof(arg) };
+	struct kwish_upgrade_mask arg = { .size = sizeof(arg) };
 	static const u32 good[] = {
 		UPGRADE_NOREAD, UPGRADE_NOWRITE,
 		UPGRADE_NOREAD | UPGRADE_NOWRITE,
@@ -941,7 +941,7 @@ static struct kunit_suite kwt_um_suite = {
  * registered, from its own KW_IOCTL_OP() tables: KWISH_OPEN_REGULAR,
  * KWISH_UNLINK_INODE, KWISH_FLOCK_TIMEOUT, KWISH_LINK_REPLACE,
  * KWISH_CREATE_OPEN, KWISH_CLOSE_ASYNC, KWISH_FLOCK_WATCH,
- * KWISH_FD_RESTRICT.
+ * KWISH_UPGRADE_MASK.
  */
 static void kwt_fs_cmd_rules(struct kunit *test)
 {

@@ -15,7 +15,7 @@ struct kw_close_async_user;
 struct kw_ucmd;
 struct kwish_close_async;
 struct kwish_create_open;
-struct kwish_fd_restrict;
+struct kwish_upgrade_mask;
 struct kwish_flock_event;
 struct kwish_flock_timeout;
 struct kwish_flock_watch;
@@ -81,7 +81,7 @@ bool kw_flock_notify_transition(bool *held, bool held_now);
 bool kw_flock_notify_make_event(u64 releases, u64 seen, bool unlocked_at_arm,
 				bool held, struct kwish_flock_event *ev);
 long kw_fs_flock_watch(struct kw_ucmd *ucmd);
-int kw_upgrade_mask_check_args(const struct kwish_fd_restrict *arg);
+int kw_upgrade_mask_check_args(const struct kwish_upgrade_mask *arg);
 u32 kw_upgrade_mask_needed(fmode_t mode, unsigned int flags);
 bool kw_upgrade_mask_file_open_filter(const unsigned long *args);
 long kw_fs_upgrade_mask(struct kw_ucmd *ucmd);

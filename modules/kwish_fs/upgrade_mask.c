@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kwish_fs, item 24: upgrade masks, re-open restrictions for O_PATH fds,
- * as KWISH_FD_RESTRICT with the UPGRADE_NOREAD/UPGRADE_NOWRITE bits of
+ * as KWISH_UPGRADE_MASK with the UPGRADE_NOREAD/UPGRADE_NOWRITE bits of
  * the 2019 openat2() upgrade-mask series.
  *
  * The identity problem.  A re-open through /proc/<pid>/fd/<n> does not
  * see the file: proc_fd_link() (fs/proc/fd.c) copies file->f_path and
  * nd_jump_link() continues the walk from that path, and the open that
  * follows only has the path.  So the restricted fd gets a path of its
- * own: KWISH_FD_RESTRICT makes a private clone of the fd's mount rooted
+ * own: KWISH_UPGRADE_MASK makes a private clone of the fd's mount rooted
  * at the fd's dentry (clone_private_mount(), fs/namespace.c, v6.1 and
  * v6.12: not attached to any namespace, mnt_ns MNT_NS_INTERNAL, the
  * original's flags, idmapping and locks) and opens the new O_PATH file on
@@ -132,7 +132,7 @@ static DECLARE_DELAYED_WORK(kw_upgrade_mask_gc_work, kw_upgrade_mask_gc);
 /* -------------------------------------------------------- pure helpers */
 
 /* The argument checks that need no file: 0 or -EINVAL. */
-VISIBLE_IF_KUNIT int kw_upgrade_mask_check_args(const struct kwish_fd_restrict *arg)
+VISIBLE_IF_KUNIT int kw_upgrade_mask_check_args(const struct kwish_upgrade_mask *arg)
 {
 	if (arg->__reserved)
 		return -EINVAL;
@@ -494,7 +494,7 @@ static struct vfsmount *kw_upgrade_mask_clone(const struct path *path)
 
 VISIBLE_IF_KUNIT long kw_fs_upgrade_mask(struct kw_ucmd *ucmd)
 {
-	const struct kwish_fd_restrict *arg = ucmd->cmd;
+	const struct kwish_upgrade_mask *arg = ucmd->cmd;
 	struct kw_upgrade_mask_entry *e, *src;
 	struct path from, root;
 	struct file *file, *src_file;
@@ -543,7 +543,7 @@ VISIBLE_IF_KUNIT long kw_fs_upgrade_mask(struct kw_ucmd *ucmd)
 	dput(from.dentry);
 	mntget(e->mnt);			/* the second reference, see kw_upgrade_mask_gc() */
 
-	fd = get_unused_fd_flags(arg->flags & KWISH_FD_RESTRICT_NOCLOEXEC ?
+	fd = get_unused_fd_flags(arg->flags & KWISH_UPGRADE_MASK_NOCLOEXEC ?
 				 0 : O_CLOEXEC);
 	if (fd < 0) {
 		err = fd;
@@ -588,12 +588,12 @@ free_entry:
 EXPORT_SYMBOL_IF_KUNIT(kw_fs_upgrade_mask);
 
 /* the uapi sizes: a struct never changes, it only grows */
-static_assert(sizeof(struct kwish_fd_restrict) == KWISH_FD_RESTRICT_SIZE_VER0);
+static_assert(sizeof(struct kwish_upgrade_mask) == KWISH_UPGRADE_MASK_SIZE_VER0);
 
 static const struct kw_cmd kw_upgrade_mask_cmds[] = {
-	KW_IOCTL_OP(KWISH_CMD_FD_RESTRICT, kw_fs_upgrade_mask,
-		    struct kwish_fd_restrict, __reserved,
-		    KWISH_FD_RESTRICT_NOCLOEXEC),
+	KW_IOCTL_OP(KWISH_CMD_UPGRADE_MASK, kw_fs_upgrade_mask,
+		    struct kwish_upgrade_mask, __reserved,
+		    KWISH_UPGRADE_MASK_NOCLOEXEC),
 };
 
 /* Which function is the mount write gate on this kernel. */

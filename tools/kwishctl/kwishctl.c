@@ -12,7 +12,7 @@
  *   kwishctl create [--mode MODE] [--owner UID:GID] TYPE [ARG] PATH
  *   kwishctl close-async [--wait] [--verbose] FD... [-- COMMAND [ARGS...]]
  *   kwishctl flock-watch [options] PATH|--fd N
- *   kwishctl restrict [--no-read] [--no-write] [options] PATH [--] COMMAND...
+ *   kwishctl upgrade-mask [--no-read] [--no-write] [options] PATH [--] COMMAND...
  *   kwishctl help | version
  *
  * Exit status: 0 ok, 1 the operation failed, 2 usage error, 3 /dev/kwish
@@ -140,7 +140,7 @@ static void usage(FILE *f)
 "      -r, --release       wait for a release even if nothing is locked now\n"
 "      -n, --count N       exit after N releases (0: never); default 1\n"
 "      -q, --quiet         print nothing; the exit status tells\n"
-"  restrict [OPTIONS] PATH [--] COMMAND [ARGS...]\n"
+"  upgrade-mask [OPTIONS] PATH [--] COMMAND [ARGS...]\n"
 "                           run COMMAND with an O_PATH fd to PATH that can\n"
 "                           never be re-opened (/proc/self/fd/N, openat(fd,\n"
 "                           \".\"), exec) for what the mask blocks (item 24);\n"
@@ -1689,9 +1689,9 @@ static int cmd_flock_watch(int argc, char **argv)
 }
 
 /* ---------------------------------------------------------------- */
-/* restrict (item 24)                                                */
+/* upgrade-mask (item 24)                                            */
 
-static int cmd_restrict(int argc, char **argv)
+static int cmd_upgrade_mask(int argc, char **argv)
 {
 	enum { OPT_NOREAD = 256, OPT_NOWRITE, OPT_FD, OPT_NOFOLLOW };
 	static const struct option opts[] = {
@@ -1735,11 +1735,11 @@ static int cmd_restrict(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			return bad_option("restrict", argv, c);
+			return bad_option("upgrade-mask", argv, c);
 		}
 	}
 	if (!mask)
-		return usage_error("restrict: give --no-read and/or --no-write");
+		return usage_error("upgrade-mask: give --no-read and/or --no-write");
 	if (optind >= argc)
 		return usage_error("restrict: need PATH and COMMAND");
 	path = argv[optind++];
@@ -1753,7 +1753,7 @@ static int cmd_restrict(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
 		return EXIT_FAILED;
 	}
-	rfd = kwish_fd_restrict(fd, mask, 0);
+	rfd = kwish_upgrade_mask(fd, mask, 0);
 	err = errno;
 	close(fd);
 	if (rfd < 0) {
@@ -2170,8 +2170,9 @@ int main(int argc, char **argv)
 		return cmd_close_async(argc - 1, argv + 1);
 	if (!strcmp(cmd, "flock-watch"))
 		return cmd_flock_watch(argc - 1, argv + 1);
-	if (!strcmp(cmd, "restrict"))
-		return cmd_restrict(argc - 1, argv + 1);
+	/* "restrict": its name in kwish 0.1.0 */
+	if (!strcmp(cmd, "upgrade-mask") || !strcmp(cmd, "restrict"))
+		return cmd_upgrade_mask(argc - 1, argv + 1);
 	if (!strcmp(cmd, "mounts"))
 		return cmd_mounts(argc - 1, argv + 1);
 	if (!strcmp(cmd, "mount-owner"))

@@ -298,22 +298,22 @@ int kwish_flock_watch_read(int wfd, struct kwish_flock_event *ev)
 	return 0;
 }
 
-int kwish_fd_restrict_kfd(int kfd, int fd, unsigned int upgrade_mask,
+int kwish_upgrade_mask_kfd(int kfd, int fd, unsigned int upgrade_mask,
 			  unsigned int flags)
 {
-	struct kwish_fd_restrict arg = {
+	struct kwish_upgrade_mask arg = {
 		.size = sizeof(arg),
 		.flags = flags,
 		.fd = fd,
 		.upgrade_mask = upgrade_mask,
 	};
 
-	return kwish_ioctl(kfd, KWISH_FD_RESTRICT, &arg);
+	return kwish_ioctl(kfd, KWISH_UPGRADE_MASK, &arg);
 }
 
-int kwish_fd_restrict(int fd, unsigned int upgrade_mask, unsigned int flags)
+int kwish_upgrade_mask(int fd, unsigned int upgrade_mask, unsigned int flags)
 {
-	return kwish_fd_restrict_kfd(-1, fd, upgrade_mask, flags);
+	return kwish_upgrade_mask_kfd(-1, fd, upgrade_mask, flags);
 }
 
 /*

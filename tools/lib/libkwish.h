@@ -202,13 +202,13 @@ int kwish_flock_watch_read(int wfd, struct kwish_flock_event *ev);
  * re-opened (through /proc/self/fd/N or any other magic link, openat(fd,
  * "."), execveat()) with an access @upgrade_mask blocks: UPGRADE_NOREAD,
  * UPGRADE_NOWRITE.  @flags: 0 (the fd is O_CLOEXEC) or
- * KWISH_FD_RESTRICT_NOCLOEXEC.  Returns the fd or -1: the errors of
- * KWISH_FD_RESTRICT (<linux/kwish.h>); EOPNOTSUPP if kwish_fs is not
+ * KWISH_UPGRADE_MASK_NOCLOEXEC.  Returns the fd or -1: the errors of
+ * KWISH_UPGRADE_MASK (<linux/kwish.h>); EOPNOTSUPP if kwish_fs is not
  * loaded.
  */
-int kwish_fd_restrict(int fd, unsigned int upgrade_mask, unsigned int flags);
+int kwish_upgrade_mask(int fd, unsigned int upgrade_mask, unsigned int flags);
 /* The same with an fd from kwish_open() (-1: open one for this call). */
-int kwish_fd_restrict_kfd(int kfd, int fd, unsigned int upgrade_mask,
+int kwish_upgrade_mask_kfd(int kfd, int fd, unsigned int upgrade_mask,
 			  unsigned int flags);
 
 /*

@@ -59,7 +59,7 @@ enum kwish_cmd {
 	KWISH_CMD_CREATE_OPEN,			/* item 34, kwish_fs */
 	KWISH_CMD_CLOSE_ASYNC,			/* item 19, kwish_fs */
 	KWISH_CMD_FLOCK_WATCH,			/* item 4, kwish_fs */
-	KWISH_CMD_FD_RESTRICT,			/* item 24, kwish_fs */
+	KWISH_CMD_UPGRADE_MASK,			/* item 24, kwish_fs */
 	KWISH_CMD_STATMOUNT,			/* item 25, kwish_mount */
 	KWISH_CMD_LISTMOUNT,			/* item 25, kwish_mount */
 	KWISH_CMD_MOUNT_OWNER,			/* item 11, kwish_mount */
@@ -701,7 +701,7 @@ struct kwish_flock_event {
 #define KWISH_FLOCK_EVENT_SIZE_VER0	16
 
 /* ------------------------------------------------------------------ */
-/* KWISH_FD_RESTRICT (item 24): an O_PATH fd with an upgrade mask.     */
+/* KWISH_UPGRADE_MASK (item 24): an O_PATH fd with an upgrade mask.     */
 
 /*
  * The upgrade mask bits of the openat2() upgrade-mask series (Aleksa
@@ -714,12 +714,12 @@ struct kwish_flock_event {
 #define UPGRADE_NOWRITE			0x04	/* block re-opening for writing */
 #endif
 
-#define KWISH_FD_RESTRICT_NOCLOEXEC	0x1	/* the new fd without O_CLOEXEC */
+#define KWISH_UPGRADE_MASK_NOCLOEXEC	0x1	/* the new fd without O_CLOEXEC */
 
 /*
- * struct kwish_fd_restrict - argument of KWISH_FD_RESTRICT
- * @size:         sizeof(struct kwish_fd_restrict)
- * @flags:        0, or KWISH_FD_RESTRICT_NOCLOEXEC; any other bit is EINVAL
+ * struct kwish_upgrade_mask - argument of KWISH_UPGRADE_MASK
+ * @size:         sizeof(struct kwish_upgrade_mask)
+ * @flags:        0, or KWISH_UPGRADE_MASK_NOCLOEXEC; any other bit is EINVAL
  * @fd:           the fd to restrict: any open fd of a file, directory,
  *                device node, FIFO, socket or symlink that has a path in
  *                the caller's mount namespace (O_PATH is fine)
@@ -740,7 +740,7 @@ struct kwish_flock_event {
  * read-only mounts) still apply, so the mask never grants anything.  See
  * kwish(7) for what is and is not enforced.
  *
- * Return: the new fd (O_CLOEXEC unless KWISH_FD_RESTRICT_NOCLOEXEC).
+ * Return: the new fd (O_CLOEXEC unless KWISH_UPGRADE_MASK_NOCLOEXEC).
  * Errors, in the order checked:
  *   EINVAL   non-zero @__reserved; @upgrade_mask is 0 or has a bit other
  *            than UPGRADE_NOREAD|UPGRADE_NOWRITE
@@ -754,7 +754,7 @@ struct kwish_flock_event {
  *            a directory clones its mount, as open_tree(OPEN_TREE_CLONE))
  *   EMFILE, ENFILE, ENOMEM
  */
-struct kwish_fd_restrict {
+struct kwish_upgrade_mask {
 	__u32		size;
 	__u32		flags;
 	__s32		fd;
@@ -762,9 +762,21 @@ struct kwish_fd_restrict {
 	__aligned_u64	__reserved;
 };
 
-#define KWISH_FD_RESTRICT_SIZE_VER0	24
+#define KWISH_UPGRADE_MASK_SIZE_VER0	24
 
-#define KWISH_FD_RESTRICT	_IO(KWISH_TYPE, KWISH_CMD_FD_RESTRICT)
+#define KWISH_UPGRADE_MASK	_IO(KWISH_TYPE, KWISH_CMD_UPGRADE_MASK)
+
+/*
+ * Item 24's first names, those of kwish 0.1.0 (KWISH_FD_RESTRICT, struct
+ * kwish_fd_restrict, libkwish's kwish_fd_restrict()), for programs written
+ * against them: the same request, struct and call.
+ */
+#define KWISH_CMD_FD_RESTRICT		KWISH_CMD_UPGRADE_MASK
+#define KWISH_FD_RESTRICT		KWISH_UPGRADE_MASK
+#define KWISH_FD_RESTRICT_NOCLOEXEC	KWISH_UPGRADE_MASK_NOCLOEXEC
+#define KWISH_FD_RESTRICT_SIZE_VER0	KWISH_UPGRADE_MASK_SIZE_VER0
+#define kwish_fd_restrict		kwish_upgrade_mask
+#define kwish_fd_restrict_kfd		kwish_upgrade_mask_kfd
 
 /* ------------------------------------------------------------------ */
 /* kwish_net: socket options (items 5, 6, 13, 14, 20).                 */
@@ -955,7 +967,7 @@ struct kwish_mount_call {
  *   DETACHED		in no mount namespace or an anonymous one (an
  *			open_tree() clone; a pipe, socket, memfd, pidfd,
  *			nsfs or anonymous-inode fd, whose mount is the
- *			kernel's own; a KWISH_FD_RESTRICT fd): nothing to
+ *			kernel's own; a KWISH_UPGRADE_MASK fd): nothing to
  *			unmount, mnt_ns_id and userns_ino are 0
  */
 #define KWISH_UMOUNT_CAN		0x00000001U

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * upgrade_mask_bench: what item 24 (KWISH_FD_RESTRICT) costs.
+ * upgrade_mask_bench: what item 24 (KWISH_UPGRADE_MASK) costs.
  *
  *   idle      open()+close() of an ordinary file, no restriction in the
  *             system: the security_file_open() hook's filter reads one
@@ -69,7 +69,7 @@ static double run_free(int pfd, int n)
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		fds[i] = kwish_fd_restrict(pfd, UPGRADE_NOWRITE, 0);
+		fds[i] = kwish_upgrade_mask(pfd, UPGRADE_NOWRITE, 0);
 		if (fds[i] < 0) {
 			while (i--)
 				close(fds[i]);
@@ -127,7 +127,7 @@ int main(int argc, char **argv)
 	for (r = 0; r < rounds; r++) {
 		kwb_record(&idle, run_open(file, iterations), r);
 		kwb_record(&procfs, run_open(plain_link, iterations), r);
-		rfd = kwish_fd_restrict(pfd, UPGRADE_NOWRITE, 0);
+		rfd = kwish_upgrade_mask(pfd, UPGRADE_NOWRITE, 0);
 		if (rfd < 0) {
 			active.enabled = reopen.enabled = false;
 			active.why_not = reopen.why_not = kwish_strerror(errno);

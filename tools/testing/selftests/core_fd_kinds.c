@@ -8,7 +8,7 @@
  * eventfd, a memfd, a pidfd, nsfs files (/proc/self/ns/mnt, .../net),
  * anonymous-inode fds (epoll, signalfd), a /proc file, a detached mount
  * (open_tree(OPEN_TREE_CLONE)), a directory of a mount in another mount
- * namespace and a restricted item-24 fd (KWISH_FD_RESTRICT).  Pipes,
+ * namespace and a restricted item-24 fd (KWISH_UPGRADE_MASK).  Pipes,
  * sockets, nsfs and anonymous inodes live on kern_mount() mounts, whose
  * mnt_ns is an ERR_PTR, not NULL: KWISH_MOUNT_OWNER once oopsed on them.
  *
@@ -39,7 +39,7 @@
 #define K_INTERNAL	0x0010	/* on a kern_mount() mount (no namespace) */
 #define K_DETACHED	0x0020	/* on an open_tree() clone (anonymous ns) */
 #define K_FOREIGN	0x0040	/* on a mount of another mount namespace */
-#define K_RESTRICTED	0x0080	/* a KWISH_FD_RESTRICT fd (kwish's clone) */
+#define K_RESTRICTED	0x0080	/* a KWISH_UPGRADE_MASK fd (kwish's clone) */
 #define K_SAMEMNT	0x0100	/* on the scratch directory's mount */
 #define K_SAMESB	0x0200	/* on the scratch directory's file system */
 #define K_FILE_F	0x0400	/* refers to the inode of <dir>/f */
@@ -190,7 +190,7 @@ static int mk_foreign(int *fd)
 
 static int mk_restricted(int *fd)
 {
-	struct kwish_fd_restrict r = {
+	struct kwish_upgrade_mask r = {
 		.size = sizeof(r),
 		.upgrade_mask = UPGRADE_NOWRITE,
 	};
@@ -199,7 +199,7 @@ static int mk_restricted(int *fd)
 	r.fd = openat(dfd, "f", O_PATH | O_CLOEXEC);
 	if (r.fd < 0)
 		return -errno;
-	ret = ioctl(kfd, KWISH_FD_RESTRICT, &r);
+	ret = ioctl(kfd, KWISH_UPGRADE_MASK, &r);
 	ret = ret < 0 ? -errno : ret;
 	close(r.fd);
 	if (ret < 0)
@@ -421,13 +421,13 @@ static int c_flock_watch(int fd, unsigned int props)
 
 static int c_fd_restrict(int fd, unsigned int props)
 {
-	struct kwish_fd_restrict a = {
+	struct kwish_upgrade_mask a = {
 		.size = sizeof(a),
 		.fd = fd,
 		.upgrade_mask = UPGRADE_NOWRITE,
 	};
 
-	return ret_fd(ioctl(kfd, KWISH_FD_RESTRICT, &a));
+	return ret_fd(ioctl(kfd, KWISH_UPGRADE_MASK, &a));
 }
 
 static uint64_t scratch_mnt_id;	/* the scratch directory's mount */

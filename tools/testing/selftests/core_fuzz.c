@@ -444,12 +444,12 @@ static int fz_new_obj(struct fz_thread *t)
 		return syscall(SYS_open_tree, d, "d",
 			       OPEN_TREE_CLONE | O_CLOEXEC);
 	case 20: {	/* an item-24 restricted fd */
-		struct kwish_fd_restrict a = {
+		struct kwish_upgrade_mask a = {
 			.size = sizeof(a), .fd = atomic_load(&pool[0]),
 			.upgrade_mask = UPGRADE_NOWRITE,
 		};
 
-		return ioctl(t->kfd, KWISH_FD_RESTRICT, &a);
+		return ioctl(t->kfd, KWISH_UPGRADE_MASK, &a);
 	}
 	default:
 		fd = openat(d, "p", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -502,7 +502,7 @@ static const struct {
 	C(CREATE_OPEN, kwish_create_open, KWISH_CREATE_OPEN_SIZE_VER0),
 	C(CLOSE_ASYNC, kwish_close_async, KWISH_CLOSE_ASYNC_SIZE_VER0),
 	C(FLOCK_WATCH, kwish_flock_watch, KWISH_FLOCK_WATCH_SIZE_VER0),
-	C(FD_RESTRICT, kwish_fd_restrict, KWISH_FD_RESTRICT_SIZE_VER0),
+	C(FD_RESTRICT, kwish_upgrade_mask, KWISH_UPGRADE_MASK_SIZE_VER0),
 	C(STATMOUNT, kwish_mount_call, KWISH_MOUNT_CALL_SIZE_VER0),
 	C(LISTMOUNT, kwish_mount_call, KWISH_MOUNT_CALL_SIZE_VER0),
 	C(MOUNT_OWNER, kwish_mount_owner, KWISH_MOUNT_OWNER_SIZE_VER0),
@@ -558,7 +558,7 @@ static void fz_cmd(struct fz_thread *t)
 		struct kwish_create_open co;
 		struct kwish_close_async ca;
 		struct kwish_flock_watch fw;
-		struct kwish_fd_restrict fr;
+		struct kwish_upgrade_mask fr;
 		struct kwish_mount_call mc;
 		struct kwish_mount_owner mo;
 		struct kwish_mount_watch mw;
@@ -694,12 +694,12 @@ static void fz_cmd(struct fz_thread *t)
 			     KWISH_FLOCK_WATCH_NONBLOCK;
 		maxret = INT_MAX;
 		break;
-	case KWISH_CMD_FD_RESTRICT:
+	case KWISH_CMD_UPGRADE_MASK:
 		u.fr.fd = fz_fd(t);
 		u.fr.upgrade_mask = one_in(&t->r, 4) ? r_u32(&t->r) :
 				    1 + rn(&t->r, 3) * 2;
 		u.fr.upgrade_mask &= one_in(&t->r, 4) ? ~0U : 6;
-		u.fr.flags = one_in(&t->r, 4) ? KWISH_FD_RESTRICT_NOCLOEXEC : 0;
+		u.fr.flags = one_in(&t->r, 4) ? KWISH_UPGRADE_MASK_NOCLOEXEC : 0;
 		maxret = INT_MAX;
 		break;
 	case KWISH_CMD_STATMOUNT:
@@ -833,7 +833,7 @@ static void fz_cmd(struct fz_thread *t)
 	case KWISH_CMD_OPEN_REGULAR:
 	case KWISH_CMD_CREATE_OPEN:
 	case KWISH_CMD_FLOCK_WATCH:
-	case KWISH_CMD_FD_RESTRICT:
+	case KWISH_CMD_UPGRADE_MASK:
 	case KWISH_CMD_MOUNT_WATCH:
 		fz_keep(t, ret);
 		break;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * item24_upgrade_mask: KWISH_FD_RESTRICT (wish-list item 24, re-open
+ * item24_upgrade_mask: KWISH_UPGRADE_MASK (wish-list item 24, re-open
  * restrictions for O_PATH fds).
  *
  * A restricted fd must never be re-opened with an access its mask blocks:
@@ -31,9 +31,14 @@ static const char *P(const char *name)
 	return p;
 }
 
+/* kwish 0.1.0's names still compile to the same request and struct */
+_Static_assert(KWISH_FD_RESTRICT == KWISH_UPGRADE_MASK, "old request name");
+_Static_assert(sizeof(struct kwish_fd_restrict) ==
+	       KWISH_UPGRADE_MASK_SIZE_VER0, "old struct name");
+
 static int restrict_raw(int fd, __u32 mask, __u32 flags, __u64 reserved)
 {
-	struct kwish_fd_restrict arg = {
+	struct kwish_upgrade_mask arg = {
 		.size = sizeof(arg),
 		.flags = flags,
 		.fd = fd,
@@ -45,7 +50,7 @@ static int restrict_raw(int fd, __u32 mask, __u32 flags, __u64 reserved)
 		errno = kfd_errno;
 		return -1;
 	}
-	return ioctl(kfd, KWISH_FD_RESTRICT, &arg);
+	return ioctl(kfd, KWISH_UPGRADE_MASK, &arg);
 }
 
 static int restrict_path(const char *path, __u32 mask)
@@ -278,7 +283,7 @@ static int test_restrict_restricted(void)
 	KW_CHECK_OK(make_file(f, 0666));
 	r1 = restrict_path(f, UPGRADE_NOWRITE);
 	KW_CHECK_OK(r1);
-	r2 = restrict_raw(r1, UPGRADE_NOREAD, KWISH_FD_RESTRICT_NOCLOEXEC, 0);
+	r2 = restrict_raw(r1, UPGRADE_NOREAD, KWISH_UPGRADE_MASK_NOCLOEXEC, 0);
 	KW_CHECK_OK(r2);
 	KW_CHECK(fcntl(r2, F_GETFD) == 0, "NOCLOEXEC fd is close-on-exec");
 	KW_CHECK_ERRNO(reopen(r2, O_RDONLY), EACCES);
@@ -526,7 +531,7 @@ static int test_libkwish(void)
 	KW_CHECK_OK(make_file(f, 0666));
 	fd = open(f, O_RDONLY | O_CLOEXEC);	/* any fd, not only O_PATH */
 	KW_CHECK_OK(fd);
-	rfd = kwish_fd_restrict(fd, UPGRADE_NOWRITE, 0);
+	rfd = kwish_upgrade_mask(fd, UPGRADE_NOWRITE, 0);
 	KW_CHECK_OK(rfd);
 	KW_CHECK_ERRNO(reopen(rfd, O_WRONLY), EACCES);
 	KW_CHECK(fcntl(rfd, F_GETFL) & O_PATH, "not O_PATH");
@@ -547,7 +552,7 @@ static int run_sh(const char *ctl, const char *opt, const char *file,
 
 		dup2(null, STDOUT_FILENO);
 		dup2(null, STDERR_FILENO);
-		execl(ctl, "kwishctl", "restrict", opt, file, "--", "/bin/sh",
+		execl(ctl, "kwishctl", "upgrade-mask", opt, file, "--", "/bin/sh",
 		      "-c", script, (char *)NULL);
 		_exit(127);
 	}
