@@ -5,6 +5,7 @@
 
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/net.h>
 #include <linux/skbuff.h>
 #include <linux/sockptr.h>
 #include <linux/types.h>
@@ -60,17 +61,77 @@ int kw_net_arm(struct kw_net_lazy_hooks *lazy);
 void kw_net_disarm(struct kw_net_lazy_hooks *lazy);
 
 /*
- * What one item installs at load, in this order: the gates it calls, the
- * socket options it serves, then its feature registered as present with
- * @reason.  kw_net_item_setup() registers the feature as unavailable
- * instead, with @why or the gates' reason, if @why is set or the gates
- * cannot be installed; kw_net_item_teardown() undoes everything,
- * including @lazy's hooks if they were armed.
+ * A hook that more than one item needs has one owner file, which calls
+ * the items that subscribed to it and names none of them.  The owner
+ * offers a struct kw_net_subs and a subscriber struct of its own that
+ * begins with a struct kw_net_sub (its callbacks follow it); an item
+ * lists its subscriptions in its struct kw_net_item.
+ *
+ * An owner calls its subscribers in ascending @order; equal orders in
+ * the order they subscribed.  The order of all shared hooks is decided
+ * here, in one place:
+ *  - recv.c, after a receive: SCM_PIDFD (item 6) right after the
+ *    kernel's control messages, as upstream, then SCM_KWISH_CGROUPID
+ *    (item 5).
+ */
+enum kw_net_order {
+	KW_NET_ORDER_SCM_PIDFD,		/* item 6 */
+	KW_NET_ORDER_SCM_CGROUP,	/* item 5 */
+};
+
+/* One owner's subscribers. */
+struct kw_net_subs {
+	struct list_head list;		/* ascending order; RCU */
+	unsigned long sock_flags;	/* the union of the subscribers' */
+};
+
+#define KW_NET_SUBS_INIT(name)	{ .list = LIST_HEAD_INIT((name).list) }
+
+/*
+ * Publication: subscriptions are added and removed only by the module's
+ * init and exit (kw_net_item_setup(), kw_net_item_teardown()), under one
+ * mutex, with list_add_tail_rcu() and list_del_rcu().  An owner calls
+ * its subscribers either under rcu_read_lock() (they must not sleep) or
+ * from a destination that holds a module reference by kw_hook_pin()
+ * (they may sleep; no exit runs while a reference is held).  A removal
+ * waits for kw_hook_sync() and an RCU grace period before
+ * kw_net_item_teardown() goes on: once that returns, the subscriber is
+ * not called any more and the item may free what its callbacks use.
+ */
+struct kw_net_sub {
+	struct kw_net_subs *to;		/* the owner's, of this struct's kind */
+	enum kw_net_order order;
+	/*
+	 * The bits of socket->flags with which a socket asks for this
+	 * subscriber (0: none).  The owner's hooks divert only the calls
+	 * for a socket with one of its subscribers' bits, if it says so.
+	 */
+	unsigned long sock_flags;
+	struct list_head node;		/* private to sockopt.c */
+};
+
+/* Does @sock have one of the socket->flags bits @flags? */
+static inline bool kw_net_sock_wants(const struct socket *sock,
+				     unsigned long flags)
+{
+	return sock && (READ_ONCE(sock->flags) & flags);
+}
+
+/*
+ * What one item installs at load, in this order: the gates it calls, its
+ * subscriptions to shared hooks, the socket options it serves, then its
+ * feature registered as present with @reason.  kw_net_item_setup()
+ * registers the feature as unavailable instead, with @why or the gates'
+ * reason, if @why is set or the gates cannot be installed;
+ * kw_net_item_teardown() undoes everything, including @lazy's hooks if
+ * they were armed.
  */
 struct kw_net_item {
 	struct kw_feature *feature;
 	struct kw_hook *gates;
 	unsigned int nr_gates;
+	struct kw_net_sub * const *subs;
+	unsigned int nr_subs;
 	const struct kw_net_sockopt * const *opts;
 	unsigned int nr_opts;
 	struct kw_net_lazy_hooks *lazy;	/* or NULL */
@@ -127,16 +188,25 @@ struct kw_unix_skb_cb {
 #define KW_UNIXCB(skb)		((struct kw_unix_skb_cb *)((skb)->cb))
 #define KW_UNIXCB_CGROUP_ID(skb) (KW_UNIXCB(skb)->cgroup_id)
 
-/* recv.c: the receive path of items 5 and 6 */
+/*
+ * recv.c: the AF_UNIX receive path, one hook owner.  A recvmsg() on a
+ * socket with one of the subscribers' sock_flags runs in a wrapper that
+ * learns the sender of what it reads (@ctx); after a successful receive,
+ * @recv of each subscriber whose bits @sock has appends its control
+ * message, @had_control telling whether the caller gave a buffer for
+ * them.  @recv runs under the wrapper's module reference: it may sleep.
+ */
+struct kw_net_recv_sub {
+	struct kw_net_sub sub;
+	void (*recv)(struct socket *sock, struct msghdr *msg,
+		     bool had_control, const struct kw_net_tctx *ctx);
+};
+
+extern struct kw_net_subs kw_net_recv_subs;
 int kw_net_recv_arm(void);
 const char *kw_net_recv_why(void);
 int kw_net_recv_init(void);
 void kw_net_recv_exit(void);
-/* called by recv.c after a successful receive on @sock, in this order */
-void kw_net_scm_pidfd_recv(struct socket *sock, struct msghdr *msg,
-			   bool had_control, const struct kw_net_tctx *ctx);
-void kw_net_scm_cgroup_recv(struct socket *sock, struct msghdr *msg,
-			    bool had_control, const struct kw_net_tctx *ctx);
 
 int kw_net_sockopt_init(void);
 void kw_net_sockopt_exit(void);

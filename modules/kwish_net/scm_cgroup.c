@@ -25,8 +25,9 @@
  * runs in the sender for every skb right before it is queued to the
  * receiver @other; for a receiver with the flag the hook stamps the
  * sender's cgroup id into skb->cb after struct unix_skb_parms
- * (KW_UNIXCB_CGROUP_ID()).  recv.c hands it to kw_net_scm_cgroup_recv()
- * after the kernel's control messages (and after SCM_PIDFD).  A stream
+ * (KW_UNIXCB_CGROUP_ID()).  recv.c hands it to kw_cg_recv(), which
+ * subscribes to it, after the kernel's control messages (and after
+ * SCM_PIDFD: kwish_net.h).  A stream
  * read never mixes bytes of two cgroups.  Messages queued before the
  * receiver set the option carry no id (no message is added), as
  * SO_PASSCRED does for credentials.
@@ -106,13 +107,12 @@ static struct kw_hook kw_cg_hooks[] = {
 	},
 };
 
-void kw_net_scm_cgroup_recv(struct socket *sock, struct msghdr *msg,
-			    bool had_control, const struct kw_net_tctx *ctx)
+/* recv.c's, after each successful receive with the flag */
+static void kw_cg_recv(struct socket *sock, struct msghdr *msg,
+		       bool had_control, const struct kw_net_tctx *ctx)
 {
 	u64 id = ctx->cgroup_id;
 
-	if (!kw_cg_flag(sock))
-		return;
 	if (!had_control) {
 		msg->msg_flags |= MSG_CTRUNC;
 		return;
@@ -120,6 +120,15 @@ void kw_net_scm_cgroup_recv(struct socket *sock, struct msghdr *msg,
 	if (id)		/* put_cmsg() sets MSG_CTRUNC if it does not fit */
 		put_cmsg(msg, SOL_SOCKET, SCM_KWISH_CGROUPID, sizeof(id), &id);
 }
+
+static struct kw_net_recv_sub kw_cg_recv_sub = {
+	.sub = {
+		.to = &kw_net_recv_subs,
+		.order = KW_NET_ORDER_SCM_CGROUP,
+		.sock_flags = BIT(KW_SOCK_PASSCGROUPID),
+	},
+	.recv = kw_cg_recv,
+};
 
 static int kw_cg_stamp_before(void)
 {
@@ -239,10 +248,16 @@ static const struct kw_net_sockopt * const kw_cg_opts[] = {
 	&kw_cg_pass, &kw_cg_peer,
 };
 
+static struct kw_net_sub * const kw_cg_subs[] = {
+	&kw_cg_recv_sub.sub,
+};
+
 static const struct kw_net_item kw_cg_item = {
 	.feature = &kw_cg_feature,
 	.gates = kw_cg_gates,
 	.nr_gates = ARRAY_SIZE(kw_cg_gates),
+	.subs = kw_cg_subs,
+	.nr_subs = ARRAY_SIZE(kw_cg_subs),
 	.opts = kw_cg_opts,
 	.nr_opts = ARRAY_SIZE(kw_cg_opts),
 	.lazy = &kw_cg_lazy,
