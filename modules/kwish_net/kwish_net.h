@@ -72,11 +72,14 @@ void kw_net_disarm(struct kw_net_lazy_hooks *lazy);
  * here, in one place:
  *  - recv.c, after a receive: SCM_PIDFD (item 6) right after the
  *    kernel's control messages, as upstream, then SCM_KWISH_CGROUPID
- *    (item 5).
+ *    (item 5);
+ *  - scm_cgroup.c's maybe_add_creds(), after the kernel's: the sender's
+ *    cgroup id (item 5), then the arrival time stamp (item 20).
  */
 enum kw_net_order {
 	KW_NET_ORDER_SCM_PIDFD,		/* item 6 */
 	KW_NET_ORDER_SCM_CGROUP,	/* item 5 */
+	KW_NET_ORDER_TSTAMP,		/* item 20 */
 };
 
 /* One owner's subscribers. */
@@ -214,12 +217,26 @@ int kw_net_scm_pidfd_init(void);
 void kw_net_scm_pidfd_exit(void);
 int kw_net_scm_cgroup_init(void);
 void kw_net_scm_cgroup_exit(void);
-/* scm_cgroup.c: the maybe_add_creds() hook, shared with item 20 */
+
+/*
+ * scm_cgroup.c: the maybe_add_creds() hook, one owner (item 5, whose
+ * gate it needs: kw_net_send_stamp_why()).  maybe_add_creds(skb, sock,
+ * other) runs in the sender for every AF_UNIX skb right before it is
+ * queued to @other; when @other's socket has one of a subscriber's
+ * bits, its @stamp runs after the kernel's function, under
+ * rcu_read_lock(): it must not sleep.  kw_net_send_stamp_arm() installs
+ * the hook (once; idempotent).
+ */
+struct kw_net_send_stamp_sub {
+	struct kw_net_sub sub;
+	void (*stamp)(struct sk_buff *skb, const struct socket *sock,
+		      const struct sock *other);
+};
+
+extern struct kw_net_subs kw_net_send_stamp_subs;
 int kw_net_send_stamp_arm(void);
 const char *kw_net_send_stamp_why(void);
-/* mono_tstamp.c (item 20) */
-bool kw_net_tstamp_wanted(const struct sock *sk);
-void kw_net_tstamp_stamp(const struct sock *sk, struct sk_buff *skb);
+
 int kw_net_mono_tstamp_init(void);
 void kw_net_mono_tstamp_exit(void);
 int kw_net_passrights_init(void);

@@ -23,7 +23,9 @@
  *
  * How: maybe_add_creds(skb, sock, other) (out of line in v6.1 and v6.12)
  * runs in the sender for every skb right before it is queued to the
- * receiver @other; for a receiver with the flag the hook stamps the
+ * receiver @other.  This file owns its hook, which other items subscribe
+ * to as well (struct kw_net_send_stamp_sub; item 20), and subscribes
+ * first itself: for a receiver with the flag it stamps the
  * sender's cgroup id into skb->cb after struct unix_skb_parms
  * (KW_UNIXCB_CGROUP_ID()).  recv.c hands it to kw_cg_recv(), which
  * subscribes to it, after the kernel's control messages (and after
@@ -57,6 +59,10 @@ static struct kw_feature kw_cg_feature = {
 	.id = 5,
 };
 
+/* maybe_add_creds()'s subscribers: item 5 first, then others (kwish_net.h) */
+struct kw_net_subs kw_net_send_stamp_subs =
+	KW_NET_SUBS_INIT(kw_net_send_stamp_subs);
+
 static bool kw_cg_flag(const struct socket *sock)
 {
 	return sock && test_bit(KW_SOCK_PASSCGROUPID, &sock->flags);
@@ -81,21 +87,24 @@ static void kw_cg_maybe_add_creds(struct sk_buff *skb,
 				  const struct socket *sock,
 				  const struct sock *other)
 {
+	struct kw_net_send_stamp_sub *s;
+
 	kw_cg_gate_maybe_add_creds(skb, sock, other);
-	if (kw_cg_flag(other->sk_socket)) {
-		rcu_read_lock();
-		KW_UNIXCB_CGROUP_ID(skb) = cgroup_id(task_dfl_cgroup(current));
-		rcu_read_unlock();
+	/* then the subscribers for @other, in order */
+	rcu_read_lock();
+	list_for_each_entry_rcu(s, &kw_net_send_stamp_subs.list, sub.node) {
+		if (kw_net_sock_wants(other->sk_socket, s->sub.sock_flags))
+			s->stamp(skb, sock, other);
 	}
-	/* item 20: the arrival stamp on the receiver's clock */
-	kw_net_tstamp_stamp(other, skb);
+	rcu_read_unlock();
 }
 
 static bool kw_cg_maybe_add_creds_filter(const unsigned long *args)
 {
 	const struct sock *other = (const struct sock *)args[2];
 
-	return kw_cg_flag(other->sk_socket) || kw_net_tstamp_wanted(other);
+	return kw_net_sock_wants(other->sk_socket,
+				 READ_ONCE(kw_net_send_stamp_subs.sock_flags));
 }
 
 static struct kw_hook kw_cg_hooks[] = {
@@ -105,6 +114,24 @@ static struct kw_hook kw_cg_hooks[] = {
 		.dest_fn = kw_cg_maybe_add_creds,
 		.filter = kw_cg_maybe_add_creds_filter,
 	},
+};
+
+/* maybe_add_creds()'s subscriber, for a receiver with the flag */
+static void kw_cg_stamp(struct sk_buff *skb, const struct socket *sock,
+			const struct sock *other)
+{
+	rcu_read_lock();
+	KW_UNIXCB_CGROUP_ID(skb) = cgroup_id(task_dfl_cgroup(current));
+	rcu_read_unlock();
+}
+
+static struct kw_net_send_stamp_sub kw_cg_stamp_sub = {
+	.sub = {
+		.to = &kw_net_send_stamp_subs,
+		.order = KW_NET_ORDER_SCM_CGROUP,
+		.sock_flags = BIT(KW_SOCK_PASSCGROUPID),
+	},
+	.stamp = kw_cg_stamp,
 };
 
 /* recv.c's, after each successful receive with the flag */
@@ -249,7 +276,7 @@ static const struct kw_net_sockopt * const kw_cg_opts[] = {
 };
 
 static struct kw_net_sub * const kw_cg_subs[] = {
-	&kw_cg_recv_sub.sub,
+	&kw_cg_stamp_sub.sub, &kw_cg_recv_sub.sub,
 };
 
 static const struct kw_net_item kw_cg_item = {
