@@ -74,12 +74,15 @@ void kw_net_disarm(struct kw_net_lazy_hooks *lazy);
  *    kernel's control messages, as upstream, then SCM_KWISH_CGROUPID
  *    (item 5);
  *  - scm_cgroup.c's maybe_add_creds(), after the kernel's: the sender's
- *    cgroup id (item 5), then the arrival time stamp (item 20).
+ *    cgroup id (item 5), then the arrival time stamp (item 20);
+ *  - passrights.c, after SO_PASSRIGHTS's own refusal (item 13): item
+ *    14's filter.
  */
 enum kw_net_order {
 	KW_NET_ORDER_SCM_PIDFD,		/* item 6 */
 	KW_NET_ORDER_SCM_CGROUP,	/* item 5 */
 	KW_NET_ORDER_TSTAMP,		/* item 20 */
+	KW_NET_ORDER_RIGHTS_FILTER,	/* item 14 */
 };
 
 /* One owner's subscribers. */
@@ -241,17 +244,37 @@ int kw_net_mono_tstamp_init(void);
 void kw_net_mono_tstamp_exit(void);
 int kw_net_passrights_init(void);
 void kw_net_passrights_exit(void);
-/* passrights.c: the send-side hooks, shared with item 14 */
+
+/*
+ * passrights.c: the send-side hooks of SCM_RIGHTS, one owner (item 13).
+ * Where SO_PASSRIGHTS does not refuse already, they ask each subscriber
+ * in order, the first -errno wins.  All four callbacks are required;
+ * they run under rcu_read_lock(), some under unix_state_lock() or
+ * wherever the last reference to a socket goes: they must not sleep.
+ * @active: may the subscriber refuse anything now?  The hooks divert
+ *	sendmsg() and connect() only while SO_PASSRIGHTS is off somewhere
+ *	or a subscriber is active.
+ * @check: may @receiver get the files of @fpl?  0, or sendmsg()'s -errno.
+ * @inherit: connect() queues @newsk to @listener: 0, or connect()'s
+ *	-errno.  A subscriber that keeps state for @newsk pins the module
+ *	for it (kw_net_rights_pin()).
+ * @release: @sk, which pinned the module, is being destroyed.
+ * kw_net_rights_arm() installs the hooks (once; idempotent).
+ */
+struct kw_net_rights_sub {
+	struct kw_net_sub sub;
+	bool (*active)(void);
+	int (*check)(const struct sock *receiver,
+		     const struct scm_fp_list *fpl);
+	int (*inherit)(const struct sock *listener, struct sock *newsk);
+	void (*release)(const struct sock *sk);
+};
+
+extern struct kw_net_subs kw_net_rights_subs;
 int kw_net_rights_arm(void);
 int kw_net_rights_pin(struct sock *sk);
 const char *kw_net_rights_why(void);
-/* rights_filter.c (item 14), called from passrights.c's hooks */
-bool kw_net_rights_filter_active(void);
-int kw_net_rights_filter_check(const struct sock *receiver,
-			       const struct scm_fp_list *fpl);
-int kw_net_rights_filter_inherit(const struct sock *listener,
-				 struct sock *newsk);
-void kw_net_rights_filter_release(const struct sock *sk);
+
 int kw_net_rights_filter_init(void);
 void kw_net_rights_filter_exit(void);
 
