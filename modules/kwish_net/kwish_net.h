@@ -124,13 +124,13 @@ static inline bool kw_net_sock_wants(const struct socket *sock,
 }
 
 /*
- * What one item installs at load, in this order: the gates it calls, its
- * subscriptions to shared hooks, the socket options it serves, then its
- * feature registered as present with @reason.  kw_net_item_setup()
- * registers the feature as unavailable instead, with @why or the gates'
- * reason, if @why is set or the gates cannot be installed;
- * kw_net_item_teardown() undoes everything, including @lazy's hooks if
- * they were armed.
+ * What one item installs at load, in this order: the gates it calls and
+ * its feature registered as present with @reason (kw_feature_setup()),
+ * then its subscriptions to shared hooks and the socket options it
+ * serves.  kw_net_item_setup() registers the feature as unavailable
+ * instead, with @why or the gates' reason, if @why is set or the gates
+ * cannot be installed; kw_net_item_teardown() undoes everything in
+ * reverse, including @lazy's hooks if they were armed.
  */
 struct kw_net_item {
 	struct kw_feature *feature;

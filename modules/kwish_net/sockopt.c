@@ -316,10 +316,14 @@ static void kw_net_item_stop(const struct kw_net_item *item,
 		synchronize_rcu();
 }
 
+/*
+ * kwish_core's kw_feature_setup() installs the gates and registers the
+ * feature; the subscriptions and options, which need the gates, follow.
+ */
 int kw_net_item_setup(const struct kw_net_item *item, const char *why)
 {
 	struct kw_feature *f = item->feature;
-	unsigned int i = 0;
+	unsigned int i;
 	int err;
 
 	if (item->native_optname &&
@@ -329,47 +333,35 @@ int kw_net_item_setup(const struct kw_net_item *item, const char *why)
 		return kw_feature_register(f);
 	}
 	if (why) {
+		f->state = KWISH_STATE_UNAVAILABLE;
 		strscpy(f->reason, why, sizeof(f->reason));
-		goto unavailable;
+		return kw_feature_register(f);
 	}
-	if (item->nr_gates &&
-	    kw_hooks_install(item->gates, item->nr_gates, f->reason,
-			     sizeof(f->reason)))
-		goto unavailable;
+	err = kw_feature_setup(f, item->gates, item->nr_gates, item->reason);
+	if (err || f->state != KWISH_STATE_PRESENT)
+		return err;
 	/* before the options: a socket that turns one on is served */
 	kw_net_subs_add(item->subs, item->nr_subs);
-	for (; i < item->nr_opts; i++) {
+	for (i = 0; i < item->nr_opts; i++) {
 		err = kw_net_sockopt_add(item->opts[i]);
-		if (err)
-			goto undo;
+		if (err) {
+			/* a setsockopt() may have reached a handler already */
+			kw_net_item_stop(item, i);
+			kw_feature_teardown(f, item->gates, item->nr_gates);
+			return err;
+		}
 	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason, item->reason, sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (!err)
-		return 0;
-undo:
-	/* a setsockopt() may have reached a handler already */
-	kw_net_item_stop(item, i);
-	if (item->nr_gates)
-		kw_hooks_remove(item->gates, item->nr_gates);
-	return err;
-
-unavailable:
-	f->state = KWISH_STATE_UNAVAILABLE;
-	return kw_feature_register(f);
+	return 0;
 }
 
 void kw_net_item_teardown(const struct kw_net_item *item)
 {
-	kw_feature_unregister(item->feature);
-	if (item->feature->state != KWISH_STATE_PRESENT)
-		return;
-	kw_net_item_stop(item, item->nr_opts);
-	if (item->lazy)
-		kw_net_disarm(item->lazy);
-	if (item->nr_gates)
-		kw_hooks_remove(item->gates, item->nr_gates);
+	if (item->feature->state == KWISH_STATE_PRESENT) {
+		kw_net_item_stop(item, item->nr_opts);
+		if (item->lazy)
+			kw_net_disarm(item->lazy);
+	}
+	kw_feature_teardown(item->feature, item->gates, item->nr_gates);
 }
 
 int kw_net_sockopt_init(void)
