@@ -6,57 +6,44 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 
-#include <kwish_core.h>
+#include <kwish_module.h>
 #include "kwish_net.h"
 
 /*
- * One entry per feature file; set up in this order, torn down in reverse.
- * sockopt.c owns the SOL_SOCKET option hooks the items add to, recv.c
- * the receive path of items 5 and 6: first.
+ * What the items share, first: sockopt.c owns the SOL_SOCKET option hooks
+ * the items add to, recv.c the receive path of items 5 and 6.
  */
-static const struct {
-	int (*init)(void);
-	void (*exit)(void);
-} kw_net_features[] = {
-	{ kw_net_sockopt_init,		kw_net_sockopt_exit },
-	{ kw_net_recv_init,		kw_net_recv_exit },
-	{ kw_net_scm_pidfd_init,	kw_net_scm_pidfd_exit },
-	{ kw_net_scm_cgroup_init,	kw_net_scm_cgroup_exit },
-	{ kw_net_mono_tstamp_init,	kw_net_mono_tstamp_exit },
-	{ kw_net_passrights_init,	kw_net_passrights_exit },
-	{ kw_net_rights_filter_init,	kw_net_rights_filter_exit },
-};
-
-static int __init kw_net_init(void)
+static int kw_net_shared_init(void)
 {
-	unsigned int i;
 	int err;
 
-	for (i = 0; i < ARRAY_SIZE(kw_net_features); i++) {
-		err = kw_net_features[i].init();
-		if (err)
-			goto unwind;
-	}
-	return 0;
-
-unwind:
-	while (i--)
-		kw_net_features[i].exit();
+	err = kw_net_sockopt_init();
+	if (err)
+		return err;
+	err = kw_net_recv_init();
+	if (err)
+		kw_net_sockopt_exit();
 	return err;
 }
 
-static void __exit kw_net_exit(void)
+static void kw_net_shared_exit(void)
 {
-	unsigned int i = ARRAY_SIZE(kw_net_features);
-
-	while (i--)
-		kw_net_features[i].exit();
+	kw_net_recv_exit();
+	kw_net_sockopt_exit();
 }
 
-module_init(kw_net_init);
-module_exit(kw_net_exit);
-/* The SRCU domain of this module's hook destinations (kwish_core.h). */
-KW_MODULE_DRAIN;
+/*
+ * Then one item per file, set up in this order, torn down in reverse by
+ * kwish_core (struct kw_feature, struct kw_net_item); also this module's
+ * unload drain.  Item 5 installs the maybe_add_creds() gate item 20
+ * subscribes to, item 13 the send hooks item 14 subscribes to.
+ */
+KW_MODULE_FEATURES(kw_net_shared_init, kw_net_shared_exit,
+		   &kw_scm_pidfd_item.feature,
+		   &kw_scm_cgroup_item.feature,
+		   &kw_mono_tstamp_item.feature,
+		   &kw_passrights_item.feature,
+		   &kw_rights_filter_item.feature);
 
 MODULE_DESCRIPTION("kwish: AF_UNIX ancillary data and socket options (SCM_PIDFD, sender cgroup, SO_PASSRIGHTS, fd filter, monotonic timestamps)");
 MODULE_LICENSE("GPL");

@@ -17,7 +17,7 @@
  * into the control messages.  kwish overwrites skb->tstamp with the
  * chosen clock when the skb is queued to a socket with the option:
  * AF_UNIX in the maybe_add_creds() hook (owned by item 5, scm_cgroup.c,
- * which calls kw_net_tstamp_stamp()), UDP in a hook on
+ * after its own stamp: kw_ts_unix_sub), UDP in a hook on
  * __udp_enqueue_schedule_skb() (IPv4 and IPv6, in the receive softirq,
  * microseconds after the realtime stamp).  SIOCGSTAMP(NS) then report the
  * same clock.  Hardware timestamps are untouched.
@@ -36,10 +36,6 @@
 #include <kwish_core.h>
 #include "kwish_net.h"
 
-static struct kw_feature kw_ts_feature = {
-	.id = 20,
-};
-
 static int kw_ts_clock(const struct socket *sock)
 {
 	if (!sock)
@@ -51,13 +47,13 @@ static int kw_ts_clock(const struct socket *sock)
 	return CLOCK_REALTIME;
 }
 
-bool kw_net_tstamp_wanted(const struct sock *sk)
+static bool kw_ts_wanted(const struct sock *sk)
 {
 	return sk && kw_ts_clock(sk->sk_socket) != CLOCK_REALTIME;
 }
 
 /* Stamp @skb, being queued to @sk now, on @sk's clock. */
-void kw_net_tstamp_stamp(const struct sock *sk, struct sk_buff *skb)
+static void kw_ts_stamp(const struct sock *sk, struct sk_buff *skb)
 {
 	switch (sk ? kw_ts_clock(sk->sk_socket) : CLOCK_REALTIME) {
 	case CLOCK_MONOTONIC:
@@ -69,15 +65,31 @@ void kw_net_tstamp_stamp(const struct sock *sk, struct sk_buff *skb)
 	}
 }
 
+/* AF_UNIX: a subscriber of scm_cgroup.c's maybe_add_creds() hook */
+static void kw_ts_unix_stamp(struct sk_buff *skb, const struct socket *sock,
+			     const struct sock *other)
+{
+	kw_ts_stamp(other, skb);
+}
+
+static struct kw_net_send_stamp_sub kw_ts_unix_sub = {
+	.sub = {
+		.to = &kw_net_send_stamp_subs,
+		.order = KW_NET_ORDER_TSTAMP,
+		.sock_flags = BIT(KW_SOCK_TSTAMP_MONO) | BIT(KW_SOCK_TSTAMP_BOOT),
+	},
+	.stamp = kw_ts_unix_stamp,
+};
+
 static int kw_ts_udp_enqueue(struct sock *sk, struct sk_buff *skb)
 {
-	kw_net_tstamp_stamp(sk, skb);
+	kw_ts_stamp(sk, skb);
 	return __udp_enqueue_schedule_skb(sk, skb);
 }
 
 static bool kw_ts_udp_enqueue_filter(const unsigned long *args)
 {
-	return kw_net_tstamp_wanted((const struct sock *)args[0]);
+	return kw_ts_wanted((const struct sock *)args[0]);
 }
 
 static struct kw_hook kw_ts_hooks[] = {
@@ -149,21 +161,16 @@ static const struct kw_net_sockopt kw_ts_opt = {
 
 static const struct kw_net_sockopt * const kw_ts_opts[] = { &kw_ts_opt };
 
-static const struct kw_net_item kw_ts_item = {
-	.feature = &kw_ts_feature,
+static struct kw_net_sub * const kw_ts_subs[] = { &kw_ts_unix_sub.sub };
+
+struct kw_net_item kw_mono_tstamp_item = {
+	.feature = KW_NET_ITEM(20, NULL, 0),
+	.feature.present =
+		"SO_KWISH_TIMESTAMP_CLOCK: AF_UNIX dgram and UDP, stamped on arrival",
+	.subs = kw_ts_subs,
+	.nr_subs = ARRAY_SIZE(kw_ts_subs),
 	.opts = kw_ts_opts,
 	.nr_opts = ARRAY_SIZE(kw_ts_opts),
 	.lazy = &kw_ts_lazy,
-	.reason = "SO_KWISH_TIMESTAMP_CLOCK: AF_UNIX dgram and UDP, stamped on arrival",
+	.why = kw_net_send_stamp_why,
 };
-
-int kw_net_mono_tstamp_init(void)
-{
-	return kw_net_item_setup(&kw_ts_item,
-				 kw_net_sockopt_why() ?: kw_net_send_stamp_why());
-}
-
-void kw_net_mono_tstamp_exit(void)
-{
-	kw_net_item_teardown(&kw_ts_item);
-}

@@ -39,8 +39,9 @@
  * one before taking the receiver's lock: a setsockopt() racing with a
  * sendmsg() may go either way, as upstream (setsockopt() takes no lock).
  * All hooks are installed when the first socket turns SO_PASSRIGHTS off
- * or sets an item-14 filter: they also enforce item 14's filters
- * (rights_filter.c) at the same points, after SO_PASSRIGHTS.
+ * or a subscriber asks (kw_net_rights_arm()): at the same points, after
+ * SO_PASSRIGHTS, they ask the items that subscribed (struct
+ * kw_net_rights_sub: item 14's filters), in their order (kwish_net.h).
  */
 
 #include <linux/module.h>
@@ -57,9 +58,8 @@
 #include <gates/net/unix/af_unix.h>
 #include "kwish_net.h"
 
-static struct kw_feature kw_rights_feature = {
-	.id = 13,
-};
+/* asked after SO_PASSRIGHTS, in order (kwish_net.h) */
+struct kw_net_subs kw_net_rights_subs = KW_NET_SUBS_INIT(kw_net_rights_subs);
 
 static bool kw_rights_refused(const struct sock *sk)
 {
@@ -91,6 +91,65 @@ int kw_net_rights_pin(struct sock *sk)
 	return 0;
 }
 
+/* ---- the subscribers (struct kw_net_rights_sub); none sleeps ---- */
+
+static bool kw_rights_subs_active(void)
+{
+	struct kw_net_rights_sub *s;
+	bool active = false;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(s, &kw_net_rights_subs.list, sub.node) {
+		active = s->active();
+		if (active)
+			break;
+	}
+	rcu_read_unlock();
+	return active;
+}
+
+static int kw_rights_subs_check(const struct sock *receiver,
+				const struct scm_fp_list *fpl)
+{
+	struct kw_net_rights_sub *s;
+	int err = 0;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(s, &kw_net_rights_subs.list, sub.node) {
+		err = s->check(receiver, fpl);
+		if (err)
+			break;
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+static int kw_rights_subs_inherit(const struct sock *listener,
+				  struct sock *newsk)
+{
+	struct kw_net_rights_sub *s;
+	int err = 0;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(s, &kw_net_rights_subs.list, sub.node) {
+		err = s->inherit(listener, newsk);
+		if (err)
+			break;
+	}
+	rcu_read_unlock();
+	return err;
+}
+
+static void kw_rights_subs_release(const struct sock *sk)
+{
+	struct kw_net_rights_sub *s;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(s, &kw_net_rights_subs.list, sub.node)
+		s->release(sk);
+	rcu_read_unlock();
+}
+
 /*
  * The kernel's unix_scm_to_skb() allocates (unix_attach_fds(), GFP_KERNEL)
  * and may sleep, and unix_stream_sendmsg() reaches it without an outer
@@ -110,8 +169,8 @@ static int kw_rights_scm_to_skb(struct scm_cookie *scm, struct sk_buff *skb,
 		peer = unix_peer(sk);
 		if (kw_rights_refused(peer))
 			err = -EPERM;
-		else	/* item 14: the receiver's filter (rights_filter.c) */
-			err = kw_net_rights_filter_check(peer, scm->fp);
+		else
+			err = kw_rights_subs_check(peer, scm->fp);
 	} else {
 		ctx = kw_net_tctx_find(KW_TCTX_SEND_RIGHTS);
 		if (ctx)
@@ -168,7 +227,7 @@ static int kw_rights_unix_may_send(struct socket *sock, struct socket *other)
 	if (ctx && ctx->fpl) {
 		if (kw_rights_refused(other->sk))
 			return -EPERM;
-		err = kw_net_rights_filter_check(other->sk, ctx->fpl);
+		err = kw_rights_subs_check(other->sk, ctx->fpl);
 		if (err)
 			return err;
 	}
@@ -180,7 +239,7 @@ static bool kw_rights_unix_may_send_filter(const unsigned long *args)
 	const struct socket *other = (const struct socket *)args[1];
 
 	return other && (kw_rights_refused(other->sk) ||
-			 kw_net_rights_filter_active());
+			 kw_rights_subs_active());
 }
 
 /*
@@ -199,14 +258,14 @@ static int kw_rights_stream_connect(struct sock *sock, struct sock *other,
 			set_bit(KW_SK_NOPASSRIGHTS, &newsk->sk_flags);
 	}
 	if (!err)
-		err = kw_net_rights_filter_inherit(other, newsk);
+		err = kw_rights_subs_inherit(other, newsk);
 	return err;
 }
 
 static bool kw_rights_stream_connect_filter(const unsigned long *args)
 {
 	return kw_rights_refused((const struct sock *)args[1]) ||
-	       kw_net_rights_filter_active();
+	       kw_rights_subs_active();
 }
 
 /*
@@ -217,7 +276,7 @@ static bool kw_rights_stream_connect_filter(const unsigned long *args)
  */
 static void kw_rights_sock_destructor(struct sock *sk)
 {
-	kw_net_rights_filter_release(sk);
+	kw_rights_subs_release(sk);
 	kw_gate_unix_sock_destructor(sk);
 	if (test_and_clear_bit(KW_SK_RIGHTS_PINNED, &sk->sk_flags))
 		module_put(THIS_MODULE);
@@ -230,7 +289,7 @@ static bool kw_rights_sock_destructor_filter(const unsigned long *args)
 	return test_bit(KW_SK_RIGHTS_PINNED, &sk->sk_flags);
 }
 
-/* Installed when the first socket turns SO_PASSRIGHTS off. */
+/* Installed by the first kw_net_rights_arm(); kept until unload. */
 static struct kw_hook kw_rights_hooks[] = {
 	{
 		.name = "unix_scm_to_skb (item 13)",
@@ -313,32 +372,21 @@ static const struct kw_net_sockopt kw_rights_opt = {
 /* NULL if the send-side hooks can be installed, else why not. */
 const char *kw_net_rights_why(void)
 {
-	return kw_rights_feature.state == KWISH_STATE_PRESENT ? NULL :
-	       kw_rights_feature.reason;
+	return kw_passrights_item.feature.state == KWISH_STATE_PRESENT ? NULL :
+	       kw_passrights_item.feature.reason;
 }
 
 static const struct kw_net_sockopt * const kw_rights_opts[] = {
 	&kw_rights_opt,
 };
 
-static const struct kw_net_item kw_rights_item = {
-	.feature = &kw_rights_feature,
-	.gates = kw_rights_gates,
-	.nr_gates = ARRAY_SIZE(kw_rights_gates),
+struct kw_net_item kw_passrights_item = {
+	.feature = KW_NET_ITEM(13, kw_rights_gates, ARRAY_SIZE(kw_rights_gates)),
+	.feature.present =
+		"SO_PASSRIGHTS (83) as upstream v6.16: EPERM at sendmsg()",
 	.opts = kw_rights_opts,
 	.nr_opts = ARRAY_SIZE(kw_rights_opts),
 	.lazy = &kw_rights_lazy,
-	.reason = "SO_PASSRIGHTS (83) as upstream v6.16: EPERM at sendmsg()",
 	.native_optname = SO_PASSRIGHTS,
 	.native_reason = "kernel knows SO_PASSRIGHTS",
 };
-
-int kw_net_passrights_init(void)
-{
-	return kw_net_item_setup(&kw_rights_item, kw_net_sockopt_why());
-}
-
-void kw_net_passrights_exit(void)
-{
-	kw_net_item_teardown(&kw_rights_item);
-}

@@ -18,8 +18,11 @@
  *    the read there, as upstream's check_creds does for SO_PASSCRED and
  *    SO_PASSPIDFD (the actor's error makes the loop return what it copied,
  *    at least the first skb's bytes);
- *  - after the kernel returns, the wrapper lets each item append its
- *    message (item 6 first: upstream puts SCM_PIDFD after the kernel's).
+ *  - after the kernel returns, the wrapper lets each subscriber (struct
+ *    kw_net_recv_sub) append its message, in their order (kwish_net.h:
+ *    item 6 first, as upstream puts SCM_PIDFD after the kernel's).
+ * The items subscribe with the socket->flags bit of their option, and
+ * only the calls of a socket with one of those bits are diverted.
  * All of these functions are out of line, with these prototypes, in
  * Debian's v6.1 and v6.12 (see the BTF).  The hooks are installed when the
  * first socket asks (kw_net_recv_arm()) and stay until unload.
@@ -29,6 +32,7 @@
 #include <linux/mutex.h>
 #include <linux/net.h>
 #include <linux/pid.h>
+#include <linux/rculist.h>
 #include <linux/skbuff.h>
 #include <linux/socket.h>
 #include <net/af_unix.h>
@@ -50,11 +54,12 @@ struct kw_unix_stream_read_state {
 	unsigned int splice_flags;
 };
 
-/* A socket one of the items asked a receive-side message for. */
+struct kw_net_subs kw_net_recv_subs = KW_NET_SUBS_INIT(kw_net_recv_subs);
+
+/* A socket that asked a subscriber for a receive-side message. */
 static bool kw_recv_wanted(const struct socket *sock)
 {
-	return sock && (test_bit(KW_SOCK_PASSPIDFD, &sock->flags) ||
-			test_bit(KW_SOCK_PASSCGROUPID, &sock->flags));
+	return kw_net_sock_wants(sock, READ_ONCE(kw_net_recv_subs.sock_flags));
 }
 
 static struct kw_hook kw_recv_gates[] = {
@@ -69,6 +74,7 @@ typedef int (*kw_recvmsg_t)(struct socket *sock, struct msghdr *msg,
 static int kw_recv_recvmsg(struct socket *sock, struct msghdr *msg,
 			   size_t size, int flags, kw_recvmsg_t recvmsg)
 {
+	struct kw_net_recv_sub *s;
 	struct kw_net_tctx ctx;
 	struct kw_hook_pin pin;
 	bool had_control;
@@ -91,9 +97,16 @@ static int kw_recv_recvmsg(struct socket *sock, struct msghdr *msg,
 	kw_net_tctx_enter(&ctx, KW_TCTX_RECV);
 	ret = recvmsg(sock, msg, size, flags);
 	kw_net_tctx_leave(&ctx);
+	/*
+	 * The subscribers may sleep: they run under the module reference,
+	 * which keeps them subscribed (kwish_net.h), not under RCU.
+	 */
 	if (ret >= 0) {
-		kw_net_scm_pidfd_recv(sock, msg, had_control, &ctx);
-		kw_net_scm_cgroup_recv(sock, msg, had_control, &ctx);
+		list_for_each_entry_rcu(s, &kw_net_recv_subs.list, sub.node,
+					pin.ref) {
+			if (kw_net_sock_wants(sock, s->sub.sock_flags))
+				s->recv(sock, msg, had_control, &ctx);
+		}
 	}
 	put_pid(ctx.pid);
 	kw_hook_unpin(&pin);

@@ -7,9 +7,10 @@
  * given file types and on one of the given file systems (statfs() magic),
  * else the sendmsg() fails with EFTYPE before anything is queued, so a
  * refused fd never reaches the receiver.  Enforced where item 13 refuses
- * (passrights.c's hooks, after SO_PASSRIGHTS): unix_scm_to_skb() for
- * stream and seqpacket, security_unix_may_send() for datagrams; the
- * listener's filter is copied to each connection at connect().
+ * (passrights.c's hooks, after SO_PASSRIGHTS; it subscribes to them:
+ * struct kw_net_rights_sub): unix_scm_to_skb() for stream and
+ * seqpacket, security_unix_may_send() for datagrams; the listener's
+ * filter is copied to each connection at connect().
  *
  * The filter is more than a bit, so it lives in a table keyed by the
  * struct sock, freed from unix_sock_destructor() (sk->sk_destruct of
@@ -51,16 +52,12 @@ struct kw_rf {
 	struct rcu_head rcu;
 };
 
-static struct kw_feature kw_rf_feature = {
-	.id = 14,
-};
-
 static DEFINE_HASHTABLE(kw_rf_table, 8);
 static DEFINE_SPINLOCK(kw_rf_lock);
 static atomic_t kw_rf_count = ATOMIC_INIT(0);
 static bool kw_rf_live;			/* under kw_rf_lock */
 
-bool kw_net_rights_filter_active(void)
+static bool kw_rf_active(void)
 {
 	return atomic_read(&kw_rf_count) > 0;
 }
@@ -118,13 +115,13 @@ VISIBLE_IF_KUNIT int kw_rf_check_filter(const struct kwish_rights_filter *f)
 EXPORT_SYMBOL_IF_KUNIT(kw_rf_check_filter);
 
 /* 0, or -EFTYPE if @receiver has a filter that one of @fpl's files fails. */
-int kw_net_rights_filter_check(const struct sock *receiver,
-			       const struct scm_fp_list *fpl)
+static int kw_rf_check(const struct sock *receiver,
+		       const struct scm_fp_list *fpl)
 {
 	struct kw_rf *rf;
 	int i, err = 0;
 
-	if (!receiver || !fpl || !kw_net_rights_filter_active())
+	if (!receiver || !fpl || !kw_rf_active())
 		return 0;
 	rcu_read_lock();
 	rf = kw_rf_find(receiver);
@@ -178,14 +175,13 @@ static int kw_rf_store(const struct sock *sk,
  * Called under the listener's and the new socket's state locks.  The new
  * socket pins the module like its listener (kw_net_rights_pin()).
  */
-int kw_net_rights_filter_inherit(const struct sock *listener,
-				 struct sock *newsk)
+static int kw_rf_inherit(const struct sock *listener, struct sock *newsk)
 {
 	struct kwish_rights_filter f;
 	struct kw_rf *rf;
 	int err;
 
-	if (!kw_net_rights_filter_active())
+	if (!kw_rf_active())
 		return 0;
 	rcu_read_lock();
 	rf = kw_rf_find(listener);
@@ -204,11 +200,23 @@ int kw_net_rights_filter_inherit(const struct sock *listener,
 /* ---- freeing with the socket ---- */
 
 /* From passrights.c's unix_sock_destructor() hook; does not sleep. */
-void kw_net_rights_filter_release(const struct sock *sk)
+static void kw_rf_release(const struct sock *sk)
 {
-	if (kw_net_rights_filter_active())
+	if (kw_rf_active())
 		kw_rf_store(sk, NULL, GFP_ATOMIC);
 }
+
+/* passrights.c's hooks ask it after SO_PASSRIGHTS */
+static struct kw_net_rights_sub kw_rf_sub = {
+	.sub = {
+		.to = &kw_net_rights_subs,
+		.order = KW_NET_ORDER_RIGHTS_FILTER,
+	},
+	.active = kw_rf_active,
+	.check = kw_rf_check,
+	.inherit = kw_rf_inherit,
+	.release = kw_rf_release,
+};
 
 /* ---- the option ---- */
 
@@ -267,40 +275,22 @@ static const struct kw_net_sockopt kw_rf_opt = {
 
 static const struct kw_net_sockopt * const kw_rf_opts[] = { &kw_rf_opt };
 
-static const struct kw_net_item kw_rf_item = {
-	.feature = &kw_rf_feature,
-	.opts = kw_rf_opts,
-	.nr_opts = ARRAY_SIZE(kw_rf_opts),
-	.reason = "SO_KWISH_RIGHTS_FILTER: file types and fs magics; EFTYPE at sendmsg()",
-};
+static struct kw_net_sub * const kw_rf_subs[] = { &kw_rf_sub.sub };
 
-static void kw_rf_set_live(bool live)
+static void kw_rf_start(void)
 {
 	spin_lock_irq(&kw_rf_lock);
-	kw_rf_live = live;
+	kw_rf_live = true;
 	spin_unlock_irq(&kw_rf_lock);
 }
 
-int kw_net_rights_filter_init(void)
-{
-	int err;
-
-	kw_rf_set_live(true);
-	err = kw_net_item_setup(&kw_rf_item,
-				kw_net_sockopt_why() ?: kw_net_rights_why());
-	if (err || kw_rf_feature.state != KWISH_STATE_PRESENT)
-		kw_rf_set_live(false);
-	return err;
-}
-
-void kw_net_rights_filter_exit(void)
+/* the filters go with the item; no new one from here on */
+static void kw_rf_stop(void)
 {
 	struct hlist_node *tmp;
 	struct kw_rf *rf;
 	int bkt;
 
-	kw_net_item_teardown(&kw_rf_item);
-	/* the filters go with the module; no new one from here on */
 	spin_lock_irq(&kw_rf_lock);
 	kw_rf_live = false;
 	hash_for_each_safe(kw_rf_table, bkt, tmp, rf, node) {
@@ -310,3 +300,16 @@ void kw_net_rights_filter_exit(void)
 	}
 	spin_unlock_irq(&kw_rf_lock);
 }
+
+struct kw_net_item kw_rights_filter_item = {
+	.feature = KW_NET_ITEM(14, NULL, 0),
+	.feature.present =
+		"SO_KWISH_RIGHTS_FILTER: file types and fs magics; EFTYPE at sendmsg()",
+	.subs = kw_rf_subs,
+	.nr_subs = ARRAY_SIZE(kw_rf_subs),
+	.opts = kw_rf_opts,
+	.nr_opts = ARRAY_SIZE(kw_rf_opts),
+	.why = kw_net_rights_why,
+	.start = kw_rf_start,
+	.stop = kw_rf_stop,
+};

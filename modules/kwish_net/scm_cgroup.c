@@ -23,10 +23,13 @@
  *
  * How: maybe_add_creds(skb, sock, other) (out of line in v6.1 and v6.12)
  * runs in the sender for every skb right before it is queued to the
- * receiver @other; for a receiver with the flag the hook stamps the
+ * receiver @other.  This file owns its hook, which other items subscribe
+ * to as well (struct kw_net_send_stamp_sub; item 20), and subscribes
+ * first itself: for a receiver with the flag it stamps the
  * sender's cgroup id into skb->cb after struct unix_skb_parms
- * (KW_UNIXCB_CGROUP_ID()).  recv.c hands it to kw_net_scm_cgroup_recv()
- * after the kernel's control messages (and after SCM_PIDFD).  A stream
+ * (KW_UNIXCB_CGROUP_ID()).  recv.c hands it to kw_cg_recv(), which
+ * subscribes to it, after the kernel's control messages (and after
+ * SCM_PIDFD: kwish_net.h).  A stream
  * read never mixes bytes of two cgroups.  Messages queued before the
  * receiver set the option carry no id (no message is added), as
  * SO_PASSCRED does for credentials.
@@ -51,9 +54,9 @@
 static_assert(sizeof(struct kw_unix_skb_cb) <=
 	      sizeof_field(struct sk_buff, cb));
 
-static struct kw_feature kw_cg_feature = {
-	.id = 5,
-};
+/* maybe_add_creds()'s subscribers: item 5 first, then others (kwish_net.h) */
+struct kw_net_subs kw_net_send_stamp_subs =
+	KW_NET_SUBS_INIT(kw_net_send_stamp_subs);
 
 static bool kw_cg_flag(const struct socket *sock)
 {
@@ -68,21 +71,24 @@ static void kw_cg_maybe_add_creds(struct sk_buff *skb,
 				  const struct socket *sock,
 				  const struct sock *other)
 {
+	struct kw_net_send_stamp_sub *s;
+
 	kw_gate_maybe_add_creds(skb, sock, other);
-	if (kw_cg_flag(other->sk_socket)) {
-		rcu_read_lock();
-		KW_UNIXCB_CGROUP_ID(skb) = cgroup_id(task_dfl_cgroup(current));
-		rcu_read_unlock();
+	/* then the subscribers for @other, in order */
+	rcu_read_lock();
+	list_for_each_entry_rcu(s, &kw_net_send_stamp_subs.list, sub.node) {
+		if (kw_net_sock_wants(other->sk_socket, s->sub.sock_flags))
+			s->stamp(skb, sock, other);
 	}
-	/* item 20: the arrival stamp on the receiver's clock */
-	kw_net_tstamp_stamp(other, skb);
+	rcu_read_unlock();
 }
 
 static bool kw_cg_maybe_add_creds_filter(const unsigned long *args)
 {
 	const struct sock *other = (const struct sock *)args[2];
 
-	return kw_cg_flag(other->sk_socket) || kw_net_tstamp_wanted(other);
+	return kw_net_sock_wants(other->sk_socket,
+				 READ_ONCE(kw_net_send_stamp_subs.sock_flags));
 }
 
 static struct kw_hook kw_cg_hooks[] = {
@@ -94,13 +100,30 @@ static struct kw_hook kw_cg_hooks[] = {
 	},
 };
 
-void kw_net_scm_cgroup_recv(struct socket *sock, struct msghdr *msg,
-			    bool had_control, const struct kw_net_tctx *ctx)
+/* maybe_add_creds()'s subscriber, for a receiver with the flag */
+static void kw_cg_stamp(struct sk_buff *skb, const struct socket *sock,
+			const struct sock *other)
+{
+	rcu_read_lock();
+	KW_UNIXCB_CGROUP_ID(skb) = cgroup_id(task_dfl_cgroup(current));
+	rcu_read_unlock();
+}
+
+static struct kw_net_send_stamp_sub kw_cg_stamp_sub = {
+	.sub = {
+		.to = &kw_net_send_stamp_subs,
+		.order = KW_NET_ORDER_SCM_CGROUP,
+		.sock_flags = BIT(KW_SOCK_PASSCGROUPID),
+	},
+	.stamp = kw_cg_stamp,
+};
+
+/* recv.c's, after each successful receive with the flag */
+static void kw_cg_recv(struct socket *sock, struct msghdr *msg,
+		       bool had_control, const struct kw_net_tctx *ctx)
 {
 	u64 id = ctx->cgroup_id;
 
-	if (!kw_cg_flag(sock))
-		return;
 	if (!had_control) {
 		msg->msg_flags |= MSG_CTRUNC;
 		return;
@@ -109,9 +132,18 @@ void kw_net_scm_cgroup_recv(struct socket *sock, struct msghdr *msg,
 		put_cmsg(msg, SOL_SOCKET, SCM_KWISH_CGROUPID, sizeof(id), &id);
 }
 
+static struct kw_net_recv_sub kw_cg_recv_sub = {
+	.sub = {
+		.to = &kw_net_recv_subs,
+		.order = KW_NET_ORDER_SCM_CGROUP,
+		.sock_flags = BIT(KW_SOCK_PASSCGROUPID),
+	},
+	.recv = kw_cg_recv,
+};
+
 static int kw_cg_stamp_before(void)
 {
-	return kw_cg_feature.state == KWISH_STATE_PRESENT ? 0 : -ENODEV;
+	return kw_scm_cgroup_item.feature.state == KWISH_STATE_PRESENT ? 0 : -ENODEV;
 }
 
 static struct kw_net_lazy_hooks kw_cg_lazy = {
@@ -133,8 +165,8 @@ int kw_net_send_stamp_arm(void)
 /* NULL if kw_net_send_stamp_arm() can work, else why not. */
 const char *kw_net_send_stamp_why(void)
 {
-	return kw_cg_feature.state == KWISH_STATE_PRESENT ? NULL :
-	       kw_cg_feature.reason;
+	return kw_scm_cgroup_item.feature.state == KWISH_STATE_PRESENT ? NULL :
+	       kw_scm_cgroup_item.feature.reason;
 }
 
 static int kw_cg_arm(void)
@@ -227,23 +259,18 @@ static const struct kw_net_sockopt * const kw_cg_opts[] = {
 	&kw_cg_pass, &kw_cg_peer,
 };
 
-static const struct kw_net_item kw_cg_item = {
-	.feature = &kw_cg_feature,
-	.gates = kw_cg_gates,
-	.nr_gates = ARRAY_SIZE(kw_cg_gates),
+static struct kw_net_sub * const kw_cg_subs[] = {
+	&kw_cg_stamp_sub.sub, &kw_cg_recv_sub.sub,
+};
+
+struct kw_net_item kw_scm_cgroup_item = {
+	.feature = KW_NET_ITEM(5, kw_cg_gates, ARRAY_SIZE(kw_cg_gates)),
+	.feature.present =
+		"SO_KWISH_PASSCGROUPID: SCM_KWISH_CGROUPID at send time; SO_KWISH_PEERCGROUPID",
+	.subs = kw_cg_subs,
+	.nr_subs = ARRAY_SIZE(kw_cg_subs),
 	.opts = kw_cg_opts,
 	.nr_opts = ARRAY_SIZE(kw_cg_opts),
 	.lazy = &kw_cg_lazy,
-	.reason = "SO_KWISH_PASSCGROUPID: SCM_KWISH_CGROUPID at send time; SO_KWISH_PEERCGROUPID",
+	.why = kw_net_recv_why,
 };
-
-int kw_net_scm_cgroup_init(void)
-{
-	return kw_net_item_setup(&kw_cg_item,
-				 kw_net_sockopt_why() ?: kw_net_recv_why());
-}
-
-void kw_net_scm_cgroup_exit(void)
-{
-	kw_net_item_teardown(&kw_cg_item);
-}

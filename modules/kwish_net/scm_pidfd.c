@@ -37,9 +37,9 @@
  *  - the receive side: recv.c (shared with item 5) wraps the unix
  *    recvmsg functions of a socket with the flag and learns the sender of
  *    what was read (a stream read never mixes two senders); after the
- *    kernel's scm_recv(), kw_net_scm_pidfd_recv() appends SCM_PIDFD
- *    exactly as scm_pidfd_recv() does.  accept() copies the flag
- *    (unix_accept()).
+ *    kernel's scm_recv(), kw_pidfd_recv(), which subscribes to it,
+ *    appends SCM_PIDFD exactly as scm_pidfd_recv() does.  accept()
+ *    copies the flag (unix_accept()).
  *  - SO_PEERPIDFD: sk_peer_pid exists in v6.1 (since v5.15).
  * The per-message hooks are installed when the first socket sets
  * SO_PASSPIDFD, so that a loaded but unused kwish_net costs AF_UNIX
@@ -67,10 +67,6 @@
 #include <gates/kernel/fork.h>
 #include <gates/net/unix/af_unix.h>
 #include "kwish_net.h"
-
-static struct kw_feature kw_pidfd_feature = {
-	.id = 6,
-};
 
 /* ---- gates to the kernel's functions ---- */
 
@@ -129,17 +125,24 @@ static void kw_pidfd_put_cmsg(struct msghdr *msg, struct pid *pid)
 		fd_install(pidfd, pidfd_file);
 }
 
-/* Called by recv.c after each successful receive (scm_recv_unix()). */
-void kw_net_scm_pidfd_recv(struct socket *sock, struct msghdr *msg,
-			   bool had_control, const struct kw_net_tctx *ctx)
+/* recv.c's, after each successful receive with the flag (scm_recv_unix()) */
+static void kw_pidfd_recv(struct socket *sock, struct msghdr *msg,
+			  bool had_control, const struct kw_net_tctx *ctx)
 {
-	if (!kw_pidfd_flag(sock))
-		return;
 	if (!had_control)
 		msg->msg_flags |= MSG_CTRUNC;
 	else
 		kw_pidfd_put_cmsg(msg, ctx->pid);
 }
+
+static struct kw_net_recv_sub kw_pidfd_recv_sub = {
+	.sub = {
+		.to = &kw_net_recv_subs,
+		.order = KW_NET_ORDER_SCM_PIDFD,
+		.sock_flags = BIT(KW_SOCK_PASSPIDFD),
+	},
+	.recv = kw_pidfd_recv,
+};
 
 static int kw_pidfd_accept(struct socket *sock, struct socket *newsock,
 			   int flags, bool kern)
@@ -261,25 +264,20 @@ static const struct kw_net_sockopt * const kw_pidfd_opts[] = {
 	&kw_pidfd_passpidfd, &kw_pidfd_peerpidfd,
 };
 
-static const struct kw_net_item kw_pidfd_item = {
-	.feature = &kw_pidfd_feature,
-	.gates = kw_pidfd_gates,
-	.nr_gates = ARRAY_SIZE(kw_pidfd_gates),
+static struct kw_net_sub * const kw_pidfd_subs[] = {
+	&kw_pidfd_recv_sub.sub,
+};
+
+struct kw_net_item kw_scm_pidfd_item = {
+	.feature = KW_NET_ITEM(6, kw_pidfd_gates, ARRAY_SIZE(kw_pidfd_gates)),
+	.feature.present =
+		"SO_PASSPIDFD (76), SCM_PIDFD (4), SO_PEERPIDFD (77) as upstream v6.5",
+	.subs = kw_pidfd_subs,
+	.nr_subs = ARRAY_SIZE(kw_pidfd_subs),
 	.opts = kw_pidfd_opts,
 	.nr_opts = ARRAY_SIZE(kw_pidfd_opts),
 	.lazy = &kw_pidfd_lazy,
-	.reason = "SO_PASSPIDFD (76), SCM_PIDFD (4), SO_PEERPIDFD (77) as upstream v6.5",
 	.native_optname = SO_PASSPIDFD,
 	.native_reason = "SO_PASSPIDFD, SCM_PIDFD, SO_PEERPIDFD (kernel knows SO_PASSPIDFD)",
+	.why = kw_net_recv_why,
 };
-
-int kw_net_scm_pidfd_init(void)
-{
-	return kw_net_item_setup(&kw_pidfd_item,
-				 kw_net_sockopt_why() ?: kw_net_recv_why());
-}
-
-void kw_net_scm_pidfd_exit(void)
-{
-	kw_net_item_teardown(&kw_pidfd_item);
-}

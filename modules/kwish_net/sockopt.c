@@ -12,11 +12,16 @@
  * that an item added (the filter compares the level and option name, no
  * more); every other call runs the kernel's code untouched.  An option
  * that is native on the running kernel is simply never added.
+ *
+ * Also here, what every item of the module uses: the lazy arming of
+ * hooks (kw_net_arm()), the subscriptions to shared hooks and an item's
+ * setup (kw_net_item_setup()).
  */
 
 #include <linux/errno.h>
 #include <linux/mutex.h>
 #include <linux/net.h>
+#include <linux/rculist.h>
 #include <linux/socket.h>
 #include <linux/string.h>
 #include <net/sock.h>
@@ -224,65 +229,123 @@ void kw_net_disarm(struct kw_net_lazy_hooks *lazy)
 	lazy->armed = false;
 }
 
-int kw_net_item_setup(const struct kw_net_item *item, const char *why)
+/* ---- subscriptions to a shared hook (kwish_net.h) ---- */
+
+static DEFINE_MUTEX(kw_net_subs_lock);
+
+/* Publish the union of @subs' bits; under kw_net_subs_lock. */
+static void kw_net_subs_update(struct kw_net_subs *subs)
 {
-	struct kw_feature *f = item->feature;
-	unsigned int i = 0;
-	int err;
+	struct kw_net_sub *sub;
+	unsigned long flags = 0;
+
+	lockdep_assert_held(&kw_net_subs_lock);
+	list_for_each_entry(sub, &subs->list, node)
+		flags |= sub->sock_flags;
+	WRITE_ONCE(subs->sock_flags, flags);
+}
+
+static void kw_net_subs_add(struct kw_net_sub * const *subs, unsigned int n)
+{
+	struct kw_net_sub *pos;
+	unsigned int i;
+
+	mutex_lock(&kw_net_subs_lock);
+	for (i = 0; i < n; i++) {
+		/* before the first of a later order: after its equals */
+		list_for_each_entry(pos, &subs[i]->to->list, node)
+			if (pos->order > subs[i]->order)
+				break;
+		list_add_tail_rcu(&subs[i]->node, &pos->node);
+		kw_net_subs_update(subs[i]->to);
+	}
+	mutex_unlock(&kw_net_subs_lock);
+}
+
+/* Unlink @subs; the caller waits for their callers (kw_net_item_stop()). */
+static void kw_net_subs_del(struct kw_net_sub * const *subs, unsigned int n)
+{
+	mutex_lock(&kw_net_subs_lock);
+	while (n--) {
+		list_del_rcu(&subs[n]->node);
+		kw_net_subs_update(subs[n]->to);
+	}
+	mutex_unlock(&kw_net_subs_lock);
+}
+
+/*
+ * Remove @item's first @nr_opts options and its subscriptions, and wait
+ * until no call runs any of them: a call that reached one runs inside
+ * its pin (SRCU, or a module reference, which no exit runs under) or,
+ * for a subscriber that must not sleep, under rcu_read_lock().
+ */
+static void kw_net_item_stop(const struct kw_net_item *item,
+			     unsigned int nr_opts)
+{
+	while (nr_opts--)
+		kw_net_sockopt_del(item->opts[nr_opts]);
+	kw_net_subs_del(item->subs, item->nr_subs);
+	kw_hook_sync();
+	if (item->nr_subs)
+		synchronize_rcu();
+}
+
+enum kwish_feature_state kw_net_item_probe(struct kw_feature *f)
+{
+	struct kw_net_item *item = container_of(f, struct kw_net_item, feature);
+	const char *why;
 
 	if (item->native_optname &&
 	    kw_net_sockopt_native(item->native_optname)) {
-		f->state = KWISH_STATE_NATIVE;
 		strscpy(f->reason, item->native_reason, sizeof(f->reason));
-		return kw_feature_register(f);
+		return KWISH_STATE_NATIVE;
 	}
+	why = kw_net_sockopt_why();
+	if (!why && item->why)
+		why = item->why();
 	if (why) {
 		strscpy(f->reason, why, sizeof(f->reason));
-		goto unavailable;
+		return KWISH_STATE_UNAVAILABLE;
 	}
-	if (item->nr_gates &&
-	    kw_hooks_install(item->gates, item->nr_gates, f->reason,
-			     sizeof(f->reason)))
-		goto unavailable;
-	for (; i < item->nr_opts; i++) {
-		err = kw_net_sockopt_add(item->opts[i]);
-		if (err)
-			goto undo;
-	}
-	f->state = KWISH_STATE_PRESENT;
-	strscpy(f->reason, item->reason, sizeof(f->reason));
-	err = kw_feature_register(f);
-	if (!err)
-		return 0;
-undo:
-	while (i--)
-		kw_net_sockopt_del(item->opts[i]);
-	/* a setsockopt() may have reached a handler already */
-	kw_hook_sync();
-	if (item->nr_gates)
-		kw_hooks_remove(item->gates, item->nr_gates);
-	return err;
-
-unavailable:
-	f->state = KWISH_STATE_UNAVAILABLE;
-	return kw_feature_register(f);
+	return KWISH_STATE_PRESENT;
 }
 
-void kw_net_item_teardown(const struct kw_net_item *item)
+/* After kwish_core installed the gates, which the subscriptions need. */
+int kw_net_item_setup(struct kw_feature *f)
 {
-	unsigned int i = item->nr_opts;
+	struct kw_net_item *item = container_of(f, struct kw_net_item, feature);
+	unsigned int i;
+	int err;
 
-	kw_feature_unregister(item->feature);
-	if (item->feature->state != KWISH_STATE_PRESENT)
-		return;
-	while (i--)
-		kw_net_sockopt_del(item->opts[i]);
-	/* the hooks' destinations may still run a handler: they pin */
-	kw_hook_sync();
+	if (item->start)
+		item->start();
+	/* before the options: a socket that turns one on is served */
+	kw_net_subs_add(item->subs, item->nr_subs);
+	for (i = 0; i < item->nr_opts; i++) {
+		err = kw_net_sockopt_add(item->opts[i]);
+		if (err) {
+			/* a setsockopt() may have reached a handler already */
+			kw_net_item_stop(item, i);
+			if (item->stop)
+				item->stop();
+			snprintf(f->reason, sizeof(f->reason),
+				 "socket option %d: %d", item->opts[i]->optname,
+				 err);
+			return err;
+		}
+	}
+	return 0;
+}
+
+void kw_net_item_teardown(struct kw_feature *f)
+{
+	struct kw_net_item *item = container_of(f, struct kw_net_item, feature);
+
+	kw_net_item_stop(item, item->nr_opts);
 	if (item->lazy)
 		kw_net_disarm(item->lazy);
-	if (item->nr_gates)
-		kw_hooks_remove(item->gates, item->nr_gates);
+	if (item->stop)
+		item->stop();
 }
 
 int kw_net_sockopt_init(void)
