@@ -49,53 +49,53 @@ static void kwt_rf_match(struct kunit *test)
 	};
 
 	/* "only memfds" */
-	KUNIT_EXPECT_TRUE(test, kw_rf_match_mode(&f, S_IFREG | 0600,
-						 TMPFS_MAGIC));
-	KUNIT_EXPECT_TRUE(test, kw_rf_match_mode(&f, S_IFREG, HUGETLBFS_MAGIC));
-	KUNIT_EXPECT_FALSE(test, kw_rf_match_mode(&f, S_IFREG, EXT4_SUPER_MAGIC));
-	KUNIT_EXPECT_FALSE(test, kw_rf_match_mode(&f, S_IFDIR, TMPFS_MAGIC));
-	KUNIT_EXPECT_FALSE(test, kw_rf_match_mode(&f, S_IFIFO, PIPEFS_MAGIC));
+	KUNIT_EXPECT_TRUE(test, kw_rights_filter_match_mode(&f, S_IFREG | 0600,
+							    TMPFS_MAGIC));
+	KUNIT_EXPECT_TRUE(test, kw_rights_filter_match_mode(&f, S_IFREG, HUGETLBFS_MAGIC));
+	KUNIT_EXPECT_FALSE(test, kw_rights_filter_match_mode(&f, S_IFREG, EXT4_SUPER_MAGIC));
+	KUNIT_EXPECT_FALSE(test, kw_rights_filter_match_mode(&f, S_IFDIR, TMPFS_MAGIC));
+	KUNIT_EXPECT_FALSE(test, kw_rights_filter_match_mode(&f, S_IFIFO, PIPEFS_MAGIC));
 	/* types only */
 	f.nr_magics = 0;
-	KUNIT_EXPECT_TRUE(test, kw_rf_match_mode(&f, S_IFREG, EXT4_SUPER_MAGIC));
-	KUNIT_EXPECT_FALSE(test, kw_rf_match_mode(&f, S_IFCHR, TMPFS_MAGIC));
+	KUNIT_EXPECT_TRUE(test, kw_rights_filter_match_mode(&f, S_IFREG, EXT4_SUPER_MAGIC));
+	KUNIT_EXPECT_FALSE(test, kw_rights_filter_match_mode(&f, S_IFCHR, TMPFS_MAGIC));
 	/* magics only */
 	f.types = 0;
 	f.nr_magics = 1;
 	f.magics[0] = PIPEFS_MAGIC;
-	KUNIT_EXPECT_TRUE(test, kw_rf_match_mode(&f, S_IFIFO, PIPEFS_MAGIC));
-	KUNIT_EXPECT_FALSE(test, kw_rf_match_mode(&f, S_IFREG, TMPFS_MAGIC));
+	KUNIT_EXPECT_TRUE(test, kw_rights_filter_match_mode(&f, S_IFIFO, PIPEFS_MAGIC));
+	KUNIT_EXPECT_FALSE(test, kw_rights_filter_match_mode(&f, S_IFREG, TMPFS_MAGIC));
 }
 
 static void kwt_rf_check(struct kunit *test)
 {
 	struct kwish_rights_filter f = { .types = KWISH_RF_TYPE(S_IFREG) };
 
-	KUNIT_EXPECT_EQ(test, kw_rf_check_filter(&f), 0);
+	KUNIT_EXPECT_EQ(test, kw_rights_filter_check_filter(&f), 0);
 	f.flags = 1;
-	KUNIT_EXPECT_EQ(test, kw_rf_check_filter(&f), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_rights_filter_check_filter(&f), -EINVAL);
 	f.flags = 0;
 	f.__reserved = 1;
-	KUNIT_EXPECT_EQ(test, kw_rf_check_filter(&f), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_rights_filter_check_filter(&f), -EINVAL);
 	f.__reserved = 0;
 	f.nr_magics = KWISH_RIGHTS_FILTER_MAX_MAGICS + 1;
-	KUNIT_EXPECT_EQ(test, kw_rf_check_filter(&f), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_rights_filter_check_filter(&f), -EINVAL);
 	f.nr_magics = KWISH_RIGHTS_FILTER_MAX_MAGICS;
-	KUNIT_EXPECT_EQ(test, kw_rf_check_filter(&f), 0);
+	KUNIT_EXPECT_EQ(test, kw_rights_filter_check_filter(&f), 0);
 	/* a magic beyond nr_magics */
 	f.nr_magics = 1;
 	f.magics[3] = TMPFS_MAGIC;
-	KUNIT_EXPECT_EQ(test, kw_rf_check_filter(&f), -EINVAL);
+	KUNIT_EXPECT_EQ(test, kw_rights_filter_check_filter(&f), -EINVAL);
 }
 
 static void kwt_ts_clocks(struct kunit *test)
 {
-	KUNIT_EXPECT_TRUE(test, kw_ts_valid_clock(CLOCK_REALTIME));
-	KUNIT_EXPECT_TRUE(test, kw_ts_valid_clock(CLOCK_MONOTONIC));
-	KUNIT_EXPECT_TRUE(test, kw_ts_valid_clock(CLOCK_BOOTTIME));
-	KUNIT_EXPECT_FALSE(test, kw_ts_valid_clock(CLOCK_MONOTONIC_RAW));
-	KUNIT_EXPECT_FALSE(test, kw_ts_valid_clock(CLOCK_TAI));
-	KUNIT_EXPECT_FALSE(test, kw_ts_valid_clock(-1));
+	KUNIT_EXPECT_TRUE(test, kw_mono_tstamp_valid_clock(CLOCK_REALTIME));
+	KUNIT_EXPECT_TRUE(test, kw_mono_tstamp_valid_clock(CLOCK_MONOTONIC));
+	KUNIT_EXPECT_TRUE(test, kw_mono_tstamp_valid_clock(CLOCK_BOOTTIME));
+	KUNIT_EXPECT_FALSE(test, kw_mono_tstamp_valid_clock(CLOCK_MONOTONIC_RAW));
+	KUNIT_EXPECT_FALSE(test, kw_mono_tstamp_valid_clock(CLOCK_TAI));
+	KUNIT_EXPECT_FALSE(test, kw_mono_tstamp_valid_clock(-1));
 }
 
 static struct kunit_case kwt_net_uapi_cases[] = {

@@ -294,10 +294,10 @@ const char *kw_net_rights_why(void);
 #if IS_ENABLED(CONFIG_KUNIT)
 /* Reached by the KUnit tests (kunit/kwish_net_test.c) only. */
 struct kwish_rights_filter;
-bool kw_rf_match_mode(const struct kwish_rights_filter *f, umode_t mode,
-		      u64 magic);
-int kw_rf_check_filter(const struct kwish_rights_filter *f);
-bool kw_ts_valid_clock(int clk);
+bool kw_rights_filter_match_mode(const struct kwish_rights_filter *f, umode_t mode,
+				 u64 magic);
+int kw_rights_filter_check_filter(const struct kwish_rights_filter *f);
+bool kw_mono_tstamp_valid_clock(int clk);
 #endif
 
 /*

@@ -17,7 +17,7 @@
  * into the control messages.  kwish overwrites skb->tstamp with the
  * chosen clock when the skb is queued to a socket with the option:
  * AF_UNIX in the maybe_add_creds() hook (owned by item 5, scm_cgroup.c,
- * after its own stamp: kw_ts_unix_sub), UDP in a hook on
+ * after its own stamp: kw_mono_tstamp_unix_sub), UDP in a hook on
  * __udp_enqueue_schedule_skb() (IPv4 and IPv6, in the receive softirq,
  * microseconds after the realtime stamp).  SIOCGSTAMP(NS) then report the
  * same clock.  Hardware timestamps are untouched.
@@ -36,7 +36,7 @@
 #include <kwish_core.h>
 #include "kwish_net.h"
 
-static int kw_ts_clock(const struct socket *sock)
+static int kw_mono_tstamp_clock(const struct socket *sock)
 {
 	if (!sock)
 		return CLOCK_REALTIME;
@@ -47,15 +47,15 @@ static int kw_ts_clock(const struct socket *sock)
 	return CLOCK_REALTIME;
 }
 
-static bool kw_ts_wanted(const struct sock *sk)
+static bool kw_mono_tstamp_wanted(const struct sock *sk)
 {
-	return sk && kw_ts_clock(sk->sk_socket) != CLOCK_REALTIME;
+	return sk && kw_mono_tstamp_clock(sk->sk_socket) != CLOCK_REALTIME;
 }
 
 /* Stamp @skb, being queued to @sk now, on @sk's clock. */
-static void kw_ts_stamp(const struct sock *sk, struct sk_buff *skb)
+static void kw_mono_tstamp_stamp(const struct sock *sk, struct sk_buff *skb)
 {
-	switch (sk ? kw_ts_clock(sk->sk_socket) : CLOCK_REALTIME) {
+	switch (sk ? kw_mono_tstamp_clock(sk->sk_socket) : CLOCK_REALTIME) {
 	case CLOCK_MONOTONIC:
 		skb->tstamp = ktime_get();
 		break;
@@ -66,49 +66,49 @@ static void kw_ts_stamp(const struct sock *sk, struct sk_buff *skb)
 }
 
 /* AF_UNIX: a subscriber of scm_cgroup.c's maybe_add_creds() hook */
-static void kw_ts_unix_stamp(struct sk_buff *skb, const struct socket *sock,
-			     const struct sock *other)
+static void kw_mono_tstamp_unix_stamp(struct sk_buff *skb, const struct socket *sock,
+				      const struct sock *other)
 {
-	kw_ts_stamp(other, skb);
+	kw_mono_tstamp_stamp(other, skb);
 }
 
-static struct kw_net_send_stamp_sub kw_ts_unix_sub = {
+static struct kw_net_send_stamp_sub kw_mono_tstamp_unix_sub = {
 	.sub = {
 		.to = &kw_net_send_stamp_subs,
 		.order = KW_NET_ORDER_TSTAMP,
 		.sock_flags = BIT(KW_SOCK_TSTAMP_MONO) | BIT(KW_SOCK_TSTAMP_BOOT),
 	},
-	.stamp = kw_ts_unix_stamp,
+	.stamp = kw_mono_tstamp_unix_stamp,
 };
 
-static int kw_ts_udp_enqueue(struct sock *sk, struct sk_buff *skb)
+static int kw_mono_tstamp_udp_enqueue(struct sock *sk, struct sk_buff *skb)
 {
-	kw_ts_stamp(sk, skb);
+	kw_mono_tstamp_stamp(sk, skb);
 	return __udp_enqueue_schedule_skb(sk, skb);
 }
 
-static bool kw_ts_udp_enqueue_filter(const unsigned long *args)
+static bool kw_mono_tstamp_udp_enqueue_filter(const unsigned long *args)
 {
-	return kw_ts_wanted((const struct sock *)args[0]);
+	return kw_mono_tstamp_wanted((const struct sock *)args[0]);
 }
 
-static struct kw_hook kw_ts_hooks[] = {
+static struct kw_hook kw_mono_tstamp_hooks[] = {
 	{
 		.name = "__udp_enqueue_schedule_skb (item 20)",
 		.target_sym = "__udp_enqueue_schedule_skb",
-		.dest_fn = kw_ts_udp_enqueue,
-		.filter = kw_ts_udp_enqueue_filter,
+		.dest_fn = kw_mono_tstamp_udp_enqueue,
+		.filter = kw_mono_tstamp_udp_enqueue_filter,
 	},
 };
 
-static struct kw_net_lazy_hooks kw_ts_lazy = {
-	.hooks = kw_ts_hooks,
-	.nr = ARRAY_SIZE(kw_ts_hooks),
+static struct kw_net_lazy_hooks kw_mono_tstamp_lazy = {
+	.hooks = kw_mono_tstamp_hooks,
+	.nr = ARRAY_SIZE(kw_mono_tstamp_hooks),
 	.what = "SO_KWISH_TIMESTAMP_CLOCK",
 	.before = kw_net_send_stamp_arm,
 };
 
-static bool kw_ts_supported(const struct sock *sk)
+static bool kw_mono_tstamp_supported(const struct sock *sk)
 {
 	if (sk->sk_family == AF_UNIX)
 		return sk->sk_type == SOCK_DGRAM || sk->sk_type == SOCK_SEQPACKET;
@@ -119,14 +119,14 @@ static bool kw_ts_supported(const struct sock *sk)
 }
 
 /* The clocks SO_KWISH_TIMESTAMP_CLOCK takes. */
-VISIBLE_IF_KUNIT bool kw_ts_valid_clock(int clk)
+VISIBLE_IF_KUNIT bool kw_mono_tstamp_valid_clock(int clk)
 {
 	return clk == CLOCK_REALTIME || clk == CLOCK_MONOTONIC ||
 	       clk == CLOCK_BOOTTIME;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_ts_valid_clock);
+EXPORT_SYMBOL_IF_KUNIT(kw_mono_tstamp_valid_clock);
 
-static int kw_ts_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
+static int kw_mono_tstamp_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
 {
 	struct socket *sock = sk->sk_socket;
 	int val, err;
@@ -134,43 +134,43 @@ static int kw_ts_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
 	err = kw_net_sockopt_int(optval, optlen, &val);
 	if (err)
 		return err;
-	if (!kw_ts_supported(sk))
+	if (!kw_mono_tstamp_supported(sk))
 		return -EOPNOTSUPP;
-	if (!kw_ts_valid_clock(val))
+	if (!kw_mono_tstamp_valid_clock(val))
 		return -EINVAL;
-	if (val != CLOCK_REALTIME && kw_net_arm(&kw_ts_lazy))
+	if (val != CLOCK_REALTIME && kw_net_arm(&kw_mono_tstamp_lazy))
 		return -ENOPROTOOPT;
 	assign_bit(KW_SOCK_TSTAMP_MONO, &sock->flags, val == CLOCK_MONOTONIC);
 	assign_bit(KW_SOCK_TSTAMP_BOOT, &sock->flags, val == CLOCK_BOOTTIME);
 	return 0;
 }
 
-static int kw_ts_get(struct sock *sk, sockptr_t optval, sockptr_t optlen)
+static int kw_mono_tstamp_get(struct sock *sk, sockptr_t optval, sockptr_t optlen)
 {
-	if (!kw_ts_supported(sk))
+	if (!kw_mono_tstamp_supported(sk))
 		return -EOPNOTSUPP;
-	return kw_net_getsockopt_int(kw_ts_clock(sk->sk_socket), optval,
+	return kw_net_getsockopt_int(kw_mono_tstamp_clock(sk->sk_socket), optval,
 				     optlen);
 }
 
-static const struct kw_net_sockopt kw_ts_opt = {
+static const struct kw_net_sockopt kw_mono_tstamp_opt = {
 	.optname = SO_KWISH_TIMESTAMP_CLOCK,
-	.set = kw_ts_set,
-	.get = kw_ts_get,
+	.set = kw_mono_tstamp_set,
+	.get = kw_mono_tstamp_get,
 };
 
-static const struct kw_net_sockopt * const kw_ts_opts[] = { &kw_ts_opt };
+static const struct kw_net_sockopt * const kw_mono_tstamp_opts[] = { &kw_mono_tstamp_opt };
 
-static struct kw_net_sub * const kw_ts_subs[] = { &kw_ts_unix_sub.sub };
+static struct kw_net_sub * const kw_mono_tstamp_subs[] = { &kw_mono_tstamp_unix_sub.sub };
 
 struct kw_net_item kw_mono_tstamp_item = {
 	.feature = KW_NET_ITEM(20, NULL, 0),
 	.feature.present =
 		"SO_KWISH_TIMESTAMP_CLOCK: AF_UNIX dgram and UDP, stamped on arrival",
-	.subs = kw_ts_subs,
-	.nr_subs = ARRAY_SIZE(kw_ts_subs),
-	.opts = kw_ts_opts,
-	.nr_opts = ARRAY_SIZE(kw_ts_opts),
-	.lazy = &kw_ts_lazy,
+	.subs = kw_mono_tstamp_subs,
+	.nr_subs = ARRAY_SIZE(kw_mono_tstamp_subs),
+	.opts = kw_mono_tstamp_opts,
+	.nr_opts = ARRAY_SIZE(kw_mono_tstamp_opts),
+	.lazy = &kw_mono_tstamp_lazy,
 	.why = kw_net_send_stamp_why,
 };

@@ -61,12 +61,12 @@
 /* asked after SO_PASSRIGHTS, in order (kwish_net.h) */
 struct kw_net_subs kw_net_rights_subs = KW_NET_SUBS_INIT(kw_net_rights_subs);
 
-static bool kw_rights_refused(const struct sock *sk)
+static bool kw_passrights_refused(const struct sock *sk)
 {
 	return sk && test_bit(KW_SK_NOPASSRIGHTS, &sk->sk_flags);
 }
 
-static struct kw_hook kw_rights_gates[] = {
+static struct kw_hook kw_passrights_gates[] = {
 	KW_GATE_HOOK(unix_scm_to_skb),
 	KW_GATE_HOOK(unix_dgram_sendmsg),
 	KW_GATE_HOOK(unix_sock_destructor),
@@ -93,7 +93,7 @@ int kw_net_rights_pin(struct sock *sk)
 
 /* ---- the subscribers (struct kw_net_rights_sub); none sleeps ---- */
 
-static bool kw_rights_subs_active(void)
+static bool kw_passrights_subs_active(void)
 {
 	struct kw_net_rights_sub *s;
 	bool active = false;
@@ -108,8 +108,8 @@ static bool kw_rights_subs_active(void)
 	return active;
 }
 
-static int kw_rights_subs_check(const struct sock *receiver,
-				const struct scm_fp_list *fpl)
+static int kw_passrights_subs_check(const struct sock *receiver,
+				    const struct scm_fp_list *fpl)
 {
 	struct kw_net_rights_sub *s;
 	int err = 0;
@@ -124,8 +124,8 @@ static int kw_rights_subs_check(const struct sock *receiver,
 	return err;
 }
 
-static int kw_rights_subs_inherit(const struct sock *listener,
-				  struct sock *newsk)
+static int kw_passrights_subs_inherit(const struct sock *listener,
+				      struct sock *newsk)
 {
 	struct kw_net_rights_sub *s;
 	int err = 0;
@@ -140,7 +140,7 @@ static int kw_rights_subs_inherit(const struct sock *listener,
 	return err;
 }
 
-static void kw_rights_subs_release(const struct sock *sk)
+static void kw_passrights_subs_release(const struct sock *sk)
 {
 	struct kw_net_rights_sub *s;
 
@@ -155,8 +155,8 @@ static void kw_rights_subs_release(const struct sock *sk)
  * and may sleep, and unix_stream_sendmsg() reaches it without an outer
  * kwish call: pinned.
  */
-static int kw_rights_scm_to_skb(struct scm_cookie *scm, struct sk_buff *skb,
-				bool send_fds)
+static int kw_passrights_scm_to_skb(struct scm_cookie *scm, struct sk_buff *skb,
+				    bool send_fds)
 {
 	struct sock *sk = skb->sk;	/* the sender: skb_set_owner_w() */
 	struct kw_net_tctx *ctx;
@@ -167,10 +167,10 @@ static int kw_rights_scm_to_skb(struct scm_cookie *scm, struct sk_buff *skb,
 	kw_hook_pin(&pin);
 	if (sk->sk_type == SOCK_STREAM || sk->sk_type == SOCK_SEQPACKET) {
 		peer = unix_peer(sk);
-		if (kw_rights_refused(peer))
+		if (kw_passrights_refused(peer))
 			err = -EPERM;
 		else
-			err = kw_rights_subs_check(peer, scm->fp);
+			err = kw_passrights_subs_check(peer, scm->fp);
 	} else {
 		ctx = kw_net_tctx_find(KW_TCTX_SEND_RIGHTS);
 		if (ctx)
@@ -183,15 +183,15 @@ static int kw_rights_scm_to_skb(struct scm_cookie *scm, struct sk_buff *skb,
 }
 
 /* Only calls that attach fds: scm->fp and send_fds. */
-static bool kw_rights_scm_to_skb_filter(const unsigned long *args)
+static bool kw_passrights_scm_to_skb_filter(const unsigned long *args)
 {
 	const struct scm_cookie *scm = (const struct scm_cookie *)args[0];
 
 	return scm->fp && (bool)args[2];
 }
 
-static int kw_rights_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
-				   size_t len)
+static int kw_passrights_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
+				       size_t len)
 {
 	struct kw_net_tctx ctx;
 	struct kw_hook_pin pin;
@@ -211,7 +211,7 @@ static int kw_rights_dgram_sendmsg(struct socket *sock, struct msghdr *msg,
 	return ret;
 }
 
-static bool kw_rights_dgram_sendmsg_filter(const unsigned long *args)
+static bool kw_passrights_dgram_sendmsg_filter(const unsigned long *args)
 {
 	const struct msghdr *msg = (const struct msghdr *)args[1];
 
@@ -219,27 +219,27 @@ static bool kw_rights_dgram_sendmsg_filter(const unsigned long *args)
 }
 
 /* Under unix_state_lock(other): must not sleep. */
-static int kw_rights_unix_may_send(struct socket *sock, struct socket *other)
+static int kw_passrights_unix_may_send(struct socket *sock, struct socket *other)
 {
 	struct kw_net_tctx *ctx = kw_net_tctx_find(KW_TCTX_SEND_RIGHTS);
 	int err;
 
 	if (ctx && ctx->fpl) {
-		if (kw_rights_refused(other->sk))
+		if (kw_passrights_refused(other->sk))
 			return -EPERM;
-		err = kw_rights_subs_check(other->sk, ctx->fpl);
+		err = kw_passrights_subs_check(other->sk, ctx->fpl);
 		if (err)
 			return err;
 	}
 	return security_unix_may_send(sock, other);
 }
 
-static bool kw_rights_unix_may_send_filter(const unsigned long *args)
+static bool kw_passrights_unix_may_send_filter(const unsigned long *args)
 {
 	const struct socket *other = (const struct socket *)args[1];
 
-	return other && (kw_rights_refused(other->sk) ||
-			 kw_rights_subs_active());
+	return other && (kw_passrights_refused(other->sk) ||
+			 kw_passrights_subs_active());
 }
 
 /*
@@ -247,25 +247,25 @@ static bool kw_rights_unix_may_send_filter(const unsigned long *args)
  * socket inherits the listener's refusal, and with it a pin (the
  * listener holds one, so the module is not going).
  */
-static int kw_rights_stream_connect(struct sock *sock, struct sock *other,
-				    struct sock *newsk)
+static int kw_passrights_stream_connect(struct sock *sock, struct sock *other,
+					struct sock *newsk)
 {
 	int err = security_unix_stream_connect(sock, other, newsk);
 
-	if (!err && kw_rights_refused(other)) {
+	if (!err && kw_passrights_refused(other)) {
 		err = kw_net_rights_pin(newsk);
 		if (!err)
 			set_bit(KW_SK_NOPASSRIGHTS, &newsk->sk_flags);
 	}
 	if (!err)
-		err = kw_rights_subs_inherit(other, newsk);
+		err = kw_passrights_subs_inherit(other, newsk);
 	return err;
 }
 
-static bool kw_rights_stream_connect_filter(const unsigned long *args)
+static bool kw_passrights_stream_connect_filter(const unsigned long *args)
 {
-	return kw_rights_refused((const struct sock *)args[1]) ||
-	       kw_rights_subs_active();
+	return kw_passrights_refused((const struct sock *)args[1]) ||
+	       kw_passrights_subs_active();
 }
 
 /*
@@ -274,15 +274,15 @@ static bool kw_rights_stream_connect_filter(const unsigned long *args)
  * the socket goes); the reference goes last, on the way out, which the
  * drain's first RCU-tasks grace period covers (kwish_core.h).
  */
-static void kw_rights_sock_destructor(struct sock *sk)
+static void kw_passrights_sock_destructor(struct sock *sk)
 {
-	kw_rights_subs_release(sk);
+	kw_passrights_subs_release(sk);
 	kw_gate_unix_sock_destructor(sk);
 	if (test_and_clear_bit(KW_SK_RIGHTS_PINNED, &sk->sk_flags))
 		module_put(THIS_MODULE);
 }
 
-static bool kw_rights_sock_destructor_filter(const unsigned long *args)
+static bool kw_passrights_sock_destructor_filter(const unsigned long *args)
 {
 	const struct sock *sk = (const struct sock *)args[0];
 
@@ -290,52 +290,52 @@ static bool kw_rights_sock_destructor_filter(const unsigned long *args)
 }
 
 /* Installed by the first kw_net_rights_arm(); kept until unload. */
-static struct kw_hook kw_rights_hooks[] = {
+static struct kw_hook kw_passrights_hooks[] = {
 	{
 		.name = "unix_scm_to_skb (item 13)",
 		.target_sym = "unix_scm_to_skb",
-		.dest_fn = kw_rights_scm_to_skb,
-		.filter = kw_rights_scm_to_skb_filter,
+		.dest_fn = kw_passrights_scm_to_skb,
+		.filter = kw_passrights_scm_to_skb_filter,
 	},
 	{
 		.name = "unix_dgram_sendmsg (item 13)",
 		.target_sym = "unix_dgram_sendmsg",
-		.dest_fn = kw_rights_dgram_sendmsg,
-		.filter = kw_rights_dgram_sendmsg_filter,
+		.dest_fn = kw_passrights_dgram_sendmsg,
+		.filter = kw_passrights_dgram_sendmsg_filter,
 	},
 	{
 		.name = "security_unix_may_send (item 13)",
 		.target_sym = "security_unix_may_send",
-		.dest_fn = kw_rights_unix_may_send,
-		.filter = kw_rights_unix_may_send_filter,
+		.dest_fn = kw_passrights_unix_may_send,
+		.filter = kw_passrights_unix_may_send_filter,
 	},
 	{
 		.name = "security_unix_stream_connect (item 13)",
 		.target_sym = "security_unix_stream_connect",
-		.dest_fn = kw_rights_stream_connect,
-		.filter = kw_rights_stream_connect_filter,
+		.dest_fn = kw_passrights_stream_connect,
+		.filter = kw_passrights_stream_connect_filter,
 	},
 	{
 		.name = "unix_sock_destructor (items 13, 14)",
 		.target_sym = "unix_sock_destructor",
-		.dest_fn = kw_rights_sock_destructor,
-		.filter = kw_rights_sock_destructor_filter,
+		.dest_fn = kw_passrights_sock_destructor,
+		.filter = kw_passrights_sock_destructor_filter,
 	},
 };
 
-static struct kw_net_lazy_hooks kw_rights_lazy = {
-	.hooks = kw_rights_hooks,
-	.nr = ARRAY_SIZE(kw_rights_hooks),
+static struct kw_net_lazy_hooks kw_passrights_lazy = {
+	.hooks = kw_passrights_hooks,
+	.nr = ARRAY_SIZE(kw_passrights_hooks),
 	.what = "SO_PASSRIGHTS",
 };
 
 int kw_net_rights_arm(void)
 {
-	return kw_net_arm(&kw_rights_lazy);
+	return kw_net_arm(&kw_passrights_lazy);
 }
 
-static int kw_rights_set(struct sock *sk, sockptr_t optval,
-			 unsigned int optlen)
+static int kw_passrights_set(struct sock *sk, sockptr_t optval,
+			     unsigned int optlen)
 {
 	int val, err;
 
@@ -356,17 +356,17 @@ static int kw_rights_set(struct sock *sk, sockptr_t optval,
 	return 0;
 }
 
-static int kw_rights_get(struct sock *sk, sockptr_t optval, sockptr_t optlen)
+static int kw_passrights_get(struct sock *sk, sockptr_t optval, sockptr_t optlen)
 {
 	if (sk->sk_family != AF_UNIX)
 		return -EOPNOTSUPP;
-	return kw_net_getsockopt_int(!kw_rights_refused(sk), optval, optlen);
+	return kw_net_getsockopt_int(!kw_passrights_refused(sk), optval, optlen);
 }
 
-static const struct kw_net_sockopt kw_rights_opt = {
+static const struct kw_net_sockopt kw_passrights_opt = {
 	.optname = SO_PASSRIGHTS,
-	.set = kw_rights_set,
-	.get = kw_rights_get,
+	.set = kw_passrights_set,
+	.get = kw_passrights_get,
 };
 
 /* NULL if the send-side hooks can be installed, else why not. */
@@ -376,17 +376,17 @@ const char *kw_net_rights_why(void)
 	       kw_passrights_item.feature.reason;
 }
 
-static const struct kw_net_sockopt * const kw_rights_opts[] = {
-	&kw_rights_opt,
+static const struct kw_net_sockopt * const kw_passrights_opts[] = {
+	&kw_passrights_opt,
 };
 
 struct kw_net_item kw_passrights_item = {
-	.feature = KW_NET_ITEM(13, kw_rights_gates, ARRAY_SIZE(kw_rights_gates)),
+	.feature = KW_NET_ITEM(13, kw_passrights_gates, ARRAY_SIZE(kw_passrights_gates)),
 	.feature.present =
 		"SO_PASSRIGHTS (83) as upstream v6.16: EPERM at sendmsg()",
-	.opts = kw_rights_opts,
-	.nr_opts = ARRAY_SIZE(kw_rights_opts),
-	.lazy = &kw_rights_lazy,
+	.opts = kw_passrights_opts,
+	.nr_opts = ARRAY_SIZE(kw_passrights_opts),
+	.lazy = &kw_passrights_lazy,
 	.native_optname = SO_PASSRIGHTS,
 	.native_reason = "kernel knows SO_PASSRIGHTS",
 };

@@ -52,30 +52,30 @@ struct kw_rf {
 	struct rcu_head rcu;
 };
 
-static DEFINE_HASHTABLE(kw_rf_table, 8);
-static DEFINE_SPINLOCK(kw_rf_lock);
-static atomic_t kw_rf_count = ATOMIC_INIT(0);
-static bool kw_rf_live;			/* under kw_rf_lock */
+static DEFINE_HASHTABLE(kw_rights_filter_table, 8);
+static DEFINE_SPINLOCK(kw_rights_filter_lock);
+static atomic_t kw_rights_filter_count = ATOMIC_INIT(0);
+static bool kw_rights_filter_live;			/* under kw_rights_filter_lock */
 
-static bool kw_rf_active(void)
+static bool kw_rights_filter_active(void)
 {
-	return atomic_read(&kw_rf_count) > 0;
+	return atomic_read(&kw_rights_filter_count) > 0;
 }
 
-/* Under rcu_read_lock() or kw_rf_lock. */
-static struct kw_rf *kw_rf_find(const struct sock *sk)
+/* Under rcu_read_lock() or kw_rights_filter_lock. */
+static struct kw_rf *kw_rights_filter_find(const struct sock *sk)
 {
 	struct kw_rf *rf;
 
-	hash_for_each_possible_rcu(kw_rf_table, rf, node, (unsigned long)sk)
+	hash_for_each_possible_rcu(kw_rights_filter_table, rf, node, (unsigned long)sk)
 		if (rf->sk == sk)
 			return rf;
 	return NULL;
 }
 
 /* Does a file of @mode on a file system with @magic match @f? */
-VISIBLE_IF_KUNIT bool kw_rf_match_mode(const struct kwish_rights_filter *f,
-				       umode_t mode, u64 magic)
+VISIBLE_IF_KUNIT bool kw_rights_filter_match_mode(const struct kwish_rights_filter *f,
+						  umode_t mode, u64 magic)
 {
 	u32 type = KWISH_RF_TYPE(mode & S_IFMT);
 	u32 i;
@@ -89,18 +89,18 @@ VISIBLE_IF_KUNIT bool kw_rf_match_mode(const struct kwish_rights_filter *f,
 			return true;
 	return false;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_rf_match_mode);
+EXPORT_SYMBOL_IF_KUNIT(kw_rights_filter_match_mode);
 
-static bool kw_rf_match(const struct kwish_rights_filter *f,
-			const struct file *file)
+static bool kw_rights_filter_match(const struct kwish_rights_filter *f,
+				   const struct file *file)
 {
 	const struct inode *inode = file_inode(file);
 
-	return kw_rf_match_mode(f, inode->i_mode, inode->i_sb->s_magic);
+	return kw_rights_filter_match_mode(f, inode->i_mode, inode->i_sb->s_magic);
 }
 
 /* The option's checks of a new filter: 0 or -EINVAL. */
-VISIBLE_IF_KUNIT int kw_rf_check_filter(const struct kwish_rights_filter *f)
+VISIBLE_IF_KUNIT int kw_rights_filter_check_filter(const struct kwish_rights_filter *f)
 {
 	u32 i;
 
@@ -112,21 +112,21 @@ VISIBLE_IF_KUNIT int kw_rf_check_filter(const struct kwish_rights_filter *f)
 			return -EINVAL;
 	return 0;
 }
-EXPORT_SYMBOL_IF_KUNIT(kw_rf_check_filter);
+EXPORT_SYMBOL_IF_KUNIT(kw_rights_filter_check_filter);
 
 /* 0, or -EFTYPE if @receiver has a filter that one of @fpl's files fails. */
-static int kw_rf_check(const struct sock *receiver,
-		       const struct scm_fp_list *fpl)
+static int kw_rights_filter_check(const struct sock *receiver,
+				  const struct scm_fp_list *fpl)
 {
 	struct kw_rf *rf;
 	int i, err = 0;
 
-	if (!receiver || !fpl || !kw_rf_active())
+	if (!receiver || !fpl || !kw_rights_filter_active())
 		return 0;
 	rcu_read_lock();
-	rf = kw_rf_find(receiver);
+	rf = kw_rights_filter_find(receiver);
 	for (i = 0; rf && i < fpl->count; i++) {
-		if (!kw_rf_match(&rf->filter, fpl->fp[i])) {
+		if (!kw_rights_filter_match(&rf->filter, fpl->fp[i])) {
 			err = -EFTYPE;
 			break;
 		}
@@ -135,9 +135,9 @@ static int kw_rf_check(const struct sock *receiver,
 	return err;
 }
 
-/* Replace (or with @f NULL remove) @sk's filter.  Takes kw_rf_lock. */
-static int kw_rf_store(const struct sock *sk,
-		       const struct kwish_rights_filter *f, gfp_t gfp)
+/* Replace (or with @f NULL remove) @sk's filter.  Takes kw_rights_filter_lock. */
+static int kw_rights_filter_store(const struct sock *sk,
+				  const struct kwish_rights_filter *f, gfp_t gfp)
 {
 	struct kw_rf *new = NULL, *old;
 	unsigned long flags;
@@ -150,22 +150,22 @@ static int kw_rf_store(const struct sock *sk,
 		new->filter = *f;
 	}
 	/* the destructor may run wherever the last reference goes */
-	spin_lock_irqsave(&kw_rf_lock, flags);
-	if (!kw_rf_live) {
-		spin_unlock_irqrestore(&kw_rf_lock, flags);
+	spin_lock_irqsave(&kw_rights_filter_lock, flags);
+	if (!kw_rights_filter_live) {
+		spin_unlock_irqrestore(&kw_rights_filter_lock, flags);
 		kfree(new);
 		return -ENOPROTOOPT;
 	}
-	old = kw_rf_find(sk);
+	old = kw_rights_filter_find(sk);
 	if (old) {
 		hash_del_rcu(&old->node);
-		atomic_dec(&kw_rf_count);
+		atomic_dec(&kw_rights_filter_count);
 	}
 	if (new) {
-		hash_add_rcu(kw_rf_table, &new->node, (unsigned long)sk);
-		atomic_inc(&kw_rf_count);
+		hash_add_rcu(kw_rights_filter_table, &new->node, (unsigned long)sk);
+		atomic_inc(&kw_rights_filter_count);
 	}
-	spin_unlock_irqrestore(&kw_rf_lock, flags);
+	spin_unlock_irqrestore(&kw_rights_filter_lock, flags);
 	if (old)
 		kfree_rcu(old, rcu);
 	return 0;
@@ -175,16 +175,16 @@ static int kw_rf_store(const struct sock *sk,
  * Called under the listener's and the new socket's state locks.  The new
  * socket pins the module like its listener (kw_net_rights_pin()).
  */
-static int kw_rf_inherit(const struct sock *listener, struct sock *newsk)
+static int kw_rights_filter_inherit(const struct sock *listener, struct sock *newsk)
 {
 	struct kwish_rights_filter f;
 	struct kw_rf *rf;
 	int err;
 
-	if (!kw_rf_active())
+	if (!kw_rights_filter_active())
 		return 0;
 	rcu_read_lock();
-	rf = kw_rf_find(listener);
+	rf = kw_rights_filter_find(listener);
 	if (rf)
 		f = rf->filter;
 	rcu_read_unlock();
@@ -194,33 +194,33 @@ static int kw_rf_inherit(const struct sock *listener, struct sock *newsk)
 	if (err)
 		return err;
 	/* refuse the connection rather than let it in unfiltered */
-	return kw_rf_store(newsk, &f, GFP_ATOMIC) == -ENOMEM ? -ENOMEM : 0;
+	return kw_rights_filter_store(newsk, &f, GFP_ATOMIC) == -ENOMEM ? -ENOMEM : 0;
 }
 
 /* ---- freeing with the socket ---- */
 
 /* From passrights.c's unix_sock_destructor() hook; does not sleep. */
-static void kw_rf_release(const struct sock *sk)
+static void kw_rights_filter_release(const struct sock *sk)
 {
-	if (kw_rf_active())
-		kw_rf_store(sk, NULL, GFP_ATOMIC);
+	if (kw_rights_filter_active())
+		kw_rights_filter_store(sk, NULL, GFP_ATOMIC);
 }
 
 /* passrights.c's hooks ask it after SO_PASSRIGHTS */
-static struct kw_net_rights_sub kw_rf_sub = {
+static struct kw_net_rights_sub kw_rights_filter_sub = {
 	.sub = {
 		.to = &kw_net_rights_subs,
 		.order = KW_NET_ORDER_RIGHTS_FILTER,
 	},
-	.active = kw_rf_active,
-	.check = kw_rf_check,
-	.inherit = kw_rf_inherit,
-	.release = kw_rf_release,
+	.active = kw_rights_filter_active,
+	.check = kw_rights_filter_check,
+	.inherit = kw_rights_filter_inherit,
+	.release = kw_rights_filter_release,
 };
 
 /* ---- the option ---- */
 
-static int kw_rf_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
+static int kw_rights_filter_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
 {
 	struct kwish_rights_filter f;
 	int err;
@@ -231,19 +231,19 @@ static int kw_rf_set(struct sock *sk, sockptr_t optval, unsigned int optlen)
 		return -EFAULT;
 	if (sk->sk_family != AF_UNIX)
 		return -EOPNOTSUPP;
-	if (kw_rf_check_filter(&f))
+	if (kw_rights_filter_check_filter(&f))
 		return -EINVAL;
 	if (!f.types && !f.nr_magics)
-		return kw_rf_store(sk, NULL, GFP_KERNEL);
+		return kw_rights_filter_store(sk, NULL, GFP_KERNEL);
 	if (kw_net_rights_arm())
 		return -ENOPROTOOPT;
 	err = kw_net_rights_pin(sk);
 	if (err)
 		return err;
-	return kw_rf_store(sk, &f, GFP_KERNEL);
+	return kw_rights_filter_store(sk, &f, GFP_KERNEL);
 }
 
-static int kw_rf_get(struct sock *sk, sockptr_t optval, sockptr_t optlen)
+static int kw_rights_filter_get(struct sock *sk, sockptr_t optval, sockptr_t optlen)
 {
 	struct kwish_rights_filter f = {};
 	struct kw_rf *rf;
@@ -256,7 +256,7 @@ static int kw_rf_get(struct sock *sk, sockptr_t optval, sockptr_t optlen)
 	if (len < 0)
 		return -EINVAL;
 	rcu_read_lock();
-	rf = kw_rf_find(sk);
+	rf = kw_rights_filter_find(sk);
 	if (rf)
 		f = rf->filter;
 	rcu_read_unlock();
@@ -267,49 +267,49 @@ static int kw_rf_get(struct sock *sk, sockptr_t optval, sockptr_t optlen)
 	return 0;
 }
 
-static const struct kw_net_sockopt kw_rf_opt = {
+static const struct kw_net_sockopt kw_rights_filter_opt = {
 	.optname = SO_KWISH_RIGHTS_FILTER,
-	.set = kw_rf_set,
-	.get = kw_rf_get,
+	.set = kw_rights_filter_set,
+	.get = kw_rights_filter_get,
 };
 
-static const struct kw_net_sockopt * const kw_rf_opts[] = { &kw_rf_opt };
+static const struct kw_net_sockopt * const kw_rights_filter_opts[] = { &kw_rights_filter_opt };
 
-static struct kw_net_sub * const kw_rf_subs[] = { &kw_rf_sub.sub };
+static struct kw_net_sub * const kw_rights_filter_subs[] = { &kw_rights_filter_sub.sub };
 
-static void kw_rf_start(void)
+static void kw_rights_filter_start(void)
 {
-	spin_lock_irq(&kw_rf_lock);
-	kw_rf_live = true;
-	spin_unlock_irq(&kw_rf_lock);
+	spin_lock_irq(&kw_rights_filter_lock);
+	kw_rights_filter_live = true;
+	spin_unlock_irq(&kw_rights_filter_lock);
 }
 
 /* the filters go with the item; no new one from here on */
-static void kw_rf_stop(void)
+static void kw_rights_filter_stop(void)
 {
 	struct hlist_node *tmp;
 	struct kw_rf *rf;
 	int bkt;
 
-	spin_lock_irq(&kw_rf_lock);
-	kw_rf_live = false;
-	hash_for_each_safe(kw_rf_table, bkt, tmp, rf, node) {
+	spin_lock_irq(&kw_rights_filter_lock);
+	kw_rights_filter_live = false;
+	hash_for_each_safe(kw_rights_filter_table, bkt, tmp, rf, node) {
 		hash_del_rcu(&rf->node);
-		atomic_dec(&kw_rf_count);
+		atomic_dec(&kw_rights_filter_count);
 		kfree_rcu(rf, rcu);
 	}
-	spin_unlock_irq(&kw_rf_lock);
+	spin_unlock_irq(&kw_rights_filter_lock);
 }
 
 struct kw_net_item kw_rights_filter_item = {
 	.feature = KW_NET_ITEM(14, NULL, 0),
 	.feature.present =
 		"SO_KWISH_RIGHTS_FILTER: file types and fs magics; EFTYPE at sendmsg()",
-	.subs = kw_rf_subs,
-	.nr_subs = ARRAY_SIZE(kw_rf_subs),
-	.opts = kw_rf_opts,
-	.nr_opts = ARRAY_SIZE(kw_rf_opts),
+	.subs = kw_rights_filter_subs,
+	.nr_subs = ARRAY_SIZE(kw_rights_filter_subs),
+	.opts = kw_rights_filter_opts,
+	.nr_opts = ARRAY_SIZE(kw_rights_filter_opts),
 	.why = kw_net_rights_why,
-	.start = kw_rf_start,
-	.stop = kw_rf_stop,
+	.start = kw_rights_filter_start,
+	.stop = kw_rights_filter_stop,
 };

@@ -27,7 +27,7 @@
  * to as well (struct kw_net_send_stamp_sub; item 20), and subscribes
  * first itself: for a receiver with the flag it stamps the
  * sender's cgroup id into skb->cb after struct unix_skb_parms
- * (KW_UNIXCB_CGROUP_ID()).  recv.c hands it to kw_cg_recv(), which
+ * (KW_UNIXCB_CGROUP_ID()).  recv.c hands it to kw_scm_cgroup_recv(), which
  * subscribes to it, after the kernel's control messages (and after
  * SCM_PIDFD: kwish_net.h).  A stream
  * read never mixes bytes of two cgroups.  Messages queued before the
@@ -58,18 +58,18 @@ static_assert(sizeof(struct kw_unix_skb_cb) <=
 struct kw_net_subs kw_net_send_stamp_subs =
 	KW_NET_SUBS_INIT(kw_net_send_stamp_subs);
 
-static bool kw_cg_flag(const struct socket *sock)
+static bool kw_scm_cgroup_flag(const struct socket *sock)
 {
 	return sock && test_bit(KW_SOCK_PASSCGROUPID, &sock->flags);
 }
 
-static struct kw_hook kw_cg_gates[] = {
+static struct kw_hook kw_scm_cgroup_gates[] = {
 	KW_GATE_HOOK(maybe_add_creds),
 };
 
-static void kw_cg_maybe_add_creds(struct sk_buff *skb,
-				  const struct socket *sock,
-				  const struct sock *other)
+static void kw_scm_cgroup_maybe_add_creds(struct sk_buff *skb,
+					  const struct socket *sock,
+					  const struct sock *other)
 {
 	struct kw_net_send_stamp_sub *s;
 
@@ -83,7 +83,7 @@ static void kw_cg_maybe_add_creds(struct sk_buff *skb,
 	rcu_read_unlock();
 }
 
-static bool kw_cg_maybe_add_creds_filter(const unsigned long *args)
+static bool kw_scm_cgroup_maybe_add_creds_filter(const unsigned long *args)
 {
 	const struct sock *other = (const struct sock *)args[2];
 
@@ -91,36 +91,36 @@ static bool kw_cg_maybe_add_creds_filter(const unsigned long *args)
 				 READ_ONCE(kw_net_send_stamp_subs.sock_flags));
 }
 
-static struct kw_hook kw_cg_hooks[] = {
+static struct kw_hook kw_scm_cgroup_hooks[] = {
 	{
 		.name = "maybe_add_creds (items 5, 20)",
 		.target_sym = "maybe_add_creds",
-		.dest_fn = kw_cg_maybe_add_creds,
-		.filter = kw_cg_maybe_add_creds_filter,
+		.dest_fn = kw_scm_cgroup_maybe_add_creds,
+		.filter = kw_scm_cgroup_maybe_add_creds_filter,
 	},
 };
 
 /* maybe_add_creds()'s subscriber, for a receiver with the flag */
-static void kw_cg_stamp(struct sk_buff *skb, const struct socket *sock,
-			const struct sock *other)
+static void kw_scm_cgroup_stamp(struct sk_buff *skb, const struct socket *sock,
+				const struct sock *other)
 {
 	rcu_read_lock();
 	KW_UNIXCB_CGROUP_ID(skb) = cgroup_id(task_dfl_cgroup(current));
 	rcu_read_unlock();
 }
 
-static struct kw_net_send_stamp_sub kw_cg_stamp_sub = {
+static struct kw_net_send_stamp_sub kw_scm_cgroup_stamp_sub = {
 	.sub = {
 		.to = &kw_net_send_stamp_subs,
 		.order = KW_NET_ORDER_SCM_CGROUP,
 		.sock_flags = BIT(KW_SOCK_PASSCGROUPID),
 	},
-	.stamp = kw_cg_stamp,
+	.stamp = kw_scm_cgroup_stamp,
 };
 
 /* recv.c's, after each successful receive with the flag */
-static void kw_cg_recv(struct socket *sock, struct msghdr *msg,
-		       bool had_control, const struct kw_net_tctx *ctx)
+static void kw_scm_cgroup_recv(struct socket *sock, struct msghdr *msg,
+			       bool had_control, const struct kw_net_tctx *ctx)
 {
 	u64 id = ctx->cgroup_id;
 
@@ -132,25 +132,25 @@ static void kw_cg_recv(struct socket *sock, struct msghdr *msg,
 		put_cmsg(msg, SOL_SOCKET, SCM_KWISH_CGROUPID, sizeof(id), &id);
 }
 
-static struct kw_net_recv_sub kw_cg_recv_sub = {
+static struct kw_net_recv_sub kw_scm_cgroup_recv_sub = {
 	.sub = {
 		.to = &kw_net_recv_subs,
 		.order = KW_NET_ORDER_SCM_CGROUP,
 		.sock_flags = BIT(KW_SOCK_PASSCGROUPID),
 	},
-	.recv = kw_cg_recv,
+	.recv = kw_scm_cgroup_recv,
 };
 
-static int kw_cg_stamp_before(void)
+static int kw_scm_cgroup_stamp_before(void)
 {
 	return kw_scm_cgroup_item.feature.state == KWISH_STATE_PRESENT ? 0 : -ENODEV;
 }
 
-static struct kw_net_lazy_hooks kw_cg_lazy = {
-	.hooks = kw_cg_hooks,
-	.nr = ARRAY_SIZE(kw_cg_hooks),
+static struct kw_net_lazy_hooks kw_scm_cgroup_lazy = {
+	.hooks = kw_scm_cgroup_hooks,
+	.nr = ARRAY_SIZE(kw_scm_cgroup_hooks),
 	.what = "maybe_add_creds",
-	.before = kw_cg_stamp_before,
+	.before = kw_scm_cgroup_stamp_before,
 };
 
 /*
@@ -159,7 +159,7 @@ static struct kw_net_lazy_hooks kw_cg_lazy = {
  */
 int kw_net_send_stamp_arm(void)
 {
-	return kw_net_arm(&kw_cg_lazy);
+	return kw_net_arm(&kw_scm_cgroup_lazy);
 }
 
 /* NULL if kw_net_send_stamp_arm() can work, else why not. */
@@ -169,15 +169,15 @@ const char *kw_net_send_stamp_why(void)
 	       kw_scm_cgroup_item.feature.reason;
 }
 
-static int kw_cg_arm(void)
+static int kw_scm_cgroup_arm(void)
 {
 	int err = kw_net_recv_arm();
 
 	return err ?: kw_net_send_stamp_arm();
 }
 
-static int kw_cg_set_pass(struct sock *sk, sockptr_t optval,
-			  unsigned int optlen)
+static int kw_scm_cgroup_set_pass(struct sock *sk, sockptr_t optval,
+				  unsigned int optlen)
 {
 	int val, err;
 
@@ -187,7 +187,7 @@ static int kw_cg_set_pass(struct sock *sk, sockptr_t optval,
 	if (sk->sk_family != AF_UNIX)
 		return -EOPNOTSUPP;
 	if (val) {
-		err = kw_cg_arm();
+		err = kw_scm_cgroup_arm();
 		if (err)
 			return -ENOPROTOOPT;
 	}
@@ -195,12 +195,12 @@ static int kw_cg_set_pass(struct sock *sk, sockptr_t optval,
 	return 0;
 }
 
-static int kw_cg_get_pass(struct sock *sk, sockptr_t optval,
-			  sockptr_t optlen)
+static int kw_scm_cgroup_get_pass(struct sock *sk, sockptr_t optval,
+				  sockptr_t optlen)
 {
 	if (sk->sk_family != AF_UNIX)
 		return -EOPNOTSUPP;
-	return kw_net_getsockopt_int(kw_cg_flag(sk->sk_socket), optval,
+	return kw_net_getsockopt_int(kw_scm_cgroup_flag(sk->sk_socket), optval,
 				     optlen);
 }
 
@@ -209,7 +209,7 @@ static int kw_cg_get_pass(struct sock *sk, sockptr_t optval,
  * and SO_PEERPIDFD name: the other end at connect(), the listener's
  * creator for the connecting side) as it is now.
  */
-static int kw_cg_get_peer(struct sock *sk, sockptr_t optval, sockptr_t optlen)
+static int kw_scm_cgroup_get_peer(struct sock *sk, sockptr_t optval, sockptr_t optlen)
 {
 	struct task_struct *task;
 	struct pid *pid;
@@ -244,33 +244,33 @@ static int kw_cg_get_peer(struct sock *sk, sockptr_t optval, sockptr_t optlen)
 	return 0;
 }
 
-static const struct kw_net_sockopt kw_cg_pass = {
+static const struct kw_net_sockopt kw_scm_cgroup_pass = {
 	.optname = SO_KWISH_PASSCGROUPID,
-	.set = kw_cg_set_pass,
-	.get = kw_cg_get_pass,
+	.set = kw_scm_cgroup_set_pass,
+	.get = kw_scm_cgroup_get_pass,
 };
 
-static const struct kw_net_sockopt kw_cg_peer = {
+static const struct kw_net_sockopt kw_scm_cgroup_peer = {
 	.optname = SO_KWISH_PEERCGROUPID,
-	.get = kw_cg_get_peer,
+	.get = kw_scm_cgroup_get_peer,
 };
 
-static const struct kw_net_sockopt * const kw_cg_opts[] = {
-	&kw_cg_pass, &kw_cg_peer,
+static const struct kw_net_sockopt * const kw_scm_cgroup_opts[] = {
+	&kw_scm_cgroup_pass, &kw_scm_cgroup_peer,
 };
 
-static struct kw_net_sub * const kw_cg_subs[] = {
-	&kw_cg_stamp_sub.sub, &kw_cg_recv_sub.sub,
+static struct kw_net_sub * const kw_scm_cgroup_subs[] = {
+	&kw_scm_cgroup_stamp_sub.sub, &kw_scm_cgroup_recv_sub.sub,
 };
 
 struct kw_net_item kw_scm_cgroup_item = {
-	.feature = KW_NET_ITEM(5, kw_cg_gates, ARRAY_SIZE(kw_cg_gates)),
+	.feature = KW_NET_ITEM(5, kw_scm_cgroup_gates, ARRAY_SIZE(kw_scm_cgroup_gates)),
 	.feature.present =
 		"SO_KWISH_PASSCGROUPID: SCM_KWISH_CGROUPID at send time; SO_KWISH_PEERCGROUPID",
-	.subs = kw_cg_subs,
-	.nr_subs = ARRAY_SIZE(kw_cg_subs),
-	.opts = kw_cg_opts,
-	.nr_opts = ARRAY_SIZE(kw_cg_opts),
-	.lazy = &kw_cg_lazy,
+	.subs = kw_scm_cgroup_subs,
+	.nr_subs = ARRAY_SIZE(kw_scm_cgroup_subs),
+	.opts = kw_scm_cgroup_opts,
+	.nr_opts = ARRAY_SIZE(kw_scm_cgroup_opts),
+	.lazy = &kw_scm_cgroup_lazy,
 	.why = kw_net_recv_why,
 };

@@ -37,7 +37,7 @@
  *  - the receive side: recv.c (shared with item 5) wraps the unix
  *    recvmsg functions of a socket with the flag and learns the sender of
  *    what was read (a stream read never mixes two senders); after the
- *    kernel's scm_recv(), kw_pidfd_recv(), which subscribes to it,
+ *    kernel's scm_recv(), kw_scm_pidfd_recv(), which subscribes to it,
  *    appends SCM_PIDFD exactly as scm_pidfd_recv() does.  accept()
  *    copies the flag (unix_accept()).
  *  - SO_PEERPIDFD: sk_peer_pid exists in v6.1 (since v5.15).
@@ -70,12 +70,12 @@
 
 /* ---- gates to the kernel's functions ---- */
 
-static struct kw_hook kw_pidfd_gates[] = {
+static struct kw_hook kw_scm_pidfd_gates[] = {
 	KW_GATE_HOOK(pidfd_prepare),
 	KW_GATE_HOOK(unix_accept),
 };
 
-static bool kw_pidfd_flag(const struct socket *sock)
+static bool kw_scm_pidfd_flag(const struct socket *sock)
 {
 	return sock && test_bit(KW_SOCK_PASSPIDFD, &sock->flags);
 }
@@ -83,20 +83,20 @@ static bool kw_pidfd_flag(const struct socket *sock)
 /* ---- the sender side ---- */
 
 /* upstream v6.5's unix_passcred_enabled() */
-static bool kw_pidfd_passcred_enabled(const struct socket *sock,
-				      const struct sock *other)
+static bool kw_scm_pidfd_passcred_enabled(const struct socket *sock,
+					  const struct sock *other)
 {
 	return test_bit(SOCK_PASSCRED, &sock->flags) ||
-	       kw_pidfd_flag(sock) ||
+	       kw_scm_pidfd_flag(sock) ||
 	       !other->sk_socket ||
 	       test_bit(SOCK_PASSCRED, &other->sk_socket->flags) ||
-	       kw_pidfd_flag(other->sk_socket);
+	       kw_scm_pidfd_flag(other->sk_socket);
 }
 
 /* ---- the receive side ---- */
 
 /* upstream's scm_pidfd_recv() (include/net/scm.h, v6.5 .. v6.15) */
-static void kw_pidfd_put_cmsg(struct msghdr *msg, struct pid *pid)
+static void kw_scm_pidfd_put_cmsg(struct msghdr *msg, struct pid *pid)
 {
 	struct file *pidfd_file = NULL;
 	int len, pidfd;
@@ -126,26 +126,26 @@ static void kw_pidfd_put_cmsg(struct msghdr *msg, struct pid *pid)
 }
 
 /* recv.c's, after each successful receive with the flag (scm_recv_unix()) */
-static void kw_pidfd_recv(struct socket *sock, struct msghdr *msg,
-			  bool had_control, const struct kw_net_tctx *ctx)
+static void kw_scm_pidfd_recv(struct socket *sock, struct msghdr *msg,
+			      bool had_control, const struct kw_net_tctx *ctx)
 {
 	if (!had_control)
 		msg->msg_flags |= MSG_CTRUNC;
 	else
-		kw_pidfd_put_cmsg(msg, ctx->pid);
+		kw_scm_pidfd_put_cmsg(msg, ctx->pid);
 }
 
-static struct kw_net_recv_sub kw_pidfd_recv_sub = {
+static struct kw_net_recv_sub kw_scm_pidfd_recv_sub = {
 	.sub = {
 		.to = &kw_net_recv_subs,
 		.order = KW_NET_ORDER_SCM_PIDFD,
 		.sock_flags = BIT(KW_SOCK_PASSPIDFD),
 	},
-	.recv = kw_pidfd_recv,
+	.recv = kw_scm_pidfd_recv,
 };
 
-static int kw_pidfd_accept(struct socket *sock, struct socket *newsock,
-			   int flags, bool kern)
+static int kw_scm_pidfd_accept(struct socket *sock, struct socket *newsock,
+			       int flags, bool kern)
 {
 	struct kw_hook_pin pin;
 	int ret;
@@ -154,43 +154,43 @@ static int kw_pidfd_accept(struct socket *sock, struct socket *newsock,
 	kw_hook_pin(&pin);
 	ret = kw_gate_unix_accept(sock, newsock, flags, kern);
 	/* unix_sock_inherit_flags(), upstream v6.5 */
-	if (!ret && pin.ref && kw_pidfd_flag(sock))
+	if (!ret && pin.ref && kw_scm_pidfd_flag(sock))
 		set_bit(KW_SOCK_PASSPIDFD, &newsock->flags);
 	kw_hook_unpin(&pin);
 	return ret;
 }
 
-static bool kw_pidfd_sock_filter(const unsigned long *args)
+static bool kw_scm_pidfd_sock_filter(const unsigned long *args)
 {
-	return kw_pidfd_flag((const struct socket *)args[0]);
+	return kw_scm_pidfd_flag((const struct socket *)args[0]);
 }
 
 /* Installed when the first socket sets SO_PASSPIDFD; kept until unload. */
-static struct kw_hook kw_pidfd_msg_hooks[] = {
+static struct kw_hook kw_scm_pidfd_msg_hooks[] = {
 	{
 		.name = "unix_passcred_enabled (item 6)",
 		.target_sym = "unix_passcred_enabled",
-		.dest_fn = kw_pidfd_passcred_enabled,
+		.dest_fn = kw_scm_pidfd_passcred_enabled,
 	},
 	{
 		.name = "unix_accept (item 6)",
 		.target_sym = "unix_accept",
-		.dest_fn = kw_pidfd_accept,
-		.filter = kw_pidfd_sock_filter,
+		.dest_fn = kw_scm_pidfd_accept,
+		.filter = kw_scm_pidfd_sock_filter,
 	},
 };
 
-static struct kw_net_lazy_hooks kw_pidfd_lazy = {
-	.hooks = kw_pidfd_msg_hooks,
-	.nr = ARRAY_SIZE(kw_pidfd_msg_hooks),
+static struct kw_net_lazy_hooks kw_scm_pidfd_lazy = {
+	.hooks = kw_scm_pidfd_msg_hooks,
+	.nr = ARRAY_SIZE(kw_scm_pidfd_msg_hooks),
 	.what = "SO_PASSPIDFD",
 	.before = kw_net_recv_arm,
 };
 
 /* ---- the options ---- */
 
-static int kw_pidfd_set_passpidfd(struct sock *sk, sockptr_t optval,
-				  unsigned int optlen)
+static int kw_scm_pidfd_set_passpidfd(struct sock *sk, sockptr_t optval,
+				      unsigned int optlen)
 {
 	int val, err;
 
@@ -198,7 +198,7 @@ static int kw_pidfd_set_passpidfd(struct sock *sk, sockptr_t optval,
 	if (err)
 		return err;
 	if (val) {
-		err = kw_net_arm(&kw_pidfd_lazy);
+		err = kw_net_arm(&kw_scm_pidfd_lazy);
 		if (err)
 			return -ENOPROTOOPT;
 	}
@@ -206,16 +206,16 @@ static int kw_pidfd_set_passpidfd(struct sock *sk, sockptr_t optval,
 	return 0;
 }
 
-static int kw_pidfd_get_passpidfd(struct sock *sk, sockptr_t optval,
-				  sockptr_t optlen)
+static int kw_scm_pidfd_get_passpidfd(struct sock *sk, sockptr_t optval,
+				      sockptr_t optlen)
 {
-	return kw_net_getsockopt_int(kw_pidfd_flag(sk->sk_socket), optval,
+	return kw_net_getsockopt_int(kw_scm_pidfd_flag(sk->sk_socket), optval,
 				     optlen);
 }
 
 /* upstream's sk_getsockopt() case SO_PEERPIDFD (v6.5 .. v6.15) */
-static int kw_pidfd_get_peerpidfd(struct sock *sk, sockptr_t optval,
-				  sockptr_t optlen)
+static int kw_scm_pidfd_get_peerpidfd(struct sock *sk, sockptr_t optval,
+				      sockptr_t optlen)
 {
 	struct file *pidfd_file = NULL;
 	struct pid *peer_pid;
@@ -249,34 +249,34 @@ static int kw_pidfd_get_peerpidfd(struct sock *sk, sockptr_t optval,
 	return 0;
 }
 
-static const struct kw_net_sockopt kw_pidfd_passpidfd = {
+static const struct kw_net_sockopt kw_scm_pidfd_passpidfd = {
 	.optname = SO_PASSPIDFD,
-	.set = kw_pidfd_set_passpidfd,
-	.get = kw_pidfd_get_passpidfd,
+	.set = kw_scm_pidfd_set_passpidfd,
+	.get = kw_scm_pidfd_get_passpidfd,
 };
 
-static const struct kw_net_sockopt kw_pidfd_peerpidfd = {
+static const struct kw_net_sockopt kw_scm_pidfd_peerpidfd = {
 	.optname = SO_PEERPIDFD,
-	.get = kw_pidfd_get_peerpidfd,
+	.get = kw_scm_pidfd_get_peerpidfd,
 };
 
-static const struct kw_net_sockopt * const kw_pidfd_opts[] = {
-	&kw_pidfd_passpidfd, &kw_pidfd_peerpidfd,
+static const struct kw_net_sockopt * const kw_scm_pidfd_opts[] = {
+	&kw_scm_pidfd_passpidfd, &kw_scm_pidfd_peerpidfd,
 };
 
-static struct kw_net_sub * const kw_pidfd_subs[] = {
-	&kw_pidfd_recv_sub.sub,
+static struct kw_net_sub * const kw_scm_pidfd_subs[] = {
+	&kw_scm_pidfd_recv_sub.sub,
 };
 
 struct kw_net_item kw_scm_pidfd_item = {
-	.feature = KW_NET_ITEM(6, kw_pidfd_gates, ARRAY_SIZE(kw_pidfd_gates)),
+	.feature = KW_NET_ITEM(6, kw_scm_pidfd_gates, ARRAY_SIZE(kw_scm_pidfd_gates)),
 	.feature.present =
 		"SO_PASSPIDFD (76), SCM_PIDFD (4), SO_PEERPIDFD (77) as upstream v6.5",
-	.subs = kw_pidfd_subs,
-	.nr_subs = ARRAY_SIZE(kw_pidfd_subs),
-	.opts = kw_pidfd_opts,
-	.nr_opts = ARRAY_SIZE(kw_pidfd_opts),
-	.lazy = &kw_pidfd_lazy,
+	.subs = kw_scm_pidfd_subs,
+	.nr_subs = ARRAY_SIZE(kw_scm_pidfd_subs),
+	.opts = kw_scm_pidfd_opts,
+	.nr_opts = ARRAY_SIZE(kw_scm_pidfd_opts),
+	.lazy = &kw_scm_pidfd_lazy,
 	.native_optname = SO_PASSPIDFD,
 	.native_reason = "SO_PASSPIDFD, SCM_PIDFD, SO_PEERPIDFD (kernel knows SO_PASSPIDFD)",
 	.why = kw_net_recv_why,
