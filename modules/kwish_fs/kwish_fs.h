@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* kwish_fs: one file per wish-list item; each exports init/exit here. */
+/* kwish_fs: one file per wish-list item; each exports its feature here. */
 #ifndef _KWISH_FS_H
 #define _KWISH_FS_H
 
