@@ -60,128 +60,9 @@ enum {
 
 static const char *prog = "kwishctl";
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-"Usage: %s COMMAND [OPTIONS]\n"
-"\n"
-"Commands:\n"
-"  status [--json]          list all %d wish-list items: id, name, module,\n"
-"                           state, reason\n"
-"  open-regular [OPTIONS] PATH\n"
-"                           open PATH only if it is a regular file (item 8,\n"
-"                           O_REGULAR); never blocks on FIFOs or devices\n"
-"      --nofollow           fail with ELOOP if PATH is a symlink\n"
-"      --create MODE        create PATH if missing, with octal MODE\n"
-"      --excl               with --create: fail if PATH exists\n"
-"      --trunc              truncate the file to size 0\n"
-"      --dir DIR            resolve a relative PATH from DIR\n"
-"      --resolve LIST       openat2 RESOLVE_* flags, comma separated:\n"
-"                           beneath,in-root,no-symlinks,no-magiclinks,\n"
-"                           no-xdev,cached\n"
-"      --cat                copy the file to standard output\n"
-"  unlink-inode [--dir] PATH INODE_PATH|--fd N\n"
-"                           remove PATH only if it still is the inode that\n"
-"                           INODE_PATH (not followed if a symlink) or the\n"
-"                           inherited fd N refers to (item 10)\n"
-"      --dir                PATH is an empty directory (rmdir)\n"
-"      --fd N               the expected inode is that of fd N\n"
-"  flock [OPTIONS] PATH [--] COMMAND [ARGS...]\n"
-"  flock [OPTIONS] PATH -c COMMAND_STRING\n"
-"  flock [OPTIONS] FD\n"
-"                           like flock(1): take a flock() lock on PATH\n"
-"                           (created if missing) and run COMMAND holding\n"
-"                           it, or lock the inherited fd FD; waits at most\n"
-"                           --timeout (item 22)\n"
-"      -s, --shared         a shared lock (LOCK_SH)\n"
-"      -x, --exclusive      an exclusive lock (LOCK_EX, the default)\n"
-"      -n, --nonblock       fail at once if the lock is busy (timeout 0)\n"
-"      -w, --timeout, --wait DURATION\n"
-"                           wait at most DURATION: seconds (1.5) or with\n"
-"                           a unit ns, us, ms, s, min, h (250ms), or\n"
-"                           'infinity' (the default)\n"
-"      -E, --conflict-exit-code N\n"
-"                           exit status when the lock was not acquired\n"
-"                           in time (default 6)\n"
-"      -o, --close          do not pass the lock fd to COMMAND\n"
-"      -c, --command STRING run STRING with /bin/sh -c\n"
-"      -v, --verbose        say how long it took to get the lock\n"
-"  link-replace [OPTIONS] PATH\n"
-"                           replace PATH in one step (item 7): by the\n"
-"                           standard input, written to an O_TMPFILE file in\n"
-"                           PATH's directory, or by the inherited fd --fd N;\n"
-"                           readers of PATH see the old or the new file,\n"
-"                           never none, never a partial one\n"
-"      --fd N               link fd N's file instead of reading stdin\n"
-"      --mode MODE          the new file's octal mode (default 0644)\n"
-"      --no-sync            do not fsync() the file and the directory\n"
-"  create [OPTIONS] dir|fifo|socket PATH\n"
-"  create [OPTIONS] char|block MAJOR:MINOR PATH\n"
-"  create [OPTIONS] symlink TARGET PATH\n"
-"                           create PATH like mkdir/mknod/ln -s and work on\n"
-"                           the created inode through an fd (item 34);\n"
-"                           prints its type, inode number, mode and owner\n"
-"      --mode MODE          octal permission bits (default 0777 for dir,\n"
-"                           0666 otherwise; the umask applies)\n"
-"      --owner UID:GID      chown the created inode through the fd\n"
-"  close-async [OPTIONS] FD... [-- COMMAND [ARGS...]]\n"
-"                           close the inherited fds FD... without waiting\n"
-"                           for their flush or release (item 19), then run\n"
-"                           COMMAND (exec) if given\n"
-"      -w, --wait           wait until the releases are done and report\n"
-"                           the first flush error, if any\n"
-"      -v, --verbose        say how long closing and releasing took\n"
-"  flock-watch [OPTIONS] PATH|--fd N\n"
-"                           wait until the last flock() lock of PATH's inode\n"
-"                           is released (item 4), e.g. a block device a\n"
-"                           formatter holds LOCK_EX on; exits 0 at once if\n"
-"                           nothing is locked\n"
-"      -w, --timeout DURATION  give up after DURATION (exit 6)\n"
-"      -r, --release       wait for a release even if nothing is locked now\n"
-"      -n, --count N       exit after N releases (0: never); default 1\n"
-"      -q, --quiet         print nothing; the exit status tells\n"
-"  upgrade-mask [OPTIONS] PATH [--] COMMAND [ARGS...]\n"
-"                           run COMMAND with an O_PATH fd to PATH that can\n"
-"                           never be re-opened (/proc/self/fd/N, openat(fd,\n"
-"                           \".\"), exec) for what the mask blocks (item 24);\n"
-"                           its number is in $KWISH_RESTRICTED_FD\n"
-"      --no-read            block re-opening for reading (and exec)\n"
-"      --no-write           block re-opening for writing (and truncate)\n"
-"      --fd N               the fd number COMMAND gets (default 3)\n"
-"      --nofollow           restrict the symlink PATH itself\n"
-"  mounts [OPTIONS]         list the mounts of the caller's mount namespace\n"
-"                           with listmount(2) + statmount(2) (item 25):\n"
-"                           unique id, parent id, mountinfo id,\n"
-"                           propagation, type, mount point\n"
-"      --below ID           only the mounts below mount ID\n"
-"      --json               one JSON object per mount, in an array\n"
-"  mount-owner [--json] PATH...\n"
-"                           for the mount PATH is on (not followed if a\n"
-"                           symlink): its id, the user namespace owning its\n"
-"                           mount namespace, and whether the caller could\n"
-"                           unmount it (item 11)\n"
-"      --check              exit 7 if any PATH's mount cannot be unmounted\n"
-"      --json               one JSON object per PATH, in an array\n"
-"  mount-watch [OPTIONS]    print the mounts attached to and detached from\n"
-"                           a mount namespace as it happens (item 17):\n"
-"                           attach|detach|move ID MOUNTPOINT, or overflow\n"
-"      --ns PATH            the namespace of PATH (default\n"
-"                           /proc/self/ns/mnt)\n"
-"      -n, --count N        exit after N events (0: never); default 0\n"
-"      --json               one JSON object per line\n"
-"  help                     show this help\n"
-"  version                  show the kwishctl version\n"
-"\n"
-"Exit status: 0 ok, 1 operation failed, 2 usage error,\n"
-"3 /dev/kwish missing (kwish_core not loaded),\n"
-"4 feature not available (module not loaded or unavailable),\n"
-"5 unlink-inode: PATH refers to another inode, nothing removed,\n"
-"6 flock: lock not acquired in time (-E); else COMMAND's exit status;\n"
-"  flock-watch: still locked when the timeout ran out;\n"
-"  restrict: COMMAND's exit status, 126/127 if it cannot be run.\n"
-"7 mount-owner --check: a mount cannot be unmounted by the caller.\n",
-		prog, KWISH_ITEM_MAX);
-}
+/* The verb table and usage(): after the handlers, before main(). */
+static void usage(FILE *f);
+static int verb_help(const char *name);
 
 static int usage_error(const char *fmt, ...)
 {
@@ -269,8 +150,7 @@ static int cmd_status(int argc, char **argv)
 			json = true;
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			return verb_help(argv[0]);
 		default:
 			return bad_option("status", argv, c);
 		}
@@ -528,8 +408,7 @@ static int cmd_open_regular(int argc, char **argv)
 			cat = true;
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			return verb_help(argv[0]);
 		default:
 			return bad_option("open-regular", argv, c);
 		}
@@ -690,8 +569,7 @@ static int cmd_unlink_inode(int argc, char **argv)
 			inode_fd = n;
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			return verb_help(argv[0]);
 		default:
 			return bad_option("unlink-inode", argv, c);
 		}
@@ -945,8 +823,7 @@ static int cmd_flock(int argc, char **argv)
 			verbose = true;
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			return verb_help(argv[0]);
 		default:
 			return bad_option("flock", argv, c);
 		}
@@ -1110,8 +987,7 @@ static int cmd_link_replace(int argc, char **argv)
 			sync = false;
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			return verb_help(argv[0]);
 		default:
 			return bad_option("link-replace", argv, c);
 		}
@@ -1298,8 +1174,7 @@ static int cmd_create(int argc, char **argv)
 			owner = true;
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			return verb_help(argv[0]);
 		default:
 			return bad_option("create", argv, c);
 		}
@@ -1444,8 +1319,7 @@ static int cmd_close_async(int argc, char **argv)
 			verbose = true;
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			return verb_help(argv[0]);
 		default:
 			return bad_option("close-async", argv, c);
 		}
@@ -1600,8 +1474,7 @@ static int cmd_flock_watch(int argc, char **argv)
 			quiet = true;
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			return verb_help(argv[0]);
 		default:
 			return bad_option("flock-watch", argv, c);
 		}
@@ -1732,8 +1605,7 @@ static int cmd_upgrade_mask(int argc, char **argv)
 			oflags |= O_NOFOLLOW;
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			return verb_help(argv[0]);
 		default:
 			return bad_option("upgrade-mask", argv, c);
 		}
@@ -1844,8 +1716,7 @@ static int cmd_mounts(int argc, char **argv)
 			json = true;
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			return verb_help(argv[0]);
 		default:
 			return bad_option("mounts", argv, c);
 		}
@@ -1948,8 +1819,7 @@ static int cmd_mount_owner(int argc, char **argv)
 			json = true;
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			return verb_help(argv[0]);
 		default:
 			return bad_option("mount-owner", argv, c);
 		}
@@ -2090,8 +1960,7 @@ static int cmd_mount_watch(int argc, char **argv)
 			json = true;
 			break;
 		case 'h':
-			usage(stdout);
-			return EXIT_OK;
+			return verb_help(argv[0]);
 		default:
 			return bad_option("mount-watch", argv, c);
 		}
@@ -2145,8 +2014,252 @@ static int cmd_mount_watch(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * One row per verb: its handler, an older name it still answers to, and
+ * its part of "kwishctl help".
+ */
+struct kw_verb {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *alias;
+	const char *usage;
+};
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct kw_verb verbs[] = {
+	{
+		.name = "status", .run = cmd_status, .alias = NULL,
+		.usage =
+		"  status [--json]          list all wish-list items: id, name, module,\n"
+		"                           state, reason\n",
+	},
+	{
+		.name = "open-regular", .run = cmd_open_regular, .alias = NULL,
+		.usage =
+		"  open-regular [OPTIONS] PATH\n"
+		"                           open PATH only if it is a regular file (item 8,\n"
+		"                           O_REGULAR); never blocks on FIFOs or devices\n"
+		"      --nofollow           fail with ELOOP if PATH is a symlink\n"
+		"      --create MODE        create PATH if missing, with octal MODE\n"
+		"      --excl               with --create: fail if PATH exists\n"
+		"      --trunc              truncate the file to size 0\n"
+		"      --dir DIR            resolve a relative PATH from DIR\n"
+		"      --resolve LIST       openat2 RESOLVE_* flags, comma separated:\n"
+		"                           beneath,in-root,no-symlinks,no-magiclinks,\n"
+		"                           no-xdev,cached\n"
+		"      --cat                copy the file to standard output\n",
+	},
+	{
+		.name = "unlink-inode", .run = cmd_unlink_inode, .alias = NULL,
+		.usage =
+		"  unlink-inode [--dir] PATH INODE_PATH|--fd N\n"
+		"                           remove PATH only if it still is the inode that\n"
+		"                           INODE_PATH (not followed if a symlink) or the\n"
+		"                           inherited fd N refers to (item 10)\n"
+		"      --dir                PATH is an empty directory (rmdir)\n"
+		"      --fd N               the expected inode is that of fd N\n",
+	},
+	{
+		.name = "flock", .run = cmd_flock, .alias = NULL,
+		.usage =
+		"  flock [OPTIONS] PATH [--] COMMAND [ARGS...]\n"
+		"  flock [OPTIONS] PATH -c COMMAND_STRING\n"
+		"  flock [OPTIONS] FD\n"
+		"                           like flock(1): take a flock() lock on PATH\n"
+		"                           (created if missing) and run COMMAND holding\n"
+		"                           it, or lock the inherited fd FD; waits at most\n"
+		"                           --timeout (item 22)\n"
+		"      -s, --shared         a shared lock (LOCK_SH)\n"
+		"      -x, --exclusive      an exclusive lock (LOCK_EX, the default)\n"
+		"      -n, --nonblock       fail at once if the lock is busy (timeout 0)\n"
+		"      -w, --timeout, --wait DURATION\n"
+		"                           wait at most DURATION: seconds (1.5) or with\n"
+		"                           a unit ns, us, ms, s, min, h (250ms), or\n"
+		"                           'infinity' (the default)\n"
+		"      -E, --conflict-exit-code N\n"
+		"                           exit status when the lock was not acquired\n"
+		"                           in time (default 6)\n"
+		"      -o, --close          do not pass the lock fd to COMMAND\n"
+		"      -c, --command STRING run STRING with /bin/sh -c\n"
+		"      -v, --verbose        say how long it took to get the lock\n",
+	},
+	{
+		.name = "link-replace", .run = cmd_link_replace, .alias = NULL,
+		.usage =
+		"  link-replace [OPTIONS] PATH\n"
+		"                           replace PATH in one step (item 7): by the\n"
+		"                           standard input, written to an O_TMPFILE file in\n"
+		"                           PATH's directory, or by the inherited fd --fd N;\n"
+		"                           readers of PATH see the old or the new file,\n"
+		"                           never none, never a partial one\n"
+		"      --fd N               link fd N's file instead of reading stdin\n"
+		"      --mode MODE          the new file's octal mode (default 0644)\n"
+		"      --no-sync            do not fsync() the file and the directory\n",
+	},
+	{
+		.name = "create", .run = cmd_create, .alias = NULL,
+		.usage =
+		"  create [OPTIONS] dir|fifo|socket PATH\n"
+		"  create [OPTIONS] char|block MAJOR:MINOR PATH\n"
+		"  create [OPTIONS] symlink TARGET PATH\n"
+		"                           create PATH like mkdir/mknod/ln -s and work on\n"
+		"                           the created inode through an fd (item 34);\n"
+		"                           prints its type, inode number, mode and owner\n"
+		"      --mode MODE          octal permission bits (default 0777 for dir,\n"
+		"                           0666 otherwise; the umask applies)\n"
+		"      --owner UID:GID      chown the created inode through the fd\n",
+	},
+	{
+		.name = "close-async", .run = cmd_close_async, .alias = NULL,
+		.usage =
+		"  close-async [OPTIONS] FD... [-- COMMAND [ARGS...]]\n"
+		"                           close the inherited fds FD... without waiting\n"
+		"                           for their flush or release (item 19), then run\n"
+		"                           COMMAND (exec) if given\n"
+		"      -w, --wait           wait until the releases are done and report\n"
+		"                           the first flush error, if any\n"
+		"      -v, --verbose        say how long closing and releasing took\n",
+	},
+	{
+		.name = "flock-watch", .run = cmd_flock_watch, .alias = NULL,
+		.usage =
+		"  flock-watch [OPTIONS] PATH|--fd N\n"
+		"                           wait until the last flock() lock of PATH's inode\n"
+		"                           is released (item 4), e.g. a block device a\n"
+		"                           formatter holds LOCK_EX on; exits 0 at once if\n"
+		"                           nothing is locked\n"
+		"      -w, --timeout DURATION  give up after DURATION (exit 6)\n"
+		"      -r, --release       wait for a release even if nothing is locked now\n"
+		"      -n, --count N       exit after N releases (0: never); default 1\n"
+		"      -q, --quiet         print nothing; the exit status tells\n",
+	},
+	{
+		.name = "upgrade-mask", .run = cmd_upgrade_mask, .alias = "restrict",
+		.usage =
+		"  upgrade-mask [OPTIONS] PATH [--] COMMAND [ARGS...]\n"
+		"                           run COMMAND with an O_PATH fd to PATH that can\n"
+		"                           never be re-opened (/proc/self/fd/N, openat(fd,\n"
+		"                           \".\"), exec) for what the mask blocks (item 24);\n"
+		"                           its number is in $KWISH_RESTRICTED_FD\n"
+		"      --no-read            block re-opening for reading (and exec)\n"
+		"      --no-write           block re-opening for writing (and truncate)\n"
+		"      --fd N               the fd number COMMAND gets (default 3)\n"
+		"      --nofollow           restrict the symlink PATH itself\n",
+	},
+	{
+		.name = "mounts", .run = cmd_mounts, .alias = NULL,
+		.usage =
+		"  mounts [OPTIONS]         list the mounts of the caller's mount namespace\n"
+		"                           with listmount(2) + statmount(2) (item 25):\n"
+		"                           unique id, parent id, mountinfo id,\n"
+		"                           propagation, type, mount point\n"
+		"      --below ID           only the mounts below mount ID\n"
+		"      --json               one JSON object per mount, in an array\n",
+	},
+	{
+		.name = "mount-owner", .run = cmd_mount_owner, .alias = NULL,
+		.usage =
+		"  mount-owner [--json] PATH...\n"
+		"                           for the mount PATH is on (not followed if a\n"
+		"                           symlink): its id, the user namespace owning its\n"
+		"                           mount namespace, and whether the caller could\n"
+		"                           unmount it (item 11)\n"
+		"      --check              exit 7 if any PATH's mount cannot be unmounted\n"
+		"      --json               one JSON object per PATH, in an array\n",
+	},
+	{
+		.name = "mount-watch", .run = cmd_mount_watch, .alias = NULL,
+		.usage =
+		"  mount-watch [OPTIONS]    print the mounts attached to and detached from\n"
+		"                           a mount namespace as it happens (item 17):\n"
+		"                           attach|detach|move ID MOUNTPOINT, or overflow\n"
+		"      --ns PATH            the namespace of PATH (default\n"
+		"                           /proc/self/ns/mnt)\n"
+		"      -n, --count N        exit after N events (0: never); default 0\n"
+		"      --json               one JSON object per line\n",
+	},
+	{
+		.name = "help", .run = cmd_help, .alias = NULL,
+		.usage =
+		"  help                     show this help\n",
+	},
+	{
+		.name = "version", .run = cmd_version, .alias = NULL,
+		.usage =
+		"  version                  show the kwishctl version\n",
+	},
+};
+
+#define NR_VERBS	(sizeof(verbs) / sizeof(verbs[0]))
+
+static const struct kw_verb *find_verb(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_VERBS; i++)
+		if (!strcmp(verbs[i].name, name) ||
+		    (verbs[i].alias && !strcmp(verbs[i].alias, name)))
+			return &verbs[i];
+	return NULL;
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"Usage: %s COMMAND [OPTIONS]\n"
+		"\n"
+		"Commands:\n",
+		prog);
+	for (i = 0; i < NR_VERBS; i++)
+		fputs(verbs[i].usage, f);
+	fputs(
+		"\n"
+		"Exit status: 0 ok, 1 operation failed, 2 usage error,\n"
+		"3 /dev/kwish missing (kwish_core not loaded),\n"
+		"4 feature not available (module not loaded or unavailable),\n"
+		"5 unlink-inode: PATH refers to another inode, nothing removed,\n"
+		"6 flock: lock not acquired in time (-E); else COMMAND's exit status;\n"
+		"  flock-watch: still locked when the timeout ran out;\n"
+		"  upgrade-mask: COMMAND's exit status, 126/127 if it cannot be run.\n"
+		"7 mount-owner --check: a mount cannot be unmounted by the caller.\n",
+		f);
+}
+
+/* VERB --help, kwishctl help VERB: that verb's part of the help. */
+static int verb_help(const char *name)
+{
+	const struct kw_verb *v = find_verb(name);
+
+	if (!v)
+		return usage_error("unknown command '%s'", name);
+	printf("Usage: %s COMMAND [OPTIONS]\n\n", prog);
+	fputs(v->usage, stdout);
+	return EXIT_OK;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	return verb_help(argv[1]);
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	printf("kwishctl %s (kwish ABI %d)\n", KWISH_VERSION,
+	       KWISH_ABI_VERSION);
+	return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
+	const struct kw_verb *v;
 	const char *cmd;
 
 	if (argc < 2) {
@@ -2154,40 +2267,12 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	cmd = argv[1];
-	if (!strcmp(cmd, "status"))
-		return cmd_status(argc - 1, argv + 1);
-	if (!strcmp(cmd, "open-regular"))
-		return cmd_open_regular(argc - 1, argv + 1);
-	if (!strcmp(cmd, "unlink-inode"))
-		return cmd_unlink_inode(argc - 1, argv + 1);
-	if (!strcmp(cmd, "flock"))
-		return cmd_flock(argc - 1, argv + 1);
-	if (!strcmp(cmd, "link-replace"))
-		return cmd_link_replace(argc - 1, argv + 1);
-	if (!strcmp(cmd, "create"))
-		return cmd_create(argc - 1, argv + 1);
-	if (!strcmp(cmd, "close-async"))
-		return cmd_close_async(argc - 1, argv + 1);
-	if (!strcmp(cmd, "flock-watch"))
-		return cmd_flock_watch(argc - 1, argv + 1);
-	/* "restrict": its name in kwish 0.1.0 */
-	if (!strcmp(cmd, "upgrade-mask") || !strcmp(cmd, "restrict"))
-		return cmd_upgrade_mask(argc - 1, argv + 1);
-	if (!strcmp(cmd, "mounts"))
-		return cmd_mounts(argc - 1, argv + 1);
-	if (!strcmp(cmd, "mount-owner"))
-		return cmd_mount_owner(argc - 1, argv + 1);
-	if (!strcmp(cmd, "mount-watch"))
-		return cmd_mount_watch(argc - 1, argv + 1);
-	if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
-	    !strcmp(cmd, "-h")) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-		printf("kwishctl %s (kwish ABI %d)\n", KWISH_VERSION,
-		       KWISH_ABI_VERSION);
-		return EXIT_OK;
-	}
-	return usage_error("unknown command '%s'", cmd);
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
+		cmd = "help";
+	else if (!strcmp(cmd, "--version"))
+		cmd = "version";
+	v = find_verb(cmd);
+	if (!v)
+		return usage_error("unknown command '%s'", cmd);
+	return v->run(argc - 1, argv + 1);
 }

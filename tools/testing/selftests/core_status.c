@@ -295,6 +295,60 @@ static int test_kwishctl_status_json(void)
 	return KW_PASS;
 }
 
+/*
+ * kwishctl help lists every verb; "help VERB" and "VERB --help" print that
+ * verb's part only (exit 0); an unknown verb is a usage error (exit 2).
+ */
+static int test_kwishctl_help(void)
+{
+	static const char *const verbs[] = {
+		"status", "open-regular", "unlink-inode", "flock",
+		"link-replace", "create", "close-async", "flock-watch",
+		"upgrade-mask", "mounts", "mount-owner", "mount-watch",
+	};
+	static char out[65536], one[8192];
+	char want[64];
+	size_t i;
+	int rc;
+
+	if (!kw_find_kwishctl(kwishctl_path, sizeof(kwishctl_path)))
+		return kw_skip("kwishctl not found (/kwish/bin/kwishctl, $KWISHCTL)");
+	{
+		char *args[] = { kwishctl_path, "help", NULL };
+
+		rc = run_kwishctl(args, out, sizeof(out));
+		KW_CHECK(rc == 0, "help exited %d", rc);
+	}
+	for (i = 0; i < KW_ARRAY_SIZE(verbs); i++) {
+		char *help[] = { kwishctl_path, "help", (char *)verbs[i], NULL };
+		char *opt[] = { kwishctl_path, (char *)verbs[i], "--help", NULL };
+
+		snprintf(want, sizeof(want), "\n  %s ", verbs[i]);
+		KW_CHECK(strstr(out, want), "help does not list %s", verbs[i]);
+		rc = run_kwishctl(help, one, sizeof(one));
+		KW_CHECK(rc == 0, "help %s exited %d", verbs[i], rc);
+		KW_CHECK(strstr(one, want), "help %s lacks its usage", verbs[i]);
+		KW_CHECK(!strstr(one, "Exit status:"),
+			 "help %s printed the whole help", verbs[i]);
+		rc = run_kwishctl(opt, one, sizeof(one));
+		KW_CHECK(rc == 0, "%s --help exited %d", verbs[i], rc);
+		KW_CHECK(strstr(one, want), "%s --help lacks its usage",
+			 verbs[i]);
+	}
+	{
+		char *bad[] = { kwishctl_path, "help", "no-such-verb", NULL };
+		char *old[] = { kwishctl_path, "restrict", "--help", NULL };
+
+		rc = run_kwishctl(bad, one, sizeof(one));
+		KW_CHECK(rc == 2, "help no-such-verb exited %d, want 2", rc);
+		/* kwish 0.1.0's name of upgrade-mask */
+		rc = run_kwishctl(old, one, sizeof(one));
+		KW_CHECK(rc == 0 && strstr(one, "\n  upgrade-mask "),
+			 "restrict --help: exit %d", rc);
+	}
+	return KW_PASS;
+}
+
 static const struct kw_test tests[] = {
 	KW_TEST(test_count_and_abi),
 	KW_TEST(test_entries_well_formed),
@@ -310,6 +364,7 @@ static const struct kw_test tests[] = {
 	KW_TEST(test_larger_feature_size),
 	KW_TEST(test_kwishctl_status),
 	KW_TEST(test_kwishctl_status_json),
+	KW_TEST(test_kwishctl_help),
 };
 
 int main(void)
