@@ -1,3 +1,4 @@
+#!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
 # Sourced by layout.sh and gates.sh, with $kdir (the target tree) and
@@ -14,6 +15,10 @@
 #   4. /boot/vmlinuz-<release of KDIR> (DKMS building for another
 #      installed kernel).
 # Reading it needs pahole and pfunct (Debian package dwarves).
+[ -n "${work:-}" ] || {
+	echo "btf.sh: sourced by layout.sh and gates.sh, not run" >&2
+	exit 2
+}
 
 # The release the tree builds for: UTS_RELEASE ("6.1.0-56-amd64"; Debian's
 # include/config/kernel.release says "6.1.192"), or $KWISH_KVER (DKMS's
