@@ -252,7 +252,8 @@ check_image "DKMS forgot kwish (/var/lib/dkms/kwish, dkms status)" \
 check_image "the DKMS source tree, kwishctl, libkwish and the headers are gone" \
 	'! ls -d /usr/src/kwish-* 2>/dev/null && ! test -e /usr/bin/kwishctl &&
 	 ! ls /usr/lib/*/libkwish.a 2>/dev/null && ! test -e /usr/include/linux/kwish.h &&
-	 ! test -e /usr/include/linux/kwish_upstream.h'
+	 ! test -e /usr/include/linux/kwish_upstream.h &&
+	 ! test -e /usr/share/bash-completion/completions/kwishctl'
 check_image "the udev rule, modprobe.d and modules-load.d files are gone" \
 	'! test -e /usr/lib/udev/rules.d/60-kwish.rules &&
 	 ! test -e /usr/lib/modprobe.d/kwish.conf &&

@@ -184,6 +184,15 @@ check "modules-load.d/kwish.conf loads nothing by default" \
 	sh -c '! grep -v "^#" /usr/lib/modules-load.d/kwish.conf | grep .'
 check "kwishctl status (as root)" kwishctl status
 check "kwishctl status (as kwuser)" setpriv --reuid=1000 --regid=1000 --init-groups kwishctl status
+# bash completion (kwish-tools): verbs, then a verb's options, from kwishctl
+check "bash completes kwishctl's verbs and options" bash -c '
+	. /usr/share/bash-completion/completions/kwishctl || exit 1
+	COMP_WORDS=(kwishctl upg); COMP_CWORD=1; _kwishctl
+	[ "${COMPREPLY[*]}" = upgrade-mask ] || { echo "verbs: ${COMPREPLY[*]}"; exit 1; }
+	COMP_WORDS=(kwishctl upgrade-mask --no-); COMP_CWORD=2; _kwishctl
+	[ "${COMPREPLY[*]}" = "--no-read --no-write" ] || { echo "options: ${COMPREPLY[*]}"; exit 1; }
+	COMP_WORDS=(kwishctl help mount-); COMP_CWORD=2; _kwishctl
+	[ "${COMPREPLY[*]}" = "mount-owner mount-watch" ] || { echo "help: ${COMPREPLY[*]}"; exit 1; }'
 end install
 
 # ---------------------------------------------------------------- selftests
