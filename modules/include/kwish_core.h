@@ -110,10 +110,11 @@ struct kw_feature {
 	 *  2. @gates, then @hooks, each installed all-or-nothing; if they
 	 *     cannot be, the feature is UNAVAILABLE with the hook
 	 *     registry's words why;
-	 *  3. @reason becomes @present, then @setup, if set: what else the
-	 *     feature needs (a workqueue, hooks of its own choosing).  An
-	 *     error with @reason filled makes it UNAVAILABLE (the hooks go
-	 *     again); it may set @state to NATIVE;
+	 *  3. @setup, if set: what else the feature needs (a workqueue,
+	 *     hooks of its own choosing).  An error makes it UNAVAILABLE
+	 *     (the hooks go again), with the reason @setup wrote, if any; it
+	 *     may set @state to NATIVE with its reason.  Otherwise the reason
+	 *     is @present;
 	 *  4. registration: its commands are dispatched, its syscalls
 	 *     answered.
 	 * At unload, in reverse: unregister, @teardown, remove @hooks (and
@@ -131,7 +132,7 @@ struct kw_feature {
 
 	/* private to kwish_core */
 	struct module *owner;
-	bool gated, hooked, set_up, registered;
+	bool gated, hooked, set_up;
 };
 
 /*

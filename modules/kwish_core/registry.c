@@ -165,9 +165,7 @@ EXPORT_SYMBOL_NS_GPL(kw_feature_unregister, KWISH);
 /* Undo what kw_feature_start() did, in reverse. */
 static void kw_feature_stop(struct kw_feature *f)
 {
-	if (f->registered)
-		kw_feature_unregister(f);
-	f->registered = false;
+	kw_feature_unregister(f);	/* nothing if it is not registered */
 	if (f->set_up && f->teardown)
 		f->teardown(f);
 	f->set_up = false;
@@ -211,31 +209,30 @@ static int kw_feature_start(struct kw_feature *f, struct module *owner,
 		}
 	}
 	if (state == KWISH_STATE_PRESENT) {
-		if (f->present)
-			strscpy(f->reason, f->present, sizeof(f->reason));
+		/* @setup may say why it failed, or make the item NATIVE */
+		f->reason[0] = '\0';
 		f->state = state;
 		err = f->setup ? f->setup(f) : 0;
 		if (err) {
 			kw_feature_stop(f);
 			f->state = KWISH_STATE_UNAVAILABLE;
-			if (!f->reason[0] ||
-			    (f->present && !strcmp(f->reason, f->present)))
+			if (!f->reason[0])
 				snprintf(f->reason, sizeof(f->reason),
 					 "setup failed (%d)", err);
 		} else {
 			f->set_up = true;
+			if (!f->reason[0] && f->present)
+				strscpy(f->reason, f->present,
+					sizeof(f->reason));
 		}
 		state = f->state;
 	}
 
 	f->state = state;
 	err = __kw_feature_register(f, owner);
-	if (err) {
+	if (err)
 		kw_feature_stop(f);
-		return err;
-	}
-	f->registered = true;
-	return 0;
+	return err;
 }
 
 int __kw_features_init(struct kw_feature *const *features, unsigned int n,
