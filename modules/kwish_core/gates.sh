@@ -18,7 +18,7 @@ incdir=$(cd "$2" && pwd)
 compat_gen=$3
 out=$4
 work=$(mktemp -d)
-trap '[ -n "${KWG_KEEP:-}" ] || rm -rf "$work"' EXIT
+trap 'rm -rf "$work"' EXIT
 
 . "$(dirname "$0")/btf.sh"
 
