@@ -51,16 +51,10 @@ int main(int argc, char **argv)
 	double best[2][2] = { { 1e18, 1e18 }, { 1e18, 1e18 } };
 	char file[] = "/tmp/kwhookbenchXXXXXX";
 	long n = 100000;
-	int rounds = 5, opt, r, p, loaded, fd;
+	int rounds = 5, r, p, loaded, fd;
 
-	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
-		if (opt == 'n')
-			n = atol(optarg);
-		else if (opt == 'r')
-			rounds = atoi(optarg);
-		else
-			return 2;
-	}
+	if (kwb_options(argc, argv, &n, &rounds))
+		return 2;
 	if (geteuid() != 0) {
 		printf("# hook_overhead_bench: needs root to unload %s, not run\n",
 		       MODULE_NAME);

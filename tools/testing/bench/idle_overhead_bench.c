@@ -200,18 +200,12 @@ int main(int argc, char **argv)
 {
 	double best[NCASES][NCONFIGS];
 	bool had[NFEATURES], had_core, any = false;
-	int rounds = 7, opt, r, had_switch;
+	int rounds = 7, r, had_switch;
 	long n = 100000;
 	unsigned int c, k, i;
 
-	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
-		if (opt == 'n')
-			n = atol(optarg);
-		else if (opt == 'r')
-			rounds = atoi(optarg);
-		else
-			return 2;
-	}
+	if (kwb_options(argc, argv, &n, &rounds))
+		return 2;
 	if (geteuid() != 0) {
 		printf("# idle_overhead_bench: needs root to load and unload modules, not run\n");
 		return 0;

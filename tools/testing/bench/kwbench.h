@@ -23,6 +23,26 @@
 
 #include "libkwish.h"
 
+/*
+ * The options of the benchmarks that take only these: -n ITERATIONS per
+ * round into @n, -r ROUNDS into @rounds.  Returns 2 (the exit status of a
+ * usage error) on any other option, else 0.
+ */
+static inline int kwb_options(int argc, char **argv, long *n, int *rounds)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
+		if (opt == 'n')
+			*n = atol(optarg);
+		else if (opt == 'r')
+			*rounds = atoi(optarg);
+		else
+			return 2;
+	}
+	return 0;
+}
+
 static inline double kwb_now_ns(void)
 {
 	struct timespec ts;

@@ -95,17 +95,11 @@ int main(int argc, char **argv)
 	double best[4][2] = {
 		{ 1e18, 1e18 }, { 1e18, 1e18 }, { 1e18, 1e18 }, { 1e18, 1e18 },
 	};
-	int rounds = 7, opt, r, t, i, loaded;
+	int rounds = 7, r, t, i, loaded;
 	long n = 20000;
 
-	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
-		if (opt == 'n')
-			n = atol(optarg);
-		else if (opt == 'r')
-			rounds = atoi(optarg);
-		else
-			return 2;
-	}
+	if (kwb_options(argc, argv, &n, &rounds))
+		return 2;
 	if (geteuid() != 0) {
 		printf("# net_hook_overhead_bench: needs root to unload %s, not run\n",
 		       MODULE_NAME);

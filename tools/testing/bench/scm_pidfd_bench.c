@@ -69,17 +69,11 @@ int main(int argc, char **argv)
 		[PASSPIDFD] = { .name = "passpidfd", .enabled = true },
 	};
 	static const int opts[NR_METHODS] = { 0, SO_PASSCRED, SO_PASSPIDFD };
-	int sv[NR_METHODS][2], one = 1, rounds = 5, opt, i;
+	int sv[NR_METHODS][2], one = 1, rounds = 5, i;
 	long n = 20000, r;
 
-	while ((opt = getopt(argc, argv, "n:r:")) != -1) {
-		if (opt == 'n')
-			n = atol(optarg);
-		else if (opt == 'r')
-			rounds = atoi(optarg);
-		else
-			return 2;
-	}
+	if (kwb_options(argc, argv, &n, &rounds))
+		return 2;
 	for (i = 0; i < NR_METHODS; i++) {
 		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv[i]) < 0) {
 			perror("socketpair");
